@@ -1,0 +1,70 @@
+/*
+ * vmreplay/kernel.h - the simulated kernel.
+ *
+ * It owns processes, address spaces (areas and page tables), the physical
+ * frames, the page cache and swap, and applies trace records to them: an
+ * access either hits a present page-table entry or takes the fault path
+ * (SEMANTICS.md), which may ask the replacement policy for a victim. It
+ * counts outcomes in struct vmr_counters and never prints.
+ *
+ * Input errors (a record the kernel cannot apply, such as an mmap naming an
+ * undeclared file) stop vmr_kernel_run with VMR_EFORMAT and a message;
+ * simulated failures (segfaults, ENOMEM) are counted, not errors.
+ */
+#ifndef VMREPLAY_KERNEL_H
+#define VMREPLAY_KERNEL_H
+
+#include "vmreplay/common.h"
+#include "vmreplay/policy.h"
+#include "vmreplay/stats.h"
+#include "vmreplay/trace.h"
+
+#define VMR_SWAP_UNLIMITED UINT64_MAX
+
+enum vmr_segv_action {
+    VMR_SEGV_KILL = 0, /* the process dies; its later records are skipped */
+    VMR_SEGV_IGNORE,   /* counted; the process goes on */
+};
+
+struct vmr_kernel_config {
+    uint32_t page_size;   /* power of two */
+    uint32_t n_frames;    /* physical frames, >= 1 */
+    uint64_t swap_pages;  /* swap slots; VMR_SWAP_UNLIMITED for no limit */
+    const char *policy;   /* policy spec: "lru", "clock", "./mine.so:k=v" */
+    uint64_t seed;        /* for randomised policies */
+    enum vmr_segv_action on_segv;
+};
+
+struct vmr_kernel;
+
+/* Creates the kernel and its policy. Errors: VMR_EINVAL (bad config or
+ * policy spec, message in errbuf), VMR_ENOMEM, plug-in errors. */
+int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *cfg, char *errbuf,
+                      size_t errbuf_len);
+void vmr_kernel_destroy(struct vmr_kernel *k);
+
+/* The policy, e.g. to check VMR_POLICY_NEEDS_FUTURE before running. */
+const struct vmr_policy *vmr_kernel_policy(const struct vmr_kernel *k);
+
+/* For VMR_POLICY_NEEDS_FUTURE: next_use[t] is the time of the next touch of
+ * the page touched at time t (UINT64_MAX: none), for every page touch of the
+ * trace in order (see vmr_oracle in sim.h). Borrowed; must outlive the run. */
+void vmr_kernel_set_oracle(struct vmr_kernel *k, const uint64_t *next_use, uint64_t n);
+
+/* Applies n records in order. On error returns VMR_E*, sets *failed to the
+ * index of the record that failed, and vmr_kernel_error() says why. */
+int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed);
+
+const char *vmr_kernel_error(const struct vmr_kernel *k);
+
+/* Machine-wide counters (sums over processes, machine-wide peaks). */
+void vmr_kernel_totals(const struct vmr_kernel *k, struct vmr_counters *out);
+
+/* Every process (thread group) the run has seen, in creation order,
+ * including those that exited. Valid until the next call on k. */
+const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k, size_t *n);
+
+/* Page touches so far (the virtual clock). */
+uint64_t vmr_kernel_time(const struct vmr_kernel *k);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * vmreplay/policy.h - the page-replacement policy interface (plug-in ABI).
+ *
+ * A policy decides which resident frame to give up when the simulated kernel
+ * needs a free one. It sees frames by number and a narrow view of each (the
+ * bits below), never kernel structures. Built-in policies and user plug-ins
+ * (shared objects loaded with `--policy ./mine.so`) implement the same ops
+ * table; a plug-in exports
+ *
+ *     const struct vmr_policy_ops *vmr_policy_plugin(void);
+ *
+ * returning a table whose abi_version equals VMR_POLICY_ABI_VERSION.
+ *
+ * Protocol, for one frame: on_insert, then any number of on_hit (only for
+ * policies with VMR_POLICY_NEEDS_HITS), then either on_evict (after the
+ * policy chose it in select_victim, or the kernel reclaimed it) or on_remove
+ * (the page was freed: munmap, exit, truncation). The frame number may then
+ * be inserted again. The kernel never calls select_victim while a free frame
+ * exists.
+ *
+ * Two kinds of policy:
+ *   - hardware-realistic: no VMR_POLICY_NEEDS_HITS. The kernel only sets
+ *     VMR_FRAME_REFERENCED (and DIRTY on writes) in frame_bits on every
+ *     access, as an MMU sets the accessed/dirty bits; the policy reads and
+ *     clears REFERENCED itself (CLOCK, NRU, the Linux-like lists);
+ *   - oracle: VMR_POLICY_NEEDS_HITS. Also told of every hit (LRU, LFU, ARC,
+ *     LIRS, OPT), which real hardware cannot do.
+ *
+ * Hot path rules for implementers: allocate everything in create (sized by
+ * n_frames; ghost lists bounded by a multiple of n_frames); no allocation in
+ * the callbacks.
+ */
+#ifndef VMREPLAY_POLICY_H
+#define VMREPLAY_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmreplay/common.h"
+
+/* Bumped on any incompatible change of the structs or callbacks below. */
+#define VMR_POLICY_ABI_VERSION 1u
+
+/* Name of the function a plug-in exports. */
+#define VMR_POLICY_PLUGIN_SYMBOL "vmr_policy_plugin"
+
+/* frame_bits[frame]: set by the kernel. A policy may clear REFERENCED; it
+ * must not change the other bits. */
+enum {
+    VMR_FRAME_REFERENCED = 1u << 0, /* accessed since the policy last cleared it */
+    VMR_FRAME_DIRTY = 1u << 1,      /* modified: evicting it costs a write */
+    VMR_FRAME_PINNED = 1u << 2,     /* must not be chosen as victim now */
+};
+
+/* ops flags */
+enum {
+    VMR_POLICY_NEEDS_HITS = 1u << 0,   /* call on_hit on every access to a resident page */
+    VMR_POLICY_NEEDS_FUTURE = 1u << 1, /* fill vmr_access.next_use (oracle pre-pass) */
+};
+
+/* What a policy is told of one access (a page touch). */
+struct vmr_access {
+    uint64_t time;     /* virtual clock: page touches before this one */
+    uint64_t next_use; /* NEEDS_FUTURE: time of the next touch of the same page,
+                          UINT64_MAX if none; otherwise UINT64_MAX */
+    uint64_t key;      /* logical page identity, stable across eviction and
+                          swap; equal keys are the same page (for ghost lists) */
+    uint32_t pid;      /* process that touched it */
+    uint32_t count;    /* accesses collapsed into this touch, >= 1 */
+    uint8_t op;        /* enum vmr_op */
+};
+
+/* A parameter a policy accepts as key=value. */
+struct vmr_policy_param {
+    const char *name;
+    const char *default_value;
+    const char *help;
+};
+
+struct vmr_policy_kv {
+    const char *key;
+    const char *value;
+};
+
+struct vmr_policy_config {
+    uint32_t n_frames;
+    uint8_t *frame_bits; /* n_frames bytes of VMR_FRAME_* bits, owned by the kernel */
+    uint64_t seed;       /* for randomised policies */
+    size_t n_params;     /* key=value pairs from --policy NAME:k=v,... */
+    const struct vmr_policy_kv *params;
+    char *errbuf; /* create writes why it failed here (unknown key, bad value) */
+    size_t errbuf_len;
+};
+
+/* A policy-specific counter (ghost hits, adaptations...). */
+struct vmr_policy_counter {
+    const char *name;
+    uint64_t value;
+};
+
+struct vmr_policy_ops {
+    uint32_t abi_version; /* VMR_POLICY_ABI_VERSION */
+    uint32_t flags;       /* VMR_POLICY_* */
+    const char *name;     /* lower-case, as given to --policy */
+    const char *summary;  /* one line, with the paper it follows */
+    const struct vmr_policy_param *params; /* array ended by a NULL name; may be NULL */
+
+    /* Allocates the state for cfg->n_frames frames. Returns 0 or VMR_E*
+     * (VMR_EINVAL for a bad parameter, with a message in cfg->errbuf). The
+     * config and the arrays it points to outlive the state. */
+    int (*create)(const struct vmr_policy_config *cfg, void **state);
+    void (*destroy)(void *state); /* accepts NULL */
+
+    /* A page was loaded into `frame` (which was free). */
+    void (*on_insert)(void *state, vmr_pfn_t frame, const struct vmr_access *a);
+    /* An access to the resident page in `frame`. NULL unless NEEDS_HITS. */
+    void (*on_hit)(void *state, vmr_pfn_t frame, const struct vmr_access *a);
+    /* Chooses a resident, unpinned frame to evict, without evicting it.
+     * Returns 0, or VMR_ENOVICTIM if every resident frame is pinned. */
+    int (*select_victim)(void *state, vmr_pfn_t *frame);
+    /* The page with `key` left `frame` by replacement (may keep a ghost). */
+    void (*on_evict)(void *state, vmr_pfn_t frame, uint64_t key);
+    /* The page in `frame` was freed outright (no ghost). */
+    void (*on_remove)(void *state, vmr_pfn_t frame);
+
+    /* Optional: writes up to max counters, returns how many exist. */
+    size_t (*report)(void *state, struct vmr_policy_counter *out, size_t max);
+};
+
+/* The type of the function a plug-in exports. */
+typedef const struct vmr_policy_ops *(*vmr_policy_plugin_fn)(void);
+
+/* ---- registry (built-in policies and plug-in loading) ------------------ */
+
+/* Built-in policies, in display order; *n set to their number. */
+const struct vmr_policy_ops *const *vmr_policy_builtins(size_t *n);
+
+#define VMR_POLICY_MAX_PARAMS 16
+
+/* An instantiated policy: ops + state, and the storage its config points
+ * to (which must outlive the state). Treat as opaque apart from ops/state. */
+struct vmr_policy {
+    const struct vmr_policy_ops *ops;
+    void *state;
+    void *dl_handle; /* plug-in, if loaded */
+    struct vmr_policy_config cfg;
+    struct vmr_policy_kv kv[VMR_POLICY_MAX_PARAMS];
+    char spec[256]; /* as given, for reports */
+    char buf[256];  /* parsed copy of the parameters kv points into */
+};
+
+/*
+ * Parses "NAME[:key=value,...]" or "PATH.so[:key=value,...]" (a path is
+ * anything containing '/'), finds or loads the policy, checks the plug-in
+ * ABI version, and creates it for `n_frames` frames. On failure writes a
+ * message to errbuf and returns VMR_E*; *out is untouched.
+ */
+int vmr_policy_open(struct vmr_policy *out, const char *spec, uint32_t n_frames,
+                    uint8_t *frame_bits, uint64_t seed, char *errbuf, size_t errbuf_len);
+
+/* Destroys the state and unloads the plug-in. Accepts a zeroed struct. */
+void vmr_policy_close(struct vmr_policy *p);
+
+/* Looks a built-in up by name; NULL if none. */
+const struct vmr_policy_ops *vmr_policy_find(const char *name);
+
+#endif

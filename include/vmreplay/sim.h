@@ -1,0 +1,67 @@
+/*
+ * vmreplay/sim.h - replaying a trace through the simulated kernel.
+ *
+ * vmr_replay_run reads the trace in batches and feeds them to a kernel
+ * configured from struct vmr_replay_config; for policies that need the
+ * future (OPT) it first makes the oracle pass. The result holds the run
+ * report that the stats writers print.
+ */
+#ifndef VMREPLAY_SIM_H
+#define VMREPLAY_SIM_H
+
+#include "vmreplay/kernel.h"
+#include "vmreplay/stats.h"
+#include "vmreplay/trace.h"
+
+struct vmr_replay_config {
+    const char *trace_path;
+    const char *policy;     /* default "lru" */
+    uint64_t memory_bytes;  /* RAM; used when memory_pages is 0 */
+    uint64_t memory_pages;  /* RAM in pages, overrides memory_bytes */
+    uint64_t swap_bytes;    /* VMR_SWAP_UNLIMITED (the default) for no limit */
+    uint32_t page_size;     /* 0: the trace's page size */
+    uint64_t seed;
+    enum vmr_segv_action on_segv;
+    size_t batch_records; /* 0: default */
+};
+
+/* Sets the defaults: lru, unlimited swap, trace page size, seed 1. */
+void vmr_replay_config_init(struct vmr_replay_config *cfg);
+
+/*
+ * Sets one option from its command-line spelling, so the CLI, scenario tests
+ * and sweep specs parse options the same way. Keys (values):
+ *   memory    SIZE (bytes, with K/M/G...) or Np (N pages)
+ *   swap      SIZE, Np, or "unlimited"
+ *   policy    NAME[:k=v,...] or PATH.so[:k=v,...]  (the string is borrowed)
+ *   page-size SIZE, a power of two
+ *   seed      N
+ *   on-segv   kill | ignore
+ * Returns 0, VMR_ENOTFOUND for an unknown key, or VMR_EINVAL/VMR_ERANGE with
+ * a message in errbuf.
+ */
+int vmr_replay_config_set(struct vmr_replay_config *cfg, const char *key, const char *value,
+                          char *errbuf, size_t errbuf_len);
+
+struct vmr_replay_result;
+
+/* Runs the replay. Errors (unreadable or malformed trace, bad options, a
+ * record the kernel cannot apply) return VMR_E* with a message in errbuf
+ * naming the trace and the record's position. */
+int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result **out,
+                   char *errbuf, size_t errbuf_len);
+
+const struct vmr_run_report *vmr_replay_report(const struct vmr_replay_result *res);
+void vmr_replay_result_destroy(struct vmr_replay_result *res);
+
+/*
+ * The oracle pass: reads the trace from its current position to the end and
+ * returns in *next_use, for every page touch t (the pages each access covers,
+ * in trace order), the time of the next touch of the same page of the same
+ * address space, or UINT64_MAX. Threads share their leader's address space;
+ * fork and exec start new ones. The caller frees *next_use.
+ */
+int vmr_oracle_compute(struct vmr_trace_reader *r, unsigned page_shift, uint64_t **next_use,
+                       uint64_t *n_touches, char *errbuf, size_t errbuf_len);
+
+#endif

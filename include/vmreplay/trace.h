@@ -1,0 +1,227 @@
+/*
+ * vmreplay/trace.h - trace records, and reading and writing them.
+ *
+ * A trace is a sequence of records: memory accesses and memory-related
+ * system calls of one or more processes. It exists in two forms, described
+ * byte by byte in traces/FORMAT.md:
+ *   - binary (.vmt): a header, then zstd-compressed frames with an index;
+ *   - text (.txt, .vmtxt): one record per line, for hand-written traces.
+ * Readers and writers handle both forms behind one interface. Nothing here
+ * knows about the simulator.
+ *
+ * Reading is batched into a caller-owned array, in constant memory whatever
+ * the trace length. Strings a record points to (file paths, marker labels)
+ * stay valid until the next call on the same reader.
+ */
+#ifndef VMREPLAY_TRACE_H
+#define VMREPLAY_TRACE_H
+
+#include <stdio.h>
+
+#include "vmreplay/common.h"
+
+/* Record kinds. The three access kinds equal enum vmr_op. */
+enum vmr_rec_kind {
+    VMR_REC_READ = 0,
+    VMR_REC_WRITE = 1,
+    VMR_REC_FETCH = 2,
+    VMR_REC_MMAP,
+    VMR_REC_MUNMAP,
+    VMR_REC_MPROTECT,
+    VMR_REC_BRK,
+    VMR_REC_FORK,
+    VMR_REC_THREAD,
+    VMR_REC_EXEC,
+    VMR_REC_EXIT,
+    VMR_REC_FILE,
+    VMR_REC_MADVISE,
+    VMR_REC_MSYNC,
+    VMR_REC_MARK,
+    VMR_REC_N_KINDS
+};
+
+static inline int vmr_rec_is_access(unsigned kind)
+{
+    return kind <= VMR_REC_FETCH;
+}
+
+/* Name of a kind as the text form spells it ("r", "mmap", ...); "?" if unknown. */
+const char *vmr_rec_kind_name(unsigned kind);
+
+/* file records: flags */
+enum {
+    /* Declared by the text parser for an `exec PID PATH` whose path had no
+     * `file` line; the text writer leaves it out so text round-trips. */
+    VMR_FILE_IMPLICIT = 1u << 0,
+};
+
+#define VMR_FILE_SIZE_UNKNOWN UINT64_MAX
+#define VMR_FID_NONE 0u
+
+/* msync flags */
+enum {
+    VMR_MS_ASYNC = 1u << 0,
+    VMR_MS_SYNC = 1u << 1,
+    VMR_MS_INVALIDATE = 1u << 2,
+};
+
+/*
+ * One decoded record. Fields not listed for a kind are zero.
+ *
+ *   kind       fields
+ *   r/w/x      pid, addr, size (bytes, >= 1), count (repeats collapsed, >= 1)
+ *   mmap       pid, addr (where the area is, or the hint if it failed), len,
+ *              prot, flags (VMR_MAP_*), arg = file id (0 = none), off = file
+ *              offset, err (0 or a Linux errno)
+ *   munmap     pid, addr, len, err
+ *   mprotect   pid, addr, len, prot, err
+ *   brk        pid, addr = requested break (0 = query), off = resulting break
+ *   fork       pid = parent, arg = child
+ *   thread     pid = creating process, arg = new thread id (shares the mm)
+ *   exec       pid, arg = file id of the program, err
+ *   exit       pid, arg = exit status
+ *   file       arg = file id (>= 1), off = size in bytes or
+ *              VMR_FILE_SIZE_UNKNOWN, flags (VMR_FILE_*), str = path
+ *   madvise    pid, addr, len, flags = advice (Linux MADV_* number), err
+ *   msync      pid, addr, len, flags (VMR_MS_*), err
+ *   mark       pid (0 = not tied to a process), str = label
+ *
+ * Access fields come first so the hot loop touches one cache line.
+ */
+struct vmr_record {
+    uint64_t addr;
+    uint32_t pid;
+    uint32_t size;
+    uint32_t count;
+    uint8_t kind;
+    uint8_t prot;
+    uint16_t flags;
+    uint64_t len;
+    uint64_t off;
+    uint32_t arg;
+    int32_t err;
+    const char *str;
+};
+
+/* Trace metadata: free-form key/value pairs (recorder, command, date...). */
+struct vmr_trace_meta {
+    const char *key;
+    const char *value;
+};
+
+/* What a writer puts in the header. */
+struct vmr_trace_header {
+    uint32_t page_size; /* page size of the recording machine, a power of two */
+    size_t n_meta;
+    const struct vmr_trace_meta *meta;
+};
+
+enum vmr_trace_form {
+    VMR_FORM_AUTO = 0, /* reading: by magic; writing: by extension (.vmt = binary) */
+    VMR_FORM_BINARY,
+    VMR_FORM_TEXT,
+};
+
+/* What a reader knows of an open trace. Counts are exact when `indexed`
+ * (binary trace closed properly, or counted by a scan); otherwise 0. */
+struct vmr_trace_info {
+    enum vmr_trace_form form;
+    uint16_t version_major;
+    uint16_t version_minor;
+    uint32_t page_size;
+    size_t n_meta;
+    const struct vmr_trace_meta *meta;
+    int indexed;
+    uint64_t n_frames;
+    uint64_t n_records;
+    uint64_t n_access_records;
+    uint64_t n_accesses; /* sum of repeat counts */
+};
+
+/* ---- reading ---------------------------------------------------------- */
+
+struct vmr_trace_reader;
+
+/*
+ * Opens `path` ("-" = standard input, sequential only) in the given form.
+ * On failure returns a VMR_E* code and, if `errbuf` is not NULL, writes a
+ * message naming the file and what was wrong. *out is NULL on failure.
+ */
+int vmr_trace_reader_open(struct vmr_trace_reader **out, const char *path,
+                          enum vmr_trace_form form, char *errbuf, size_t errbuf_len);
+
+/* Same, over an open stream (borrowed: not closed by the reader). `name` is
+ * used in messages. Rewind needs a seekable stream. */
+int vmr_trace_reader_open_stream(struct vmr_trace_reader **out, FILE *fp, const char *name,
+                                 enum vmr_trace_form form, char *errbuf, size_t errbuf_len);
+
+/*
+ * Decodes up to `max` records into `recs` and sets *n to how many. *n == 0
+ * with return 0 means the end of the trace. On error returns VMR_E* (the
+ * records before the bad one have been delivered by earlier calls) and
+ * vmr_trace_reader_error() says where and what.
+ */
+int vmr_trace_reader_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max,
+                          size_t *n);
+
+/* Back to the first record (for a second pass). */
+int vmr_trace_reader_rewind(struct vmr_trace_reader *r);
+
+const struct vmr_trace_info *vmr_trace_reader_info(const struct vmr_trace_reader *r);
+
+/* Detail of the last failure: "FILE: byte N: ..." or "FILE:LINE: ...". */
+const char *vmr_trace_reader_error(const struct vmr_trace_reader *r);
+
+/* Writes where record `i` of the last batch came from ("t.txt:12",
+ * "t.vmt: record 1234 (frame 3)") into buf. */
+void vmr_trace_reader_where(const struct vmr_trace_reader *r, size_t i, char *buf,
+                            size_t buf_len);
+
+/* Counts records and accesses by reading to the end if the trace has no
+ * index, then rewinds; afterwards info->indexed is 1. */
+int vmr_trace_reader_count(struct vmr_trace_reader *r);
+
+void vmr_trace_reader_destroy(struct vmr_trace_reader *r);
+
+/* ---- writing ---------------------------------------------------------- */
+
+struct vmr_trace_writer_options {
+    enum vmr_trace_form form; /* AUTO: by extension of the path */
+    int zstd_level;           /* 0 = default (3) */
+    uint32_t frame_bytes;     /* uncompressed bytes per frame; 0 = default (1 MiB) */
+};
+
+struct vmr_trace_writer;
+
+/*
+ * Creates `path` ("-" = standard output) and writes the header. `opt` may be
+ * NULL for defaults. Errors as for vmr_trace_reader_open.
+ */
+int vmr_trace_writer_open(struct vmr_trace_writer **out, const char *path,
+                          const struct vmr_trace_header *hdr,
+                          const struct vmr_trace_writer_options *opt, char *errbuf,
+                          size_t errbuf_len);
+
+/* Same over an open stream (borrowed; flushed, not closed, by close). */
+int vmr_trace_writer_open_stream(struct vmr_trace_writer **out, FILE *fp, const char *name,
+                                 const struct vmr_trace_header *hdr,
+                                 const struct vmr_trace_writer_options *opt, char *errbuf,
+                                 size_t errbuf_len);
+
+/* Appends records. Invalid records (size 0, count 0, address overflow, path
+ * with a newline in text form...) are refused with VMR_EINVAL. */
+int vmr_trace_writer_put(struct vmr_trace_writer *w, const struct vmr_record *rec);
+int vmr_trace_writer_put_batch(struct vmr_trace_writer *w, const struct vmr_record *recs,
+                               size_t n);
+
+/* Flushes the last frame, writes the index and closes the file, checking
+ * every write, fflush and fclose. Frees w in every case. */
+int vmr_trace_writer_close(struct vmr_trace_writer *w, char *errbuf, size_t errbuf_len);
+
+/* Abandons the writer: frees it without writing an index (what was written
+ * stays readable by a scan). Accepts NULL. */
+void vmr_trace_writer_destroy(struct vmr_trace_writer *w);
+
+const char *vmr_trace_writer_error(const struct vmr_trace_writer *w);
+
+#endif

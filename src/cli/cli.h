@@ -1,0 +1,54 @@
+/*
+ * cli.h - the vmreplay command: a table of subcommands, one file each, and
+ * the few helpers they share. Only this layer prints to the user or picks an
+ * exit status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef VMREPLAY_CLI_H
+#define VMREPLAY_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct vmr_cmd {
+    const char *name;
+    const char *summary; /* one line for `vmreplay --help` */
+    const char *usage;   /* full text for `vmreplay help NAME` and NAME --help */
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+};
+
+extern const struct vmr_cmd vmr_cmd_replay;
+extern const struct vmr_cmd vmr_cmd_synth;
+extern const struct vmr_cmd vmr_cmd_convert;
+extern const struct vmr_cmd vmr_cmd_cat;
+extern const struct vmr_cmd vmr_cmd_info;
+extern const struct vmr_cmd vmr_cmd_policies;
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* "vmreplay: <message>\n" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "vmreplay NAME: <message>\nTry 'vmreplay help NAME'.\n"; returns CLI_USAGE. */
+int cli_usage_error(const struct vmr_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints cmd->usage to stdout; returns CLI_OK. */
+int cli_print_usage(const struct vmr_cmd *cmd);
+
+/* Opens an output file ("-" = stdout); prints the error and returns NULL on
+ * failure. */
+FILE *cli_open_out(const char *path);
+
+/* Flushes, checks the error flag and closes (stdout is flushed, not
+ * closed). Prints a message naming the path on failure and returns
+ * CLI_FAIL, else CLI_OK. */
+int cli_close_out(FILE *fp, const char *path);
+
+/* Parses a size option ("64M", "4096", "0x1000"); on error prints a usage
+ * error for cmd and returns CLI_USAGE. */
+int cli_parse_size(const struct vmr_cmd *cmd, const char *opt, const char *arg, uint64_t *out);
+
+/* Parses a plain unsigned number (decimal or 0x hex) the same way. */
+int cli_parse_u64(const struct vmr_cmd *cmd, const char *opt, const char *arg, uint64_t *out);
+
+#endif

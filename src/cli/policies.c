@@ -1,0 +1,12 @@
+/* policies.c - placeholder until the subcommand lands. */
+#include "cli.h"
+
+static int run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("policies: not implemented yet");
+    return CLI_FAIL;
+}
+
+const struct vmr_cmd vmr_cmd_policies = {"policies", "(not implemented yet)", "usage: vmreplay policies\n", run};

@@ -1,0 +1,12 @@
+/* replay.c - placeholder until the subcommand lands. */
+#include "cli.h"
+
+static int run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("replay: not implemented yet");
+    return CLI_FAIL;
+}
+
+const struct vmr_cmd vmr_cmd_replay = {"replay", "(not implemented yet)", "usage: vmreplay replay\n", run};

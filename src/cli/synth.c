@@ -1,0 +1,12 @@
+/* synth.c - placeholder until the subcommand lands. */
+#include "cli.h"
+
+static int run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("synth: not implemented yet");
+    return CLI_FAIL;
+}
+
+const struct vmr_cmd vmr_cmd_synth = {"synth", "(not implemented yet)", "usage: vmreplay synth\n", run};
