@@ -1,0 +1,152 @@
+/*
+ * binary.h - byte-level helpers and constants of the binary trace form
+ * (FORMAT.md section 2), shared by binary_writer.c and binary_reader.c.
+ */
+#ifndef VMREPLAY_TRACE_BINARY_H
+#define VMREPLAY_TRACE_BINARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BIN_HEADER_FIXED 24u
+#define BIN_MAX_HEADER (16u << 20)
+#define BIN_FRAME_HEADER 32u
+#define BIN_INDEX_ENTRY 32u
+#define BIN_TRAILER 16u
+#define BIN_MAX_RAW (64u << 20)
+#define BIN_DEFAULT_FRAME (1u << 20)
+#define BIN_MIN_FRAME 64u
+/* the largest record the writer makes: an event with a 4096-byte string and
+ * every field at its widest, with room to spare */
+#define BIN_MAX_RECORD 4400u
+/* the largest access a reader may meet: a tag and four 10-byte varints
+ * (non-minimal encodings are valid) */
+#define BIN_MAX_ACCESS 41u
+
+/* access tag bits */
+#define TAG_P 0x04u
+#define TAG_S 0x08u
+#define TAG_C 0x10u
+#define TAG_D_SHIFT 5
+
+/* event codes */
+enum {
+    EV_MMAP = 1,
+    EV_MUNMAP,
+    EV_MPROTECT,
+    EV_BRK,
+    EV_FORK,
+    EV_THREAD,
+    EV_EXEC,
+    EV_EXIT,
+    EV_FILE,
+    EV_MADVISE,
+    EV_MSYNC,
+    EV_MARK,
+};
+
+static const char frame_magic[4] = {'V', 'M', 'F', '1'};
+static const char index_magic[4] = {'V', 'M', 'I', 'X'};
+static const char trailer_magic[8] = {'V', 'M', 'T', 'I', 'N', 'D', 'E', 'X'};
+
+static inline void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint16_t get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get_le64(const uint8_t *p)
+{
+    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline uint64_t zigzag(uint64_t delta)
+{
+    return (delta << 1) ^ (uint64_t)((int64_t)delta >> 63);
+}
+
+static inline uint64_t unzigzag(uint64_t z)
+{
+    return (z >> 1) ^ (0 - (z & 1));
+}
+
+/* Decodes a varint at p (before end). Returns the byte after it, or NULL if
+ * it is truncated, longer than 10 bytes, or above 2^64 - 1. */
+static inline const uint8_t *get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    if (p < end && *p < 0x80) {
+        *v = *p;
+        return p + 1;
+    }
+    uint64_t r = 0;
+    for (unsigned i = 0; i < 10; i++) {
+        if (p >= end)
+            return NULL;
+        uint8_t b = *p++;
+        if (i == 9 && b > 1)
+            return NULL;
+        r |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            *v = r;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* The same where the caller knows that 10 bytes are readable at p, so no
+ * byte needs a bounds check. */
+static inline const uint8_t *get_varint10(const uint8_t *p, uint64_t *v)
+{
+    uint64_t b = p[0];
+    if (b < 0x80) {
+        *v = b;
+        return p + 1;
+    }
+    uint64_t r = b & 0x7f;
+    for (unsigned i = 1; i < 10; i++) {
+        b = p[i];
+        r |= (b & 0x7f) << (7 * i);
+        if (b < 0x80) {
+            if (i == 9 && b > 1)
+                return NULL;
+            *v = r;
+            return p + i + 1;
+        }
+    }
+    return NULL;
+}
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * test_binary.c - the binary trace form: lossless round trips of every
+ * record kind at extreme values across many frames, the short delta forms,
+ * reading without the index, and malformed input (every prefix, every
+ * flipped byte, hand-made frames with unknown events, trailing payload,
+ * wrapping addresses, another major version).
+ */
+#include <zstd.h>
+
+#include "rng.h"
+#include "testlib.h"
+#include "vmreplay/trace.h"
+
+static const struct vmr_trace_meta meta[] = {{"recorder", "test_binary"}, {"empty", ""}};
+static const struct vmr_trace_header header = {4096, 2, meta};
+
+static const char *write_trace(const struct vmr_record *recs, size_t n, uint32_t frame_bytes)
+{
+    const char *path = vmr_test_tmp("t.vmt");
+    struct vmr_trace_writer *w;
+    struct vmr_trace_writer_options opt = {VMR_FORM_BINARY, 0, frame_bytes};
+    char err[512];
+    if (vmr_trace_writer_open(&w, path, &header, &opt, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (vmr_trace_writer_put(w, &recs[i]) != 0) {
+            fprintf(stderr, "put %zu: %s\n", i, vmr_trace_writer_error(w));
+            exit(1);
+        }
+    if (vmr_trace_writer_close(w, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    return path;
+}
+
+static int same(const struct vmr_record *a, const struct vmr_record *b)
+{
+    return a->kind == b->kind && a->pid == b->pid && a->addr == b->addr && a->size == b->size &&
+           a->count == b->count && a->prot == b->prot && a->flags == b->flags &&
+           a->len == b->len && a->off == b->off && a->arg == b->arg && a->err == b->err &&
+           (a->str == NULL) == (b->str == NULL) && (!a->str || strcmp(a->str, b->str) == 0);
+}
+
+/* Reads everything; returns the reader's rc, sets *n. Compares with want if
+ * given. */
+static int read_all(const char *path, const struct vmr_record *want, size_t n_want, size_t *n,
+                    char *err, size_t errlen)
+{
+    struct vmr_trace_reader *r;
+    *n = 0;
+    int rc = vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, errlen);
+    if (rc != 0)
+        return rc;
+    struct vmr_record batch[7];
+    for (;;) {
+        size_t got;
+        rc = vmr_trace_reader_next(r, batch, 7, &got);
+        if (rc != 0) {
+            snprintf(err, errlen, "%s", vmr_trace_reader_error(r));
+            break;
+        }
+        if (got == 0)
+            break;
+        for (size_t i = 0; i < got; i++, (*n)++)
+            if (want && (*n >= n_want || !same(&batch[i], &want[*n]))) {
+                fprintf(stderr, "record %zu differs (kind %u)\n", *n, batch[i].kind);
+                vmr_test_failures++;
+                want = NULL;
+            }
+    }
+    vmr_trace_reader_destroy(r);
+    return rc;
+}
+
+static struct vmr_record random_record(struct vmr_rng *g, uint64_t *addr)
+{
+    static const char *strs[] = {"/bin/ls", "a b \"c\"\n", "/x", "\xc3\xa9t\xc3\xa9"};
+    struct vmr_record r = {0};
+    uint64_t roll = vmr_rng_below(g, 100);
+    r.pid = vmr_rng_below(g, 8) == 0 ? UINT32_MAX - (uint32_t)vmr_rng_below(g, 3)
+                                     : 1 + (uint32_t)vmr_rng_below(g, 4);
+    if (roll < 70) {
+        r.kind = (uint8_t)vmr_rng_below(g, 3);
+        r.size = vmr_rng_below(g, 4) ? 8 : 1 + (uint32_t)vmr_rng_below(g, 64);
+        r.count = vmr_rng_below(g, 5) ? 1 : 1 + (uint32_t)vmr_rng_below(g, UINT32_MAX);
+        switch (vmr_rng_below(g, 4)) {
+        case 0:
+            *addr += 8;
+            break;
+        case 1:
+            *addr = vmr_rng_next(g) & ~7ULL;
+            break;
+        case 2:
+            *addr -= 16;
+            break;
+        default:
+            break;
+        }
+        r.addr = *addr;
+        if (r.addr + (r.size - 1) < r.addr)
+            r.addr = UINT64_MAX - r.size + 1;
+        if (vmr_rng_below(g, 50) == 0) {
+            r.addr = UINT64_MAX;
+            r.size = 1;
+        }
+        return r;
+    }
+    r.kind = (uint8_t)(VMR_REC_MMAP + vmr_rng_below(g, VMR_REC_N_KINDS - VMR_REC_MMAP));
+    r.addr = vmr_rng_next(g);
+    r.len = vmr_rng_below(g, 2) ? UINT64_MAX : vmr_rng_below(g, 1 << 20);
+    switch (r.kind) {
+    case VMR_REC_MMAP:
+        r.prot = (uint8_t)vmr_rng_below(g, 8);
+        r.flags = (uint16_t)vmr_rng_below(g, VMR_MAP_KNOWN_FLAGS + 1);
+        r.arg = (uint32_t)vmr_rng_below(g, 3) ? UINT32_MAX : 0;
+        r.off = vmr_rng_next(g);
+        r.err = (int32_t)vmr_rng_below(g, 2) * 12;
+        break;
+    case VMR_REC_MUNMAP:
+        r.err = 22;
+        break;
+    case VMR_REC_MPROTECT:
+        r.prot = (uint8_t)vmr_rng_below(g, 8);
+        break;
+    case VMR_REC_BRK:
+        r.len = 0;
+        r.off = vmr_rng_next(g);
+        break;
+    case VMR_REC_FORK:
+    case VMR_REC_THREAD:
+    case VMR_REC_EXIT:
+    case VMR_REC_EXEC:
+        r.addr = r.len = 0;
+        r.arg = (uint32_t)vmr_rng_next(g);
+        r.err = r.kind == VMR_REC_EXEC ? 2 : 0;
+        break;
+    case VMR_REC_FILE:
+        r.addr = r.len = 0;
+        r.pid = 0;
+        r.arg = 1 + (uint32_t)vmr_rng_below(g, UINT32_MAX);
+        r.off = vmr_rng_below(g, 2) ? VMR_FILE_SIZE_UNKNOWN : vmr_rng_below(g, 1 << 30);
+        r.flags = (uint16_t)vmr_rng_below(g, 2);
+        r.str = strs[vmr_rng_below(g, 4)];
+        break;
+    case VMR_REC_MADVISE:
+        r.flags = (uint16_t)vmr_rng_below(g, 22);
+        break;
+    case VMR_REC_MSYNC:
+        r.flags = (uint16_t)vmr_rng_below(g, 8);
+        break;
+    case VMR_REC_MARK:
+        r.addr = r.len = 0;
+        r.str = vmr_rng_below(g, 3) ? strs[vmr_rng_below(g, 4)] : "";
+        break;
+    default:
+        break;
+    }
+    return r;
+}
+
+static long file_size(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fclose(fp);
+    return n;
+}
+
+static unsigned char *slurp(const char *path, long *n)
+{
+    *n = file_size(path);
+    unsigned char *buf = malloc((size_t)*n);
+    FILE *fp = fopen(path, "rb");
+    if (fread(buf, 1, (size_t)*n, fp) != (size_t)*n)
+        exit(1);
+    fclose(fp);
+    return buf;
+}
+
+static const char *dump(const unsigned char *buf, long n)
+{
+    const char *path = vmr_test_tmp("mut.vmt");
+    FILE *fp = fopen(path, "wb");
+    fwrite(buf, 1, (size_t)n, fp);
+    fclose(fp);
+    return path;
+}
+
+static void test_round_trip(void)
+{
+    enum { N = 6000 };
+    static struct vmr_record recs[N];
+    struct vmr_rng g;
+    vmr_rng_seed(&g, 42);
+    uint64_t addr = 0x10000;
+    for (size_t i = 0; i < N; i++)
+        recs[i] = random_record(&g, &addr);
+    for (uint32_t frame = 64; frame <= (1u << 20); frame *= 128) {
+        const char *path = write_trace(recs, N, frame);
+        size_t n;
+        char err[512];
+        CHECK(read_all(path, recs, N, &n, err, sizeof err) == 0);
+        CHECK_EQ_U64(n, N);
+        struct vmr_trace_reader *r;
+        CHECK(vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) == 0);
+        const struct vmr_trace_info *info = vmr_trace_reader_info(r);
+        CHECK(info->form == VMR_FORM_BINARY && info->indexed);
+        CHECK_EQ_U64(info->n_records, N);
+        CHECK(frame > 64 || info->n_frames > 100);
+        CHECK_EQ_U64(info->page_size, 4096);
+        CHECK_EQ_U64(info->n_meta, 2);
+        CHECK_STR(info->meta[0].key, "recorder");
+        CHECK_STR(info->meta[1].value, "");
+        uint64_t acc = 0, acc_recs = 0;
+        for (size_t i = 0; i < N; i++)
+            if (vmr_rec_is_access(recs[i].kind)) {
+                acc += recs[i].count;
+                acc_recs++;
+            }
+        CHECK_EQ_U64(info->n_accesses, acc);
+        CHECK_EQ_U64(info->n_access_records, acc_recs);
+        /* a second pass after rewind gives the same records */
+        struct vmr_record a[N < 100 ? N : 100];
+        size_t got;
+        CHECK(vmr_trace_reader_next(r, a, 100, &got) == 0 && got > 0);
+        CHECK(vmr_trace_reader_rewind(r) == 0);
+        CHECK(vmr_trace_reader_next(r, a, 1, &got) == 0 && got == 1 && same(&a[0], &recs[0]));
+        char where[256];
+        vmr_trace_reader_where(r, 0, where, sizeof where);
+        CHECK(strstr(where, "record 1 (frame 0") != NULL);
+        vmr_trace_reader_destroy(r);
+    }
+}
+
+/* A word-stride scan costs one byte per access before compression. */
+static void test_short_deltas(void)
+{
+    enum { N = 10000 };
+    static struct vmr_record recs[N];
+    for (size_t i = 0; i < N; i++)
+        recs[i] = (struct vmr_record){.kind = VMR_REC_READ, .pid = 1, .addr = 0x1000 + 8 * i,
+                                      .size = 8, .count = 1};
+    const char *path = write_trace(recs, N, 1 << 20);
+    long n;
+    unsigned char *buf = slurp(path, &n);
+    uint32_t hdr_len = (uint32_t)buf[12] | (uint32_t)buf[13] << 8;
+    uint32_t raw = buf[hdr_len + 8] | (uint32_t)buf[hdr_len + 9] << 8 |
+                   (uint32_t)buf[hdr_len + 10] << 16;
+    CHECK(raw <= N + 16); /* first record carries pid, size, address */
+    free(buf);
+}
+
+static void test_no_index_and_prefixes(void)
+{
+    enum { N = 400 };
+    struct vmr_record recs[N];
+    struct vmr_rng g;
+    vmr_rng_seed(&g, 7);
+    uint64_t addr = 0x5000;
+    for (size_t i = 0; i < N; i++)
+        recs[i] = random_record(&g, &addr);
+    const char *path = write_trace(recs, N, 256);
+    long n;
+    unsigned char *buf = slurp(path, &n);
+    /* without the trailer: read by walking the frames, same records */
+    const char *cut = dump(buf, n - 16);
+    size_t got;
+    char err[512];
+    CHECK(read_all(cut, recs, N, &got, err, sizeof err) == 0);
+    CHECK_EQ_U64(got, N);
+    struct vmr_trace_reader *r;
+    CHECK(vmr_trace_reader_open(&r, cut, VMR_FORM_AUTO, err, sizeof err) == 0);
+    CHECK(!vmr_trace_reader_info(r)->indexed);
+    CHECK(vmr_trace_reader_count(r) == 0);
+    CHECK_EQ_U64(vmr_trace_reader_info(r)->n_records, N);
+    /* counted is not indexed: reading after a count walks the frames again */
+    struct vmr_record one[64];
+    size_t total = 0, got1;
+    while (vmr_trace_reader_next(r, one, 64, &got1) == 0 && got1 > 0)
+        total += got1;
+    CHECK_EQ_U64(total, N);
+    vmr_trace_reader_destroy(r);
+    /* every prefix: a clean error or success, and never more records than
+     * were written; a prefix ending at a frame boundary reads cleanly */
+    int clean = 0, failed = 0;
+    for (long len = 0; len < n; len++) {
+        const char *p = dump(buf, len);
+        int rc = read_all(p, recs, N, &got, err, sizeof err);
+        if (rc == 0)
+            clean++;
+        else {
+            failed++;
+            CHECK(strstr(err, "vmt") != NULL); /* names the file */
+        }
+        CHECK(got <= N);
+    }
+    CHECK(clean > 5 && failed > n / 2);
+    free(buf);
+}
+
+static void test_flipped_bytes(void)
+{
+    enum { N = 120 };
+    struct vmr_record recs[N];
+    struct vmr_rng g;
+    vmr_rng_seed(&g, 9);
+    uint64_t addr = 0;
+    for (size_t i = 0; i < N; i++)
+        recs[i] = random_record(&g, &addr);
+    const char *path = write_trace(recs, N, 512);
+    long n;
+    unsigned char *buf = slurp(path, &n);
+    int errors = 0;
+    for (long i = 0; i < n; i++) {
+        buf[i] ^= 0xff;
+        size_t got;
+        char err[512];
+        if (read_all(dump(buf, n), NULL, 0, &got, err, sizeof err) != 0)
+            errors++;
+        buf[i] ^= 0xff;
+    }
+    CHECK(errors > n * 9 / 10); /* checksums and counts catch nearly all */
+    free(buf);
+}
+
+/* A hand-made trace: header, then one unindexed frame of raw records. */
+static const char *handmade(uint16_t major, uint16_t minor, const unsigned char *raw, size_t len,
+                            uint32_t n_records, uint32_t n_access, uint64_t n_accesses)
+{
+    static unsigned char file[4096];
+    unsigned char comp[1024];
+    size_t c = ZSTD_compress(comp, sizeof comp, raw, len, 3);
+    unsigned char h[24] = {0x89, 'V', 'M', 'T', '\r', '\n', 0x1a, '\n'};
+    h[8] = (unsigned char)major;
+    h[10] = (unsigned char)minor;
+    h[12] = 24;
+    h[17] = 0x10; /* page size 4096 */
+    memcpy(file, h, 24);
+    unsigned char *f = file + 24;
+    memcpy(f, "VMF1", 4);
+    uint32_t v[4] = {(uint32_t)c, (uint32_t)len, n_records, n_access};
+    for (int k = 0; k < 4; k++)
+        for (int j = 0; j < 4; j++)
+            f[4 + 4 * k + j] = (unsigned char)(v[k] >> (8 * j));
+    memset(f + 20, 0, 12);
+    for (int j = 0; j < 8; j++)
+        f[24 + j] = (unsigned char)(n_accesses >> (8 * j));
+    memcpy(f + 32, comp, c);
+    return dump(file, (long)(24 + 32 + c));
+}
+
+static void test_handmade(void)
+{
+    size_t n;
+    char err[512];
+    /* read pid 1 size 8 at 16; an event of unknown code 40 with 3 bytes; an
+     * mmap with 3 bytes after its fields; a write at +8 (short form D=5) */
+    const unsigned char ok[] = {0x0c, 1, 8, 0x20, 3 | 40 << 2, 3, 1, 2, 3,
+                                3 | 1 << 2, 12, 1, 0x80, 0x20, 0x10, 3, 6, 0, 0, 0, 0, 0xaa, 0xbb,
+                                0x01 | 5 << 5};
+    struct vmr_record want[3] = {
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 16, .size = 8, .count = 1},
+        {.kind = VMR_REC_MMAP, .pid = 1, .addr = 0x1000, .len = 16, .prot = 3, .flags = 6},
+        {.kind = VMR_REC_WRITE, .pid = 1, .addr = 24, .size = 8, .count = 1},
+    };
+    CHECK(read_all(handmade(1, 0, ok, sizeof ok, 4, 2, 2), want, 3, &n, err, sizeof err) == 0);
+    CHECK_EQ_U64(n, 3);
+    /* a later minor version is read */
+    CHECK(read_all(handmade(1, 7, ok, sizeof ok, 4, 2, 2), want, 3, &n, err, sizeof err) == 0);
+    /* another major version is refused */
+    CHECK(read_all(handmade(2, 0, ok, sizeof ok, 4, 2, 2), NULL, 0, &n, err, sizeof err) ==
+          VMR_EVERSION);
+    CHECK(strstr(err, "version 2.0") != NULL);
+    /* counts that disagree with the header */
+    CHECK(read_all(handmade(1, 0, ok, sizeof ok, 4, 2, 3), NULL, 0, &n, err, sizeof err) ==
+          VMR_EFORMAT);
+    CHECK(strstr(err, "header says") != NULL);
+    /* an access that wraps past 2^64 */
+    const unsigned char wrap[] = {0x0c, 1, 16, 0x01}; /* size 16 at -1 (zigzag 1) */
+    CHECK(read_all(handmade(1, 0, wrap, sizeof wrap, 1, 1, 1), NULL, 0, &n, err, sizeof err) ==
+          VMR_EFORMAT);
+    CHECK(strstr(err, "end of the address space") && strstr(err, "record 1"));
+    /* event 0 is reserved; an event longer than the frame */
+    const unsigned char ev0[] = {3, 0};
+    CHECK(read_all(handmade(1, 0, ev0, sizeof ev0, 1, 0, 0), NULL, 0, &n, err, sizeof err) ==
+          VMR_EFORMAT);
+    const unsigned char evlong[] = {3 | 5 << 2, 9, 1};
+    CHECK(read_all(handmade(1, 0, evlong, sizeof evlong, 1, 0, 0), NULL, 0, &n, err,
+                   sizeof err) == VMR_EFORMAT);
+    /* an 11-byte varint */
+    const unsigned char vlong[] = {0x04, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                   0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+    CHECK(read_all(handmade(1, 0, vlong, sizeof vlong, 1, 1, 1), NULL, 0, &n, err,
+                   sizeof err) == VMR_EFORMAT);
+    /* a text file is not taken for binary; junk after the magic is */
+    unsigned char junk[40] = {0x89, 'V', 'M', 'T', '\r', '\n', 0x1a, '\n', 1, 0, 200};
+    CHECK(read_all(dump(junk, sizeof junk), NULL, 0, &n, err, sizeof err) == VMR_EFORMAT);
+}
+
+static void test_writer_refuses(void)
+{
+    const char *path = vmr_test_tmp("bad.vmt");
+    struct vmr_trace_writer *w;
+    char err[512];
+    CHECK(vmr_trace_writer_open(&w, path, &header, NULL, err, sizeof err) == 0);
+    struct vmr_record r = {.kind = VMR_REC_READ, .pid = 1, .addr = UINT64_MAX - 2, .size = 8,
+                           .count = 1};
+    CHECK(vmr_trace_writer_put(w, &r) == VMR_ERANGE);
+    r.addr = 0;
+    r.count = 0;
+    CHECK(vmr_trace_writer_put(w, &r) == VMR_EINVAL);
+    struct vmr_record f = {.kind = VMR_REC_FILE, .arg = 0, .str = "/x"};
+    CHECK(vmr_trace_writer_put(w, &f) == VMR_EINVAL);
+    CHECK(strstr(vmr_trace_writer_error(w), "file id 0") != NULL);
+    struct vmr_record m = {.kind = VMR_REC_MMAP, .flags = 1u << 12};
+    CHECK(vmr_trace_writer_put(w, &m) == VMR_EINVAL);
+    CHECK(vmr_trace_writer_close(w, err, sizeof err) == 0);
+    struct vmr_trace_header bad = {3000, 0, NULL};
+    CHECK(vmr_trace_writer_open(&w, path, &bad, NULL, err, sizeof err) == VMR_EINVAL);
+    CHECK(strstr(err, "page size 3000") != NULL);
+    CHECK(vmr_trace_writer_open(&w, "/nonexistent-dir/x.vmt", &header, NULL, err, sizeof err) ==
+          VMR_EIO);
+    CHECK(strstr(err, "/nonexistent-dir/x.vmt") != NULL);
+}
+
+int main(void)
+{
+    test_round_trip();
+    test_short_deltas();
+    test_no_index_and_prefixes();
+    test_flipped_bytes();
+    test_handmade();
+    test_writer_refuses();
+    return vmr_test_done();
+}
