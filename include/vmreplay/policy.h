@@ -16,7 +16,15 @@
  * policy chose it in select_victim, or the kernel reclaimed it) or on_remove
  * (the page was freed: munmap, exit, truncation). The frame number may then
  * be inserted again. The kernel never calls select_victim while a free frame
- * exists.
+ * exists. It may call select_victim again before any on_evict (the chosen
+ * page could not leave memory now: the kernel pins it and asks again), so
+ * choosing must not forget the frame; only on_evict/on_remove do.
+ *
+ * Bits and callbacks: when on_insert or on_hit is called, frame_bits[frame]
+ * already has REFERENCED for that access, and the kernel does not set it
+ * again for the same access (DIRTY may be set later in the same fault, as
+ * for a write after a swap-in). A policy that wants a new page to start
+ * unreferenced (CLOCK) clears REFERENCED in on_insert.
  *
  * Two kinds of policy:
  *   - hardware-realistic: no VMR_POLICY_NEEDS_HITS. The kernel only sets
@@ -70,7 +78,8 @@ struct vmr_access {
     uint8_t op;        /* enum vmr_op */
 };
 
-/* A parameter a policy accepts as key=value. */
+/* A parameter a policy accepts as key=value. The registry rejects keys a
+ * policy does not list, so `params` must name every key create accepts. */
 struct vmr_policy_param {
     const char *name;
     const char *default_value;
@@ -88,7 +97,8 @@ struct vmr_policy_config {
     uint64_t seed;       /* for randomised policies */
     size_t n_params;     /* key=value pairs from --policy NAME:k=v,... */
     const struct vmr_policy_kv *params;
-    char *errbuf; /* create writes why it failed here (unknown key, bad value) */
+    char *errbuf; /* create writes why it failed here (unknown key, bad value);
+                     valid during create only */
     size_t errbuf_len;
 };
 
@@ -103,7 +113,7 @@ struct vmr_policy_ops {
     uint32_t flags;       /* VMR_POLICY_* */
     const char *name;     /* lower-case, as given to --policy */
     const char *summary;  /* one line, with the paper it follows */
-    const struct vmr_policy_param *params; /* array ended by a NULL name; may be NULL */
+    const struct vmr_policy_param *params; /* array ended by a NULL name; NULL = none */
 
     /* Allocates the state for cfg->n_frames frames. Returns 0 or VMR_E*
      * (VMR_EINVAL for a bad parameter, with a message in cfg->errbuf). The
@@ -127,8 +137,11 @@ struct vmr_policy_ops {
     size_t (*report)(void *state, struct vmr_policy_counter *out, size_t max);
 };
 
-/* The type of the function a plug-in exports. */
+/* The type of the function a plug-in exports, and its declaration (so a
+ * plug-in compiles cleanly with -Wmissing-prototypes; vmreplay itself never
+ * defines it). */
 typedef const struct vmr_policy_ops *(*vmr_policy_plugin_fn)(void);
+const struct vmr_policy_ops *vmr_policy_plugin(void);
 
 /* ---- registry (built-in policies and plug-in loading) ------------------ */
 
@@ -151,9 +164,14 @@ struct vmr_policy {
 
 /*
  * Parses "NAME[:key=value,...]" or "PATH.so[:key=value,...]" (a path is
- * anything containing '/'), finds or loads the policy, checks the plug-in
- * ABI version, and creates it for `n_frames` frames. On failure writes a
- * message to errbuf and returns VMR_E*; *out is untouched.
+ * anything with a '/' before its first '='; its parameters start at the
+ * first ':' after the last such '/'), finds or loads the policy, checks the plug-in ABI version, and
+ * creates it for `n_frames` frames. Names are matched ignoring case. On
+ * failure writes a message to errbuf and returns VMR_E*; *out is untouched.
+ * Errors: VMR_ENOTFOUND (no such built-in; plug-in cannot be loaded or lacks
+ * VMR_POLICY_PLUGIN_SYMBOL), VMR_EABI (plug-in ABI version differs),
+ * VMR_EINVAL (malformed spec, unknown or bad parameter, n_frames == 0,
+ * incomplete plug-in ops table), VMR_ENOMEM.
  */
 int vmr_policy_open(struct vmr_policy *out, const char *spec, uint32_t n_frames,
                     uint8_t *frame_bits, uint64_t seed, char *errbuf, size_t errbuf_len);

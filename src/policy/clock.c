@@ -1,0 +1,167 @@
+/*
+ * clock.c - CLOCK (second chance) over the hardware referenced bit.
+ *
+ * Definition: F. J. Corbató, "A Paging Experiment with the Multics System",
+ * MIT Project MAC report MAC-M-384, 1968 (in "In Honor of Philip M. Morse",
+ * MIT Press, 1969): the frames form a ring swept by a hand; a frame whose
+ * page was used since the hand last passed gets a second chance (its bit is
+ * cleared and the hand moves on), the first one not used is replaced.
+ *
+ * The details follow libCacheSim's Clock (libCacheSim/cache/eviction/
+ * Clock.c, default n-bit-counter=1, "FIFO-Reinsertion"), so that counts
+ * match it exactly:
+ *   - a newly loaded page starts unreferenced (libCacheSim: freq = 0 on
+ *     insert) and takes the newest place, just behind the hand. Our kernel
+ *     sets REFERENCED for the faulting access before on_insert, so on_insert
+ *     clears it; only later accesses give the page its second chance;
+ *   - to choose, the hand starts at the oldest page: referenced -> clear the
+ *     bit and move on (libCacheSim moves the object to the queue head, which
+ *     in a ring is the hand passing it); unreferenced -> the victim;
+ *   - hits are not reported (hardware-realistic): the kernel sets
+ *     REFERENCED in frame_bits as an MMU sets the accessed bit.
+ * Pinned frames (not in libCacheSim) are passed by the hand without touching
+ * their bit, so their use history survives the pin.
+ *
+ * Owns a ring of the resident frames and the hand.
+ * Invariants: a frame is in the ring iff it is resident; the ring runs from
+ * the hand (oldest position) to hand->prev (newest); hand == FRAME_UNLINKED
+ * iff the ring is empty. A chosen victim stays in the ring, under the hand,
+ * until on_evict: the kernel may pin it and ask again.
+ * Cost: O(1) amortised per fault, since every bit the hand clears was set by
+ * an access.
+ */
+#include <stdlib.h>
+
+#include "builtin.h"
+
+struct clock {
+    uint8_t *bits;
+    uint32_t hand;
+    uint32_t n_resident;
+    uint64_t second_chances;  /* referenced frames the hand cleared */
+    struct frame_link link[]; /* the ring, no sentinel */
+};
+
+static int clock_create(const struct vmr_policy_config *cfg, void **state)
+{
+    int rc = vmr_policy_check_params(&vmr_policy_clock, cfg);
+    if (rc != 0)
+        return rc;
+    struct clock *s = malloc(sizeof *s + (size_t)cfg->n_frames * sizeof s->link[0]);
+    if (!s)
+        return VMR_ENOMEM;
+    s->bits = cfg->frame_bits;
+    s->hand = FRAME_UNLINKED;
+    s->n_resident = 0;
+    s->second_chances = 0;
+    for (uint32_t i = 0; i < cfg->n_frames; i++)
+        s->link[i].prev = s->link[i].next = FRAME_UNLINKED;
+    *state = s;
+    return 0;
+}
+
+static void clock_destroy(void *state)
+{
+    free(state);
+}
+
+static void clock_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    (void)a;
+    struct clock *s = state;
+    struct frame_link *l = s->link;
+    assert(l[frame].next == FRAME_UNLINKED);
+    s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
+    s->n_resident++;
+    uint32_t h = s->hand;
+    if (h == FRAME_UNLINKED) {
+        l[frame].prev = l[frame].next = frame;
+        s->hand = frame;
+        return;
+    }
+    uint32_t newest = l[h].prev;
+    l[frame].prev = newest;
+    l[frame].next = h;
+    l[newest].next = frame;
+    l[h].prev = frame;
+}
+
+static int clock_select_victim(void *state, vmr_pfn_t *frame)
+{
+    struct clock *s = state;
+    const struct frame_link *l = s->link;
+    uint8_t *bits = s->bits;
+    uint32_t f = s->hand;
+    /* Two turns are enough: the first clears every unpinned bit, so the
+     * second stops at the first unpinned frame. Only all-pinned gets there. */
+    uint64_t steps = 2 * (uint64_t)s->n_resident;
+    for (; steps > 0; steps--, f = l[f].next) {
+        uint8_t b = bits[f];
+        if (b & VMR_FRAME_PINNED)
+            continue;
+        if (b & VMR_FRAME_REFERENCED) {
+            bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
+            s->second_chances++;
+            continue;
+        }
+        s->hand = f;
+        *frame = f;
+        return 0;
+    }
+    s->hand = f;
+    return VMR_ENOVICTIM;
+}
+
+static void clock_unlink(struct clock *s, uint32_t frame)
+{
+    struct frame_link *l = s->link;
+    assert(l[frame].next != FRAME_UNLINKED);
+    uint32_t p = l[frame].prev, nx = l[frame].next;
+    s->n_resident--;
+    if (nx == frame) {
+        s->hand = FRAME_UNLINKED;
+    } else {
+        l[p].next = nx;
+        l[nx].prev = p;
+        /* the hand goes on to the next-oldest, so the frame's successor
+         * keeps its turn and the next load lands just behind the hand */
+        if (s->hand == frame)
+            s->hand = nx;
+    }
+    l[frame].prev = l[frame].next = FRAME_UNLINKED;
+}
+
+static void clock_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    (void)key;
+    clock_unlink(state, frame);
+}
+
+static void clock_on_remove(void *state, vmr_pfn_t frame)
+{
+    clock_unlink(state, frame);
+}
+
+static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t max)
+{
+    const struct clock *s = state;
+    if (max >= 1)
+        out[0] = (struct vmr_policy_counter){"second_chances", s->second_chances};
+    return 1;
+}
+
+const struct vmr_policy_ops vmr_policy_clock = {
+    .abi_version = VMR_POLICY_ABI_VERSION,
+    .flags = 0,
+    .name = "clock",
+    .summary = "second chance over the referenced bit (Corbato 1968), as libCacheSim's Clock",
+    .params = NULL,
+    .create = clock_create,
+    .destroy = clock_destroy,
+    .on_insert = clock_on_insert,
+    .on_hit = NULL,
+    .select_victim = clock_select_victim,
+    .on_evict = clock_on_evict,
+    .on_remove = clock_on_remove,
+    .report = clock_report,
+};

@@ -1,0 +1,289 @@
+/*
+ * registry.c - the built-in policies, policy specs and plug-in loading.
+ *
+ * Owns the table of built-ins (in display order), the parsing of a spec
+ * "NAME[:k=v,...]" / "PATH[:k=v,...]" into struct vmr_policy, and the
+ * dlopen life of plug-ins.
+ * Invariants: a struct vmr_policy is either all zero or fully open: ops and
+ * state set, cfg.params pointing into its own kv[] and buf[], dl_handle set
+ * iff the ops came from a plug-in (and stays loaded until close, since ops
+ * and its strings live in the plug-in). Every error leaves *out untouched
+ * and says in errbuf which part of the spec is wrong.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "builtin.h"
+#include "vec.h"
+
+static const struct vmr_policy_ops *const builtins[] = {
+    &vmr_policy_fifo,
+    &vmr_policy_lru,
+    &vmr_policy_clock,
+    &vmr_policy_opt,
+};
+#define N_BUILTINS (sizeof builtins / sizeof builtins[0])
+
+const struct vmr_policy_ops *const *vmr_policy_builtins(size_t *n)
+{
+    *n = N_BUILTINS;
+    return builtins;
+}
+
+const struct vmr_policy_ops *vmr_policy_find(const char *name)
+{
+    for (size_t i = 0; i < N_BUILTINS; i++)
+        if (strcasecmp(builtins[i]->name, name) == 0)
+            return builtins[i];
+    return NULL;
+}
+
+int vmr_policy_check_params(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const char *key = cfg->params[i].key;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(cfg->params[j].key, key) == 0) {
+                vmr_errf(cfg->errbuf, cfg->errbuf_len, "policy '%s': parameter '%s' given twice",
+                         ops->name, key);
+                return VMR_EINVAL;
+            }
+        }
+        const struct vmr_policy_param *p = ops->params;
+        while (p && p->name && strcmp(p->name, key) != 0)
+            p++;
+        if (p && p->name)
+            continue;
+        if (!ops->params || !ops->params[0].name) {
+            vmr_errf(cfg->errbuf, cfg->errbuf_len,
+                     "policy '%s' has no parameter '%s' (it takes none)", ops->name, key);
+            return VMR_EINVAL;
+        }
+        char known[160] = "";
+        size_t len = 0;
+        for (p = ops->params; p->name && len < sizeof known; p++) {
+            int w = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", p->name);
+            if (w < 0)
+                break;
+            len += (size_t)w;
+        }
+        vmr_errf(cfg->errbuf, cfg->errbuf_len, "policy '%s' has no parameter '%s' (known: %s)",
+                 ops->name, key, known);
+        return VMR_EINVAL;
+    }
+    return 0;
+}
+
+/* Splits "k=v,k=v" in place (buf) into kv[]; the message names the spec. */
+static int parse_params(char *buf, struct vmr_policy_kv *kv, size_t *n_kv, const char *spec,
+                        char *errbuf, size_t errbuf_len)
+{
+    size_t n = 0;
+    char *item = buf;
+    for (;;) {
+        char *comma = strchr(item, ',');
+        if (comma)
+            *comma = '\0';
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item) {
+            vmr_errf(errbuf, errbuf_len, "policy spec '%s': expected key=value, got '%s'", spec,
+                     item);
+            return VMR_EINVAL;
+        }
+        if (n == VMR_POLICY_MAX_PARAMS) {
+            vmr_errf(errbuf, errbuf_len, "policy spec '%s': more than %d parameters", spec,
+                     VMR_POLICY_MAX_PARAMS);
+            return VMR_EINVAL;
+        }
+        *eq = '\0';
+        kv[n].key = item;
+        kv[n].value = eq + 1;
+        n++;
+        if (!comma)
+            break;
+        item = comma + 1;
+    }
+    *n_kv = n;
+    return 0;
+}
+
+static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *errbuf,
+                     size_t errbuf_len)
+{
+    const char *missing = !ops->name            ? "name"
+                          : !ops->create        ? "create"
+                          : !ops->destroy       ? "destroy"
+                          : !ops->on_insert     ? "on_insert"
+                          : !ops->select_victim ? "select_victim"
+                          : !ops->on_evict      ? "on_evict"
+                          : !ops->on_remove     ? "on_remove"
+                          : (ops->flags & VMR_POLICY_NEEDS_HITS) && !ops->on_hit
+                              ? "on_hit (required by VMR_POLICY_NEEDS_HITS)"
+                              : NULL;
+    if (missing) {
+        vmr_errf(errbuf, errbuf_len, "%s: the policy's ops table has no %s", path, missing);
+        return VMR_EINVAL;
+    }
+    uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE;
+    if (ops->flags & ~known) {
+        vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
+                 (unsigned)(ops->flags & ~known));
+        return VMR_EINVAL;
+    }
+    return 0;
+}
+
+static int load_plugin(const char *path, void **handle, const struct vmr_policy_ops **ops,
+                       char *errbuf, size_t errbuf_len)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        vmr_errf(errbuf, errbuf_len, "cannot load policy plug-in: %s", e ? e : path);
+        return VMR_ENOTFOUND;
+    }
+    dlerror();
+    void *sym = dlsym(h, VMR_POLICY_PLUGIN_SYMBOL);
+    const char *e = dlerror();
+    if (e || !sym) {
+        vmr_errf(errbuf, errbuf_len, "%s: not a vmreplay policy plug-in (%s)", path,
+                 e ? e : "symbol " VMR_POLICY_PLUGIN_SYMBOL " is null");
+        dlclose(h);
+        return VMR_ENOTFOUND;
+    }
+    /* ISO C has no object-to-function pointer conversion; POSIX guarantees
+     * the representation is the same, so copy the bits. */
+    vmr_policy_plugin_fn fn;
+    memcpy(&fn, &sym, sizeof fn);
+    const struct vmr_policy_ops *o = fn();
+    int rc = 0;
+    if (!o) {
+        vmr_errf(errbuf, errbuf_len, "%s: %s() returned no ops table", path,
+                 VMR_POLICY_PLUGIN_SYMBOL);
+        rc = VMR_EINVAL;
+    } else if (o->abi_version != VMR_POLICY_ABI_VERSION) {
+        /* only abi_version is read before this check: the rest of the
+         * table may have another layout */
+        vmr_errf(errbuf, errbuf_len, "%s: policy ABI version %u, this vmreplay supports %u", path,
+                 (unsigned)o->abi_version, (unsigned)VMR_POLICY_ABI_VERSION);
+        rc = VMR_EABI;
+    } else {
+        rc = check_ops(o, path, errbuf, errbuf_len);
+    }
+    if (rc != 0) {
+        dlclose(h);
+        return rc;
+    }
+    *handle = h;
+    *ops = o;
+    return 0;
+}
+
+int vmr_policy_open(struct vmr_policy *out, const char *spec, uint32_t n_frames,
+                    uint8_t *frame_bits, uint64_t seed, char *errbuf, size_t errbuf_len)
+{
+    if (!spec || !*spec) {
+        vmr_errf(errbuf, errbuf_len, "empty policy spec; 'vmreplay policies' lists the policies");
+        return VMR_EINVAL;
+    }
+    if (n_frames == 0 || !frame_bits) {
+        vmr_errf(errbuf, errbuf_len, "policy '%s': needs at least one frame", spec);
+        return VMR_EINVAL;
+    }
+    size_t len = strlen(spec);
+    if (len >= sizeof out->spec) {
+        vmr_errf(errbuf, errbuf_len, "policy spec too long (%zu bytes, at most %zu)", len,
+                 sizeof out->spec - 1);
+        return VMR_EINVAL;
+    }
+
+    /* Everything is built in a copy so that a failure leaves *out alone;
+     * only create needs the final addresses, so it runs on *out itself
+     * with the old contents saved. */
+    static const struct vmr_policy zero;
+    struct vmr_policy p = zero;
+    memcpy(p.spec, spec, len + 1);
+    char name[sizeof p.spec];
+    memcpy(name, spec, len + 1);
+    /* A '/' in a parameter value ("lru:file=/tmp/x") does not make a path:
+     * only a '/' before the first '=' does, and the parameters start at the
+     * first ':' after the last such '/' (so "./a:b/x.so:k=v" works too). */
+    const char *slash = NULL;
+    for (const char *c = name; *c && *c != '='; c++)
+        if (*c == '/')
+            slash = c;
+    char *colon = strchr(slash ? slash : name, ':');
+    size_t n_kv = 0;
+    if (colon) {
+        *colon = '\0';
+        memcpy(p.buf, colon + 1, strlen(colon + 1) + 1);
+        int rc = parse_params(p.buf, p.kv, &n_kv, spec, errbuf, errbuf_len);
+        if (rc != 0)
+            return rc;
+    }
+    if (!name[0]) {
+        vmr_errf(errbuf, errbuf_len, "policy spec '%s': empty policy name", spec);
+        return VMR_EINVAL;
+    }
+
+    if (slash) {
+        int rc = load_plugin(name, &p.dl_handle, &p.ops, errbuf, errbuf_len);
+        if (rc != 0)
+            return rc;
+    } else {
+        p.ops = vmr_policy_find(name);
+        if (!p.ops) {
+            size_t nl = strlen(name);
+            int looks_like_file = nl > 3 && strcmp(name + nl - 3, ".so") == 0;
+            vmr_errf(errbuf, errbuf_len, "no policy '%s'; 'vmreplay policies' lists them%s", name,
+                     looks_like_file ? " (a plug-in path needs a '/', as in ./NAME.so)" : "");
+            return VMR_ENOTFOUND;
+        }
+    }
+
+    struct vmr_policy saved = *out;
+    *out = p;
+    char ebuf[256] = "";
+    out->cfg = (struct vmr_policy_config){
+        .n_frames = n_frames,
+        .frame_bits = frame_bits,
+        .seed = seed,
+        .n_params = n_kv,
+        .params = out->kv,
+        .errbuf = ebuf,
+        .errbuf_len = sizeof ebuf,
+    };
+    /* p.kv points into p.buf: move the pointers to out->buf */
+    for (size_t i = 0; i < n_kv; i++) {
+        out->kv[i].key = out->buf + (p.kv[i].key - p.buf);
+        out->kv[i].value = out->buf + (p.kv[i].value - p.buf);
+    }
+    int rc = vmr_policy_check_params(out->ops, &out->cfg);
+    if (rc == 0) {
+        rc = out->ops->create(&out->cfg, &out->state);
+        if (rc != 0 && !ebuf[0])
+            vmr_errf(ebuf, sizeof ebuf, "policy '%s': %s", out->ops->name, vmr_strerror(rc));
+    }
+    out->cfg.errbuf = NULL;
+    out->cfg.errbuf_len = 0;
+    if (rc != 0) {
+        vmr_errf(errbuf, errbuf_len, "%s", ebuf);
+        if (out->dl_handle)
+            dlclose(out->dl_handle);
+        *out = saved;
+        return rc < 0 ? rc : VMR_EINVAL;
+    }
+    return 0;
+}
+
+void vmr_policy_close(struct vmr_policy *p)
+{
+    if (p->ops)
+        p->ops->destroy(p->state);
+    if (p->dl_handle)
+        dlclose(p->dl_handle);
+    static const struct vmr_policy zero;
+    *p = zero;
+}

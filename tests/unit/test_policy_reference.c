@@ -1,0 +1,158 @@
+/*
+ * test_policy_reference.c - the built-in policies against deliberately
+ * naive models of their definitions, fault for fault, on random strings.
+ *
+ * The models are written as the definitions read, with arrays and linear
+ * scans, so a disagreement points at the optimised code:
+ *   FIFO  a queue in load order; evict the head;
+ *   LRU   last-use times; evict the smallest;
+ *   CLOCK libCacheSim's Clock (cache/eviction/Clock.c, n-bit-counter=1):
+ *         a queue with a one-bit counter per object, 0 on insert, 1 on a
+ *         hit; to evict, while the oldest has its bit, clear it and move it
+ *         to the newest end; evict the oldest; the new object goes to the
+ *         newest end. This is the definition issue 4 compares with;
+ *   OPT   evict the resident page with the farthest next use.
+ * Half of the strings also free pages outright now and then (munmap): the
+ * page just leaves the queue (libCacheSim's Clock_remove), and the harness
+ * reuses the freed frames in its own order.
+ */
+#include <stdlib.h>
+
+#include "policy_harness.h"
+#include "testlib.h"
+
+enum model { FIFO, LRU, CLOCK, OPT };
+
+static uint64_t model_faults(enum model m, uint32_t frames, const uint64_t *pages,
+                             const uint64_t *next, const uint64_t *removed, size_t n)
+{
+    uint64_t res[64], meta[64]; /* resident pages in queue order; per-entry data */
+    size_t used = 0;
+    uint64_t faults = 0;
+    for (size_t t = 0; t < n; t++) {
+        size_t i = 0;
+        if (removed) {
+            while (i < used && res[i] != removed[t])
+                i++;
+            if (i < used) {
+                memmove(res + i, res + i + 1, (used - i - 1) * sizeof res[0]);
+                memmove(meta + i, meta + i + 1, (used - i - 1) * sizeof meta[0]);
+                used--;
+            }
+            i = 0;
+        }
+        while (i < used && res[i] != pages[t])
+            i++;
+        if (i < used) {
+            if (m == LRU)
+                meta[i] = t;
+            else if (m == CLOCK)
+                meta[i] = 1;
+            else if (m == OPT)
+                meta[i] = next[t];
+            continue;
+        }
+        faults++;
+        if (used == frames) {
+            size_t v = 0;
+            if (m == LRU) {
+                for (size_t j = 1; j < used; j++)
+                    if (meta[j] < meta[v])
+                        v = j;
+            } else if (m == OPT) {
+                for (size_t j = 1; j < used; j++)
+                    if (meta[j] > meta[v])
+                        v = j;
+            } else if (m == CLOCK) {
+                while (meta[0] == 1) {
+                    uint64_t p = res[0];
+                    memmove(res, res + 1, (used - 1) * sizeof res[0]);
+                    memmove(meta, meta + 1, (used - 1) * sizeof meta[0]);
+                    res[used - 1] = p;
+                    meta[used - 1] = 0;
+                }
+            }
+            memmove(res + v, res + v + 1, (used - v - 1) * sizeof res[0]);
+            memmove(meta + v, meta + v + 1, (used - v - 1) * sizeof meta[0]);
+            used--;
+        }
+        res[used] = pages[t];
+        meta[used] = m == LRU ? t : m == OPT ? next[t] : 0;
+        used++;
+    }
+    return faults;
+}
+
+/* vmr_ph_run with removed[t] (if not UINT64_MAX) freed before access t. */
+static int run_with_removals(const char *spec, uint32_t frames, const uint64_t *pages,
+                             const uint8_t *writes, const uint64_t *next, const uint64_t *removed,
+                             size_t n, struct vmr_ph_stats *out)
+{
+    struct vmr_ph *h;
+    char err[512] = "";
+    if (vmr_ph_create(&h, spec, frames, 1, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t t = 0; t < n && rc >= 0; t++) {
+        if (removed[t] != UINT64_MAX)
+            rc = vmr_ph_remove(h, removed[t]);
+        if (rc >= 0)
+            rc = vmr_ph_access(h, pages[t], writes[t], next[t]);
+    }
+    if (rc < 0)
+        fprintf(stderr, "%s\n", vmr_ph_error(h));
+    *out = *vmr_ph_stats(h);
+    vmr_ph_destroy(h);
+    return rc < 0 ? -1 : 0;
+}
+
+int main(void)
+{
+    static const char *const spec[] = {"fifo", "lru", "clock", "opt"};
+    enum { N = 3000 };
+    uint64_t *pages = malloc(N * sizeof *pages);
+    uint8_t *writes = malloc(N);
+    uint64_t *removed = malloc(N * sizeof *removed);
+    for (uint64_t seed = 1; seed <= 80; seed++) {
+        enum vmr_ph_shape shape = (enum vmr_ph_shape)(seed % VMR_PH_N_SHAPES);
+        uint32_t n_pages = 5 + (uint32_t)(seed * 13 % 70);
+        size_t n = 300 + (size_t)(seed * 977 % (N - 300));
+        vmr_ph_random_string(seed * 7919, shape, n, n_pages, pages, writes);
+        uint64_t *next;
+        if (vmr_ph_next_use(pages, n, &next) != 0)
+            break;
+        int with_removals = seed % 2 == 0;
+        for (size_t t = 0; t < n; t++)
+            removed[t] =
+                with_removals && (pages[t] * 31 + t) % 17 == 0 ? pages[(t * 7) % n] : UINT64_MAX;
+        for (uint32_t frames = 1; frames <= 40; frames += 1 + frames / 4) {
+            for (int m = FIFO; m <= OPT; m++) {
+                struct vmr_ph_stats st;
+                char err[512] = "";
+                int rc =
+                    with_removals
+                        ? run_with_removals(spec[m], frames, pages, writes, next, removed, n, &st)
+                        : vmr_ph_run(spec[m], frames, pages, writes, n, seed, &st, err, sizeof err);
+                if (rc != 0) {
+                    fprintf(stderr, "%s\n", err);
+                    vmr_test_failures++;
+                    continue;
+                }
+                uint64_t want = model_faults((enum model)m, frames, pages, next,
+                                             with_removals ? removed : NULL, n);
+                if (st.faults != want)
+                    fprintf(stderr, "seed %llu, %u frames: %s gives %llu faults, model %llu\n",
+                            (unsigned long long)seed, (unsigned)frames, spec[m],
+                            (unsigned long long)st.faults, (unsigned long long)want);
+                CHECK_EQ_U64(st.faults, want);
+            }
+        }
+        free(next);
+    }
+    free(pages);
+    free(writes);
+    free(removed);
+    return vmr_test_done();
+}

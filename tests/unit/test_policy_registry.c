@@ -1,0 +1,179 @@
+/*
+ * test_policy_registry.c - the built-in table, spec parsing and its error
+ * messages, and plug-in loading (tests/plugins/example_policy.c built as a
+ * good plug-in, one with a foreign ABI version, and one without the symbol).
+ */
+#include <stdlib.h>
+
+#include "policy_harness.h"
+#include "testlib.h"
+
+static uint8_t bits[64];
+
+/* Opens spec expecting rc; checks that errbuf contains `msg` (if given) and
+ * that a failed open left *out untouched. */
+static void expect_open(const char *spec, uint32_t frames, int want_rc, const char *msg)
+{
+    struct vmr_policy p, before;
+    memset(&p, 0xA5, sizeof p);
+    before = p;
+    char err[512] = "";
+    int rc = vmr_policy_open(&p, spec, frames, bits, 1, err, sizeof err);
+    if (rc != want_rc)
+        fprintf(stderr, "spec '%s': rc %d (%s), expected %d; message: %s\n", spec, rc,
+                vmr_strerror(rc), want_rc, err);
+    CHECK(rc == want_rc);
+    if (msg && !strstr(err, msg)) {
+        fprintf(stderr, "spec '%s': message \"%s\" lacks \"%s\"\n", spec, err, msg);
+        vmr_test_failures++;
+    }
+    if (rc == 0)
+        vmr_policy_close(&p);
+    else
+        CHECK(memcmp(&p, &before, sizeof p) == 0);
+}
+
+static void test_builtins(void)
+{
+    size_t n;
+    const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n);
+    static const char *const names[] = {"fifo", "lru", "clock", "opt"};
+    static const uint32_t flags[] = {0, VMR_POLICY_NEEDS_HITS, 0,
+                                     VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE};
+    CHECK(n >= 4);
+    for (size_t i = 0; i < 4 && i < n; i++) {
+        CHECK_STR(ops[i]->name, names[i]);
+        CHECK_EQ_U64(ops[i]->flags, flags[i]);
+        CHECK(ops[i]->summary && ops[i]->summary[0]);
+        CHECK(vmr_policy_find(names[i]) == ops[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(ops[i]->name, ops[j]->name) != 0);
+    CHECK(vmr_policy_find("LRU") == vmr_policy_find("lru"));
+    CHECK(vmr_policy_find("nope") == NULL);
+    CHECK(vmr_policy_find("") == NULL);
+}
+
+static void test_specs(void)
+{
+    struct vmr_policy p;
+    char err[512] = "";
+    CHECK(vmr_policy_open(&p, "Clock", 8, bits, 1, err, sizeof err) == 0);
+    CHECK_STR(p.spec, "Clock");
+    CHECK_STR(p.ops->name, "clock");
+    CHECK(p.state != NULL && p.dl_handle == NULL);
+    CHECK_EQ_U64(p.cfg.n_frames, 8);
+    CHECK(p.cfg.frame_bits == bits);
+    CHECK(p.cfg.errbuf == NULL);
+    vmr_policy_close(&p);
+    CHECK(p.ops == NULL && p.state == NULL);
+    vmr_policy_close(&p); /* a closed (zeroed) struct is fine */
+
+    expect_open("lru", 1, 0, NULL);
+    expect_open("opt", 64, 0, NULL);
+    expect_open("foo", 8, VMR_ENOTFOUND, "no policy 'foo'; 'vmreplay policies' lists them");
+    expect_open("foo:a=1", 8, VMR_ENOTFOUND, "no policy 'foo';");
+    expect_open("mine.so", 8, VMR_ENOTFOUND, "a plug-in path needs a '/'");
+    expect_open("", 8, VMR_EINVAL, "empty policy spec");
+    expect_open(":a=1", 8, VMR_EINVAL, "empty policy name");
+    expect_open("lru:foo=1", 8, VMR_EINVAL, "policy 'lru' has no parameter 'foo' (it takes none)");
+    expect_open("clock:foo", 8, VMR_EINVAL, "expected key=value, got 'foo'");
+    expect_open("clock:=1", 8, VMR_EINVAL, "expected key=value, got '=1'");
+    expect_open("clock:", 8, VMR_EINVAL, "expected key=value, got ''");
+    expect_open("fifo:a=1,,b=2", 8, VMR_EINVAL, "expected key=value, got ''");
+    expect_open("fifo:a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11,l=12,m=13,n=14,o=15,p=16,q=17",
+                8, VMR_EINVAL, "more than 16 parameters");
+    expect_open("lru", 0, VMR_EINVAL, "at least one frame");
+    /* a '/' in a value does not make the spec a path */
+    expect_open("lru:file=/tmp/x", 8, VMR_EINVAL, "policy 'lru' has no parameter 'file'");
+    expect_open("nope:file=/tmp/x", 8, VMR_ENOTFOUND, "no policy 'nope'");
+    char longspec[400];
+    memset(longspec, 'a', sizeof longspec - 1);
+    longspec[sizeof longspec - 1] = '\0';
+    expect_open(longspec, 8, VMR_EINVAL, "too long");
+
+    /* create checks its keys itself too, for callers that bypass the
+     * registry */
+    const struct vmr_policy_ops *lru = vmr_policy_find("lru");
+    struct vmr_policy_kv kv = {"depth", "3"};
+    struct vmr_policy_config cfg = {.n_frames = 4,
+                                    .frame_bits = bits,
+                                    .n_params = 1,
+                                    .params = &kv,
+                                    .errbuf = err,
+                                    .errbuf_len = sizeof err};
+    void *state = NULL;
+    err[0] = '\0';
+    CHECK(lru->create(&cfg, &state) == VMR_EINVAL);
+    CHECK(strstr(err, "no parameter 'depth'") != NULL);
+    CHECK(state == NULL);
+
+    /* a NULL errbuf is allowed */
+    CHECK(vmr_policy_open(&p, "nope", 8, bits, 1, NULL, 0) == VMR_ENOTFOUND);
+}
+
+static void test_plugins(void)
+{
+#ifdef VMR_PLUGIN_EXAMPLE
+    struct vmr_policy p;
+    char err[512] = "";
+    int rc = vmr_policy_open(&p, VMR_PLUGIN_EXAMPLE, 8, bits, 1, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_STR(p.ops->name, "random");
+        CHECK(p.dl_handle != NULL);
+        CHECK(p.ops->params && strcmp(p.ops->params[0].name, "retries") == 0);
+        vmr_policy_close(&p);
+    }
+    expect_open(VMR_PLUGIN_EXAMPLE ":retries=3", 8, 0, NULL);
+    expect_open(VMR_PLUGIN_EXAMPLE ":retries=x", 8, VMR_EINVAL,
+                "retries='x' is not a number from 0 to 1000");
+    expect_open(VMR_PLUGIN_EXAMPLE ":bogus=1", 8, VMR_EINVAL,
+                "policy 'random' has no parameter 'bogus' (known: retries)");
+    expect_open(VMR_PLUGIN_EXAMPLE ":retries=1,retries=2", 8, VMR_EINVAL,
+                "parameter 'retries' given twice");
+
+    /* it runs: with 4 frames and 5 pages in a loop, RANDOM hits sometimes */
+    uint64_t pages[200];
+    for (size_t i = 0; i < 200; i++)
+        pages[i] = i % 5;
+    struct vmr_ph_stats a, b, c;
+    CHECK(vmr_ph_run(VMR_PLUGIN_EXAMPLE, 4, pages, NULL, 200, 42, &a, err, sizeof err) == 0);
+    CHECK(vmr_ph_run(VMR_PLUGIN_EXAMPLE, 4, pages, NULL, 200, 42, &b, err, sizeof err) == 0);
+    CHECK(vmr_ph_run(VMR_PLUGIN_EXAMPLE, 4, pages, NULL, 200, 43, &c, err, sizeof err) == 0);
+    CHECK(a.hits > 0 && a.faults > 5);
+    CHECK_EQ_U64(a.victim_hash, b.victim_hash); /* the seed reaches the plug-in */
+    CHECK(a.victim_hash != c.victim_hash);
+
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: policy ABI version 999, this vmreplay supports %u",
+             VMR_PLUGIN_BAD_ABI, (unsigned)VMR_POLICY_ABI_VERSION);
+    expect_open(VMR_PLUGIN_BAD_ABI, 8, VMR_EABI, msg);
+    snprintf(msg, sizeof msg, "%s: not a vmreplay policy plug-in", VMR_PLUGIN_NO_SYMBOL);
+    expect_open(VMR_PLUGIN_NO_SYMBOL, 8, VMR_ENOTFOUND, msg);
+    expect_open(VMR_PLUGIN_NO_SYMBOL, 8, VMR_ENOTFOUND, "vmr_policy_plugin"); /* dlerror text */
+    expect_open("./no-such-plugin.so", 8, VMR_ENOTFOUND,
+                "cannot load policy plug-in: ./no-such-plugin.so: cannot open shared object file");
+    /* the parameters start after the last '/': a ':' in a directory stays */
+    expect_open("/no:such/dir/x.so:a=1", 8, VMR_ENOTFOUND, "/no:such/dir/x.so:");
+    expect_open("/no:such/dir/x.so:a=/b", 8, VMR_ENOTFOUND, "/no:such/dir/x.so:");
+    expect_open(VMR_PLUGIN_EXAMPLE ":retries=1/2", 8, VMR_EINVAL, "retries='1/2' is not a number");
+    /* a file that is not a shared object: dlerror says why */
+    const char *junk = vmr_test_write_tmp("junk.so", "not an ELF file\n");
+    expect_open(junk, 8, VMR_ENOTFOUND, "cannot load policy plug-in: ");
+    remove(junk);
+#else
+    fprintf(stderr, "plug-in paths not configured: plug-in tests skipped\n");
+#endif
+}
+
+int main(void)
+{
+    test_builtins();
+    test_specs();
+    test_plugins();
+    return vmr_test_done();
+}
