@@ -67,4 +67,9 @@ const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k, size_
 /* Page touches so far (the virtual clock). */
 uint64_t vmr_kernel_time(const struct vmr_kernel *k);
 
+/* Checks the kernel's internal invariants (frames, reverse maps, swap slot
+ * references, page tables, areas): 0 if they hold, else VMR_EFORMAT with
+ * the first violation in errbuf. O(memory); for tests and debugging. */
+int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
+
 #endif

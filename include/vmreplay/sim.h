@@ -15,17 +15,19 @@
 
 struct vmr_replay_config {
     const char *trace_path;
-    const char *policy;     /* default "lru" */
-    uint64_t memory_bytes;  /* RAM; used when memory_pages is 0 */
-    uint64_t memory_pages;  /* RAM in pages, overrides memory_bytes */
-    uint64_t swap_bytes;    /* VMR_SWAP_UNLIMITED (the default) for no limit */
-    uint32_t page_size;     /* 0: the trace's page size */
+    const char *policy;  /* default "lru" (borrowed) */
+    uint64_t memory;     /* RAM, in bytes, or in pages if memory_in_pages */
+    int memory_in_pages;
+    uint64_t swap;       /* VMR_SWAP_UNLIMITED (the default) for no limit */
+    int swap_in_pages;
+    uint32_t page_size;  /* 0: the trace's page size */
     uint64_t seed;
     enum vmr_segv_action on_segv;
     size_t batch_records; /* 0: default */
 };
 
-/* Sets the defaults: lru, unlimited swap, trace page size, seed 1. */
+/* Sets the defaults: lru, no memory (must be set), unlimited swap, the
+ * trace's page size, seed 1, segfaults kill. */
 void vmr_replay_config_init(struct vmr_replay_config *cfg);
 
 /*

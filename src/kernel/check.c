@@ -1,0 +1,151 @@
+/*
+ * check.c - vmr_kernel_check: recomputes, from scratch, every count the
+ * kernel maintains incrementally (mapcounts, rss, slot references, frames in
+ * use) and compares. Tests call it after random operation sequences.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "vec.h"
+
+struct check {
+    const struct vmr_kernel *k;
+    uint32_t *mapcount; /* per frame, from PTEs */
+    uint32_t *slot_refs;
+    char *buf;
+    size_t len;
+    int bad;
+};
+
+#define FAIL(ch, ...)                                                                              \
+    do {                                                                                           \
+        if (!(ch)->bad)                                                                            \
+            vmr_errf((ch)->buf, (ch)->len, __VA_ARGS__);                                           \
+        (ch)->bad = 1;                                                                             \
+    } while (0)
+
+static int has_rmap(const struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte)
+{
+    for (uint32_t e = k->frames[pfn].rmap; e != NIL; e = k->rmap[e].next)
+        if (k->rmap[e].pte == pte)
+            return 1;
+    return 0;
+}
+
+static void check_mm(struct check *ch, struct mm *mm)
+{
+    const struct vmr_kernel *k = ch->k;
+    for (size_t i = 0; i < mm->n_vmas; i++) {
+        const struct vma *v = &mm->vmas[i];
+        if (v->start >= v->end)
+            FAIL(ch, "mm %u: empty area %zu", mm->id, i);
+        if (i > 0 && mm->vmas[i - 1].end > v->start)
+            FAIL(ch, "mm %u: areas %zu and %zu overlap or are unsorted", mm->id, i - 1, i);
+    }
+    uint64_t rss = 0;
+    const struct vmr_hashmap *m = &mm->leaves;
+    for (size_t i = 0; m->keys && i <= m->mask; i++) {
+        if (!m->used[i])
+            continue;
+        struct leaf *l = (struct leaf *)(uintptr_t)m->vals[i];
+        for (size_t j = 0; j < LEAF_PTES; j++) {
+            uint64_t e = l->pte[j];
+            if (!e)
+                continue;
+            uint64_t vpn = m->keys[i] << LEAF_BITS | j;
+            struct vma *v = mm_find_vma(mm, vpn);
+            if (!v) {
+                FAIL(ch, "mm %u: PTE of vpn 0x%llx outside every area", mm->id,
+                     (unsigned long long)vpn);
+                continue;
+            }
+            if (e & PTE_SWAP) {
+                uint64_t s = pte_payload(e);
+                if (s >= k->n_slots)
+                    FAIL(ch, "mm %u vpn 0x%llx: bad slot", mm->id, (unsigned long long)vpn);
+                else
+                    ch->slot_refs[s]++;
+                continue;
+            }
+            vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
+            if (pfn >= k->n_frames || k->frames[pfn].type == FRAME_FREE) {
+                FAIL(ch, "mm %u vpn 0x%llx: maps a free or bad frame", mm->id,
+                     (unsigned long long)vpn);
+                continue;
+            }
+            if ((e & PTE_WRITE) && !(v->prot & VMR_PROT_WRITE))
+                FAIL(ch, "mm %u vpn 0x%llx: writable PTE in a read-only area", mm->id,
+                     (unsigned long long)vpn);
+            if (!has_rmap(k, pfn, &l->pte[j]))
+                FAIL(ch, "mm %u vpn 0x%llx: no rmap entry", mm->id, (unsigned long long)vpn);
+            ch->mapcount[pfn]++;
+            rss++;
+        }
+    }
+    if (rss != mm->rss)
+        FAIL(ch, "mm %u: rss %llu but %llu present PTEs", mm->id, (unsigned long long)mm->rss,
+             (unsigned long long)rss);
+}
+
+int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
+{
+    struct check ch = {.k = k, .buf = errbuf, .len = errbuf_len};
+    ch.mapcount = calloc(k->n_frames, sizeof *ch.mapcount);
+    ch.slot_refs = calloc(k->n_slots + 1, sizeof *ch.slot_refs);
+    if (!ch.mapcount || !ch.slot_refs) {
+        free(ch.mapcount);
+        free(ch.slot_refs);
+        return VMR_ENOMEM;
+    }
+    for (size_t i = 0; i < k->n_mms; i++)
+        if (k->mms[i])
+            check_mm(&ch, k->mms[i]);
+    uint64_t used = 0, n_free = 0;
+    for (uint32_t f = k->free_head; f != NIL && n_free <= k->n_frames; f = k->frames[f].rmap)
+        n_free++;
+    for (vmr_pfn_t pfn = 0; pfn < k->n_frames; pfn++) {
+        const struct frame *f = &k->frames[pfn];
+        if (f->type == FRAME_FREE)
+            continue;
+        used++;
+        if (f->mapcount != ch.mapcount[pfn])
+            FAIL(&ch, "frame %u: mapcount %u but %u PTEs map it", pfn, f->mapcount,
+                 ch.mapcount[pfn]);
+        if (f->type == FRAME_FILE) {
+            uint64_t *c = vmr_hashmap_find(&k->page_cache, f->key);
+            if (!c || *c != pfn)
+                FAIL(&ch, "frame %u: file page not in the page cache", pfn);
+        } else if (f->mapcount == 0) {
+            FAIL(&ch, "frame %u: anonymous page mapped by nobody", pfn);
+        }
+        if (f->swap_slot != NIL) {
+            if (f->swap_slot >= k->n_slots || k->slots[f->swap_slot].cache_pfn != pfn)
+                FAIL(&ch, "frame %u: swap cache link broken", pfn);
+            else
+                ch.slot_refs[f->swap_slot]++;
+        }
+    }
+    if (used != k->frames_used || used + n_free != k->n_frames)
+        FAIL(&ch, "frames: %llu used, %llu free, counters say %llu used of %u",
+             (unsigned long long)used, (unsigned long long)n_free,
+             (unsigned long long)k->frames_used, k->n_frames);
+    const struct vmr_hashmap *sm = &k->shmem_swap;
+    for (size_t i = 0; sm->keys && i <= sm->mask; i++)
+        if (sm->used[i] && sm->vals[i] < k->n_slots)
+            ch.slot_refs[sm->vals[i]]++;
+    uint64_t slots_used = 0;
+    for (size_t s = 0; s < k->n_slots; s++) {
+        if (k->slots[s].refs != ch.slot_refs[s])
+            FAIL(&ch, "swap slot %zu: refs %u but %u references found", s, k->slots[s].refs,
+                 ch.slot_refs[s]);
+        if (k->slots[s].refs)
+            slots_used++;
+    }
+    if (slots_used != k->swap_used)
+        FAIL(&ch, "swap: %llu slots referenced, counter says %llu",
+             (unsigned long long)slots_used, (unsigned long long)k->swap_used);
+    free(ch.mapcount);
+    free(ch.slot_refs);
+    return ch.bad ? VMR_EFORMAT : 0;
+}

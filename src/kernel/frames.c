@@ -1,0 +1,290 @@
+/*
+ * frames.c - physical frames, reverse mappings, swap slots, and reclaim.
+ *
+ * Owns the frame table, the free list, the rmap pool and the swap slots.
+ * Reclaim asks the policy for a victim and evicts it: an anonymous (or
+ * shared-anonymous) page goes to swap unless it is clean and already has a
+ * copy there; a file page is dropped, after a write-back if dirty. A page
+ * that cannot go anywhere (anonymous, swap full) is pinned for the rest of
+ * this reclaim so the policy picks another; if none can be evicted, the
+ * largest process is killed (OOM) and reclaim tries again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "vec.h"
+
+int frames_init(struct vmr_kernel *k)
+{
+    uint32_t n = k->n_frames;
+    k->frame_bits = calloc(n, 1);
+    k->frames = calloc(n, sizeof *k->frames);
+    k->skipped = malloc((size_t)n * sizeof *k->skipped);
+    if (!k->frame_bits || !k->frames || !k->skipped)
+        return VMR_ENOMEM;
+    /* free list in ascending order: the first fault gets frame 0 */
+    for (uint32_t i = 0; i < n; i++) {
+        k->frames[i].type = FRAME_FREE;
+        k->frames[i].rmap = i + 1 < n ? i + 1 : NIL;
+        k->frames[i].swap_slot = NIL;
+    }
+    k->free_head = 0;
+    k->rmap_free = NIL;
+    k->slot_free = NIL;
+    return 0;
+}
+
+void frames_release(struct vmr_kernel *k)
+{
+    free(k->frame_bits);
+    free(k->frames);
+    free(k->skipped);
+    free(k->rmap);
+    free(k->slots);
+}
+
+/* ---- reverse mappings ------------------------------------------------- */
+
+int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t vpn, uint64_t *pte)
+{
+    uint32_t e = k->rmap_free;
+    if (e != NIL) {
+        k->rmap_free = k->rmap[e].next;
+    } else {
+        if (k->n_rmap >= NIL - 1 ||
+            vmr_grow((void **)&k->rmap, &k->cap_rmap, k->n_rmap + 1, sizeof *k->rmap) != 0)
+            return VMR_ENOMEM;
+        e = (uint32_t)k->n_rmap++;
+    }
+    struct frame *f = &k->frames[pfn];
+    k->rmap[e] = (struct rmap_entry){.pte = pte, .vpn = vpn, .mm = mm->id, .next = f->rmap};
+    f->rmap = e;
+    f->mapcount++;
+    return 0;
+}
+
+void rmap_del(struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte)
+{
+    struct frame *f = &k->frames[pfn];
+    uint32_t *link = &f->rmap;
+    while (*link != NIL) {
+        uint32_t e = *link;
+        if (k->rmap[e].pte == pte) {
+            *link = k->rmap[e].next;
+            k->rmap[e].next = k->rmap_free;
+            k->rmap_free = e;
+            f->mapcount--;
+            return;
+        }
+        link = &k->rmap[e].next;
+    }
+}
+
+/* ---- swap slots ------------------------------------------------------- */
+
+/* A free slot holding `key`, with no references yet; NIL if swap is full. */
+uint32_t slot_alloc(struct vmr_kernel *k, uint64_t key)
+{
+    if (k->swap_used >= k->cfg.swap_pages)
+        return NIL;
+    uint32_t s = k->slot_free;
+    if (s != NIL) {
+        k->slot_free = (uint32_t)k->slots[s].key;
+    } else {
+        if (k->n_slots >= NIL - 1 ||
+            vmr_grow((void **)&k->slots, &k->cap_slots, k->n_slots + 1, sizeof *k->slots) != 0)
+            return NIL;
+        s = (uint32_t)k->n_slots++;
+    }
+    k->slots[s] = (struct swap_slot){.key = key, .refs = 0, .cache_pfn = NIL};
+    if (++k->swap_used > k->swap_peak)
+        k->swap_peak = k->swap_used;
+    return s;
+}
+
+void slot_put(struct vmr_kernel *k, uint32_t s)
+{
+    struct swap_slot *sl = &k->slots[s];
+    if (--sl->refs != 0)
+        return;
+    if (sl->cache_pfn != NIL)
+        k->frames[sl->cache_pfn].swap_slot = NIL;
+    sl->cache_pfn = NIL;
+    sl->key = k->slot_free;
+    k->slot_free = s;
+    k->swap_used--;
+}
+
+/* ---- frames ----------------------------------------------------------- */
+
+static void free_list_push(struct vmr_kernel *k, vmr_pfn_t pfn)
+{
+    struct frame *f = &k->frames[pfn];
+    f->type = FRAME_FREE;
+    f->mapcount = 0;
+    f->swap_slot = NIL;
+    f->rmap = k->free_head;
+    k->free_head = pfn;
+    k->frame_bits[pfn] = 0;
+}
+
+void frame_unused(struct vmr_kernel *k, vmr_pfn_t pfn)
+{
+    free_list_push(k, pfn);
+}
+
+void frame_insert(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_access *a)
+{
+    if (++k->frames_used > k->frames_peak)
+        k->frames_peak = k->frames_used;
+    k->policy.ops->on_insert(k->policy.state, pfn, a);
+}
+
+void uncache_slot(struct vmr_kernel *k, struct frame *f)
+{
+    uint32_t s = f->swap_slot;
+    if (s == NIL)
+        return;
+    f->swap_slot = NIL;
+    k->slots[s].cache_pfn = NIL;
+    slot_put(k, s);
+}
+
+void frame_remove(struct vmr_kernel *k, vmr_pfn_t pfn)
+{
+    struct frame *f = &k->frames[pfn];
+    if (f->type == FRAME_FILE)
+        vmr_hashmap_remove(&k->page_cache, f->key);
+    uncache_slot(k, f);
+    k->policy.ops->on_remove(k->policy.state, pfn);
+    k->frames_used--;
+    free_list_push(k, pfn);
+}
+
+/* Unmaps every PTE of the frame, setting each to `pte_val`. */
+static void unmap_all(struct vmr_kernel *k, struct frame *f, uint64_t pte_val)
+{
+    uint32_t e = f->rmap;
+    while (e != NIL) {
+        struct rmap_entry *r = &k->rmap[e];
+        *r->pte = pte_val;
+        k->mms[r->mm]->rss--;
+        uint32_t next = r->next;
+        r->next = k->rmap_free;
+        k->rmap_free = e;
+        e = next;
+    }
+    f->rmap = NIL;
+    f->mapcount = 0;
+}
+
+/* Evicts the page in pfn on behalf of `actor`. Returns 0, or -1 if the page
+ * cannot leave memory now (it needs a swap slot and swap is full). */
+static int evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
+{
+    struct frame *f = &k->frames[pfn];
+    struct vmr_counters *c = &actor->leader->c;
+    int dirty = k->frame_bits[pfn] & VMR_FRAME_DIRTY;
+    int shmem = f->type == FRAME_FILE && k->objs[key_obj(f->key)].shmem;
+
+    if (f->type == FRAME_ANON || shmem) {
+        uint32_t s = f->swap_slot;
+        if (s == NIL) {
+            s = slot_alloc(k, f->key);
+            if (s == NIL)
+                return -1;
+            k->slots[s].refs = 1; /* held by the frame until it goes */
+            f->swap_slot = s;
+            k->slots[s].cache_pfn = pfn;
+            c->swap_outs++;
+        } else if (dirty) {
+            c->swap_outs++; /* the copy is stale: write it again */
+        }
+        if (shmem) {
+            /* the object's swap map takes over the frame's reference */
+            vmr_hashmap_remove(&k->page_cache, f->key);
+            vmr_hashmap_put(&k->shmem_swap, f->key, s);
+            unmap_all(k, f, 0);
+            f->swap_slot = NIL;
+            k->slots[s].cache_pfn = NIL;
+        } else {
+            k->slots[s].refs += f->mapcount;
+            unmap_all(k, f, pte_make(s, PTE_SWAP));
+            uncache_slot(k, f);
+        }
+    } else {
+        if (dirty)
+            c->writebacks++;
+        unmap_all(k, f, 0);
+        vmr_hashmap_remove(&k->page_cache, f->key);
+    }
+    c->evictions++;
+    k->policy.ops->on_evict(k->policy.state, pfn, f->key);
+    k->frames_used--;
+    f->type = FRAME_FREE;
+    f->swap_slot = NIL;
+    k->frame_bits[pfn] = 0;
+    return 0;
+}
+
+/* Kills the alive process with the largest resident set; 0 if there is
+ * none with resident pages. */
+static int oom_kill(struct vmr_kernel *k)
+{
+    struct proc *worst = NULL;
+    for (size_t i = 0; i < k->n_procs; i++) {
+        struct proc *p = k->procs[i];
+        if (p->state != PROC_ALIVE || p->leader != p || !p->mm)
+            continue;
+        if (!worst || p->mm->rss > worst->mm->rss)
+            worst = p;
+    }
+    if (!worst || worst->mm->rss == 0)
+        return 0;
+    proc_kill(k, worst, 2);
+    return 1;
+}
+
+vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *actor)
+{
+    for (;;) {
+        if (k->free_head != NIL) {
+            vmr_pfn_t pfn = k->free_head;
+            k->free_head = k->frames[pfn].rmap;
+            k->frames[pfn].rmap = NIL;
+            return pfn;
+        }
+        size_t n_skipped = 0;
+        vmr_pfn_t got = VMR_PFN_NONE;
+        for (;;) {
+            vmr_pfn_t v;
+            if (k->policy.ops->select_victim(k->policy.state, &v) != 0)
+                break;
+            if (v >= k->n_frames || k->frames[v].type == FRAME_FREE ||
+                (k->frame_bits[v] & VMR_FRAME_PINNED)) {
+                kernel_set_error(k, "policy '%s' chose frame %u, which is %s", k->policy.spec,
+                                 (unsigned)v,
+                                 v >= k->n_frames                     ? "out of range"
+                                 : k->frames[v].type == FRAME_FREE    ? "free"
+                                                                      : "pinned");
+                k->broken = 1;
+                break;
+            }
+            if (evict(k, v, actor) == 0) {
+                got = v;
+                break;
+            }
+            k->frame_bits[v] |= VMR_FRAME_PINNED;
+            k->skipped[n_skipped++] = v;
+        }
+        for (size_t i = 0; i < n_skipped; i++)
+            k->frame_bits[k->skipped[i]] &= (uint8_t)~VMR_FRAME_PINNED;
+        if (got != VMR_PFN_NONE) {
+            k->frames[got].rmap = NIL;
+            return got;
+        }
+        if (k->broken || !oom_kill(k))
+            return VMR_PFN_NONE;
+    }
+}

@@ -1,0 +1,322 @@
+/*
+ * internal.h - data structures of the simulated kernel, shared by the files
+ * of src/kernel/ and by nothing else.
+ *
+ * Objects and their links:
+ *
+ *   proc --mm--> mm --vmas[]--> vma (sorted, non-overlapping, half-open)
+ *                  \--leaves--> leaf (512 PTEs covering 512 virtual pages)
+ *   PTE --pfn--> frame --rmap--> rmap entries (mm, vpn, PTE pointer)
+ *   PTE --slot--> swap slot (an anonymous page that is out)
+ *   page cache: page key --> frame, for file and shared-anonymous pages
+ *
+ * Invariants (checked by vmr_kernel_check in debug builds and tests):
+ *   - a frame is FREE (on the free list, unknown to the policy) or holds one
+ *     page and has been on_insert'ed into the policy exactly once;
+ *   - frame.mapcount equals the length of its rmap list, and every rmap
+ *     entry's PTE is present and points back at the frame;
+ *   - a FILE frame is in the page cache under its key; an ANON frame is not;
+ *   - slot.refs = (PTEs holding the slot) + (1 if a frame caches it);
+ *   - mm->rss is the number of present PTEs of the mm.
+ */
+#ifndef VMREPLAY_KERNEL_INTERNAL_H
+#define VMREPLAY_KERNEL_INTERNAL_H
+
+#include <stdint.h>
+
+#include "hashmap.h"
+#include "vmreplay/kernel.h"
+
+#define NIL UINT32_MAX
+
+/* ---- page-table entries ------------------------------------------------ */
+
+/* A PTE is 0 (nothing), present (PTE_PRESENT, payload = pfn) or swapped out
+ * (PTE_SWAP, payload = slot). The R/W/X bits of a present PTE are what the
+ * "hardware" allows without a fault: W is withheld for copy-on-write. */
+enum {
+    PTE_PRESENT = 1u << 0,
+    PTE_READ = 1u << 1,
+    PTE_WRITE = 1u << 2,
+    PTE_EXEC = 1u << 3,
+    PTE_SWAP = 1u << 4,
+};
+#define PTE_PAYLOAD_SHIFT 8
+
+static inline uint64_t pte_payload(uint64_t pte)
+{
+    return pte >> PTE_PAYLOAD_SHIFT;
+}
+
+static inline uint64_t pte_make(uint64_t payload, unsigned bits)
+{
+    return payload << PTE_PAYLOAD_SHIFT | bits;
+}
+
+#define LEAF_BITS 9
+#define LEAF_PTES (1u << LEAF_BITS)
+
+/* One page-table page: 4 KiB, page-aligned, so a PTE miss costs one cache
+ * line and one TLB entry. A free leaf links the pool through pte[0]. */
+struct leaf {
+    uint64_t pte[LEAF_PTES];
+};
+
+/* ---- areas and address spaces ----------------------------------------- */
+
+enum vma_kind { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK };
+
+struct vma {
+    uint64_t start; /* first vpn */
+    uint64_t end;   /* one past the last vpn */
+    uint64_t pgoff; /* FILE/shared anon: object page index of `start` */
+    uint32_t obj;   /* file object, or NIL for private anonymous memory */
+    uint16_t prot;  /* VMR_PROT_* */
+    uint8_t shared; /* MAP_SHARED: writes go to the object, no COW */
+    uint8_t kind;   /* enum vma_kind */
+};
+
+struct mm {
+    uint32_t id;    /* index in kernel.mms, named by rmap entries */
+    uint32_t users; /* processes/threads using it */
+    struct vma *vmas;
+    size_t n_vmas, cap_vmas;
+    size_t last_vma;
+    /* page table: leaf index (vpn >> LEAF_BITS) -> struct leaf *, with a
+     * one-entry cache in front for page-local runs */
+    struct vmr_hashmap leaves;
+    uint64_t cached_key;
+    struct leaf *cached_leaf;
+    uint64_t rss;
+    uint64_t heap_start, brk; /* byte addresses; heap_start 0 = unknown */
+    struct proc *leader;      /* thread group that owns the counters */
+};
+
+/* ---- processes -------------------------------------------------------- */
+
+enum proc_state { PROC_ALIVE, PROC_EXITED, PROC_KILLED };
+
+struct proc {
+    uint32_t pid;
+    uint32_t parent;
+    uint8_t state;
+    uint8_t is_thread;
+    uint8_t killed_by; /* 0, 1 segv, 2 oom */
+    struct mm *mm;     /* NULL once exited */
+    struct proc *leader;
+    char *comm;
+    struct vmr_counters c; /* only on leaders */
+    uint64_t rss_peak;
+};
+
+/* ---- frames ----------------------------------------------------------- */
+
+enum frame_type { FRAME_FREE, FRAME_ANON, FRAME_FILE };
+
+/* Keys: bit 63 set for pages of an object (file or shared anonymous
+ * memory): object << 40 | page index; otherwise an anonymous page serial. */
+#define KEY_OBJ_BIT (1ULL << 63)
+#define KEY_INDEX_BITS 40
+#define KEY_MAX_INDEX ((1ULL << KEY_INDEX_BITS) - 1)
+
+static inline uint64_t key_obj_page(uint32_t obj, uint64_t index)
+{
+    return KEY_OBJ_BIT | (uint64_t)obj << KEY_INDEX_BITS | index;
+}
+
+static inline uint32_t key_obj(uint64_t key)
+{
+    return (uint32_t)((key & ~KEY_OBJ_BIT) >> KEY_INDEX_BITS);
+}
+
+struct frame {
+    uint64_t key;
+    uint32_t rmap;      /* head of the rmap list (NIL if unmapped); free-list
+                           link while the frame is FREE */
+    uint32_t mapcount;
+    uint32_t swap_slot; /* ANON: slot holding a clean copy, or NIL */
+    uint8_t type;
+};
+
+struct rmap_entry {
+    uint64_t *pte;
+    uint64_t vpn;
+    uint32_t mm;
+    uint32_t next;
+};
+
+/* ---- swap and objects ------------------------------------------------- */
+
+struct swap_slot {
+    uint64_t key;       /* the page it holds; free-list link while refs == 0 */
+    uint32_t refs;      /* 0 = free */
+    uint32_t cache_pfn; /* frame holding the same content, or NIL */
+};
+
+struct object {
+    char *path;      /* NULL for shared anonymous memory */
+    uint64_t size;   /* bytes, VMR_FILE_SIZE_UNKNOWN if unknown */
+    uint64_t n_vmas; /* areas mapping it; shared anonymous memory dies at 0 */
+    uint8_t shmem;   /* shared anonymous: pages go to swap, not to a file */
+};
+
+/* ---- the kernel ------------------------------------------------------- */
+
+struct vmr_kernel {
+    struct vmr_kernel_config cfg;
+    unsigned page_shift;
+    struct vmr_policy policy;
+    uint32_t policy_flags;
+
+    /* frames */
+    uint32_t n_frames;
+    uint8_t *frame_bits;
+    struct frame *frames;
+    uint32_t free_head;
+    uint32_t n_free;
+
+    struct rmap_entry *rmap;
+    size_t n_rmap, cap_rmap;
+    uint32_t rmap_free;
+
+    struct leaf **leaf_chunks; /* leaves are allocated in chunks and reused */
+    size_t n_leaf_chunks, cap_leaf_chunks;
+    struct leaf *leaf_free;
+
+    struct swap_slot *slots;
+    size_t n_slots, cap_slots; /* slots ever created */
+    uint32_t slot_free;
+    uint64_t swap_used, swap_peak;
+
+    uint32_t *skipped; /* frames pinned during one reclaim (n_frames) */
+    int broken;        /* a fatal error was set: stop the run */
+
+    struct vmr_hashmap page_cache; /* key -> pfn */
+    struct vmr_hashmap shmem_swap; /* shmem key -> slot, for pages out */
+
+    struct object *objs;
+    size_t n_objs, cap_objs;
+    struct vmr_hashmap fid_to_obj;  /* trace file id -> object */
+    struct vmr_hashmap path_to_obj; /* hash of the path -> object */
+
+    struct mm **mms; /* by id; NULL when destroyed (id reused) */
+    size_t n_mms, cap_mms;
+    uint32_t *free_mm_ids;
+    size_t n_free_mm_ids, cap_free_mm_ids;
+
+    struct proc **procs; /* creation order, never freed before destroy */
+    size_t n_procs, cap_procs;
+    struct vmr_hashmap pid_to_proc; /* live (or last) incarnation -> index */
+    uint32_t cached_pid;
+    struct proc *cached_proc;
+
+    uint64_t anon_serial;
+    uint64_t time;
+    const uint64_t *next_use;
+    uint64_t n_next_use;
+
+    uint64_t frames_used, frames_peak;
+    struct vmr_proc_report *report; /* built by vmr_kernel_procs */
+    size_t cap_report;
+    char err[512];
+};
+
+/* frames.c */
+int frames_init(struct vmr_kernel *k);
+void frames_release(struct vmr_kernel *k);
+/* Returns a frame from frame_get that ended up unused to the free list. */
+void frame_unused(struct vmr_kernel *k, vmr_pfn_t pfn);
+uint32_t slot_alloc(struct vmr_kernel *k, uint64_t key);
+/* Drops the frame's claim on the swap copy it caches, if any. */
+void uncache_slot(struct vmr_kernel *k, struct frame *f);
+/* A free frame for a new page, reclaiming one if needed; VMR_PFN_NONE if
+ * memory and swap are exhausted even after an OOM kill. `faulting` is the
+ * process on whose behalf the frame is needed (charged for evictions). */
+vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *faulting);
+/* Gives a frame holding a page to the policy and accounts it as used. */
+void frame_insert(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_access *a);
+/* Frees an unmapped frame that is not being replaced (munmap, exit). */
+void frame_remove(struct vmr_kernel *k, vmr_pfn_t pfn);
+int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t vpn, uint64_t *pte);
+void rmap_del(struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte);
+void slot_put(struct vmr_kernel *k, uint32_t slot);
+
+/* pagetable.c */
+/* The PTE of vpn, or NULL if its leaf does not exist (then the PTE is 0). */
+static inline uint64_t *pt_lookup(struct mm *mm, uint64_t vpn)
+{
+    uint64_t key = vpn >> LEAF_BITS;
+    if (key != mm->cached_key || !mm->cached_leaf) {
+        uint64_t *v = vmr_hashmap_find(&mm->leaves, key);
+        if (!v)
+            return NULL;
+        mm->cached_key = key;
+        mm->cached_leaf = (struct leaf *)(uintptr_t)*v;
+    }
+    return &mm->cached_leaf->pte[vpn & (LEAF_PTES - 1)];
+}
+/* Same, creating the leaf; NULL only when out of memory. */
+uint64_t *pt_lookup_alloc(struct vmr_kernel *k, struct mm *mm, uint64_t vpn);
+/* Frees the leaf covering vpn if all its PTEs are 0. */
+void pt_maybe_free_leaf(struct vmr_kernel *k, struct mm *mm, uint64_t vpn);
+/* Frees every leaf of mm (all PTEs must already be 0). */
+void pt_free_all(struct vmr_kernel *k, struct mm *mm);
+void pt_release_pool(struct vmr_kernel *k);
+
+static inline void mm_rss_inc(struct mm *mm)
+{
+    if (++mm->rss > mm->leader->rss_peak)
+        mm->leader->rss_peak = mm->rss;
+}
+
+static inline void mm_rss_dec(struct mm *mm)
+{
+    mm->rss--;
+}
+
+/* mm.c */
+struct mm *mm_create(struct vmr_kernel *k);
+/* Drops one user; the last one unmaps everything and frees the mm. */
+void mm_put(struct vmr_kernel *k, struct mm *mm, struct proc *actor);
+struct vma *mm_find_vma(struct mm *mm, uint64_t vpn);
+/* Inserts an area into the gap it fits (the range must be unmapped). */
+int mm_add_vma(struct vmr_kernel *k, struct mm *mm, const struct vma *v);
+/* munmap of the page range [start, end): splits straddling areas. */
+int mm_unmap(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
+             uint64_t end);
+int mm_protect(struct vmr_kernel *k, struct mm *mm, uint64_t start, uint64_t end, unsigned prot);
+/* Moves the program break to new_brk (bytes), mapping or unmapping heap. */
+int mm_brk(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t new_brk);
+/* Copies parent's areas and page tables into the empty child (fork). */
+int mm_fork(struct vmr_kernel *k, struct mm *parent, struct mm *child);
+/* madvise(DONTNEED): drops the pages, keeps the areas. */
+void mm_drop_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
+                   uint64_t end);
+/* msync: writes back dirty pages of shared file areas in the range. */
+void mm_sync_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
+                   uint64_t end);
+uint64_t mm_pte_bits(const struct vma *v, int writable);
+
+/* syscall.c: records that act on an address space */
+int sys_mm_record(struct vmr_kernel *k, struct proc *p, const struct vmr_record *rec);
+
+/* fault.c */
+void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, unsigned op,
+                  uint32_t count);
+
+/* proc.c */
+/* The process or thread named pid, created (with an empty address space) if
+ * the trace has not introduced it or it exited; NULL when out of memory. */
+struct proc *proc_get(struct vmr_kernel *k, uint32_t pid);
+/* fork, thread, exec, exit. */
+int proc_event(struct vmr_kernel *k, const struct vmr_record *rec);
+/* Kills p's whole thread group: why 1 = SIGSEGV, 2 = OOM. */
+void proc_kill(struct vmr_kernel *k, struct proc *p, int why);
+
+/* kernel.c */
+uint32_t obj_for_fid(struct vmr_kernel *k, uint32_t fid);
+uint32_t obj_new_shmem(struct vmr_kernel *k);
+void kernel_set_error(struct vmr_kernel *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,383 @@
+/*
+ * kernel.c - the kernel object: creation, the record loop (the replay hot
+ * path), file objects, and reporting.
+ *
+ * Hot path: an access record names a pid (one-entry cache in front of the
+ * pid map) and covers one or more pages; each page touch looks its PTE up
+ * (one-entry leaf cache in front of the leaf map) and either hits - sets the
+ * frame's referenced/dirty bits, plus one indirect call for policies that
+ * need every hit - or calls the fault path. No allocation on a hit; the
+ * fault path allocates only when a structure grows past its high-water mark.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "vec.h"
+
+void kernel_set_error(struct vmr_kernel *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->err, sizeof k->err, fmt, ap);
+    va_end(ap);
+}
+
+const char *vmr_kernel_error(const struct vmr_kernel *k)
+{
+    return k->err;
+}
+
+int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *cfg, char *errbuf,
+                      size_t errbuf_len)
+{
+    *out = NULL;
+    if (cfg->page_size == 0 || (cfg->page_size & (cfg->page_size - 1)) != 0 ||
+        cfg->page_size > (1u << 30)) {
+        vmr_errf(errbuf, errbuf_len, "page size %u is not a power of two up to 1G",
+                 (unsigned)cfg->page_size);
+        return VMR_EINVAL;
+    }
+    if (cfg->n_frames == 0 || cfg->n_frames >= NIL) {
+        vmr_errf(errbuf, errbuf_len, "memory must be between 1 and %u pages",
+                 (unsigned)(NIL - 1));
+        return VMR_EINVAL;
+    }
+    struct vmr_kernel *k = calloc(1, sizeof *k);
+    if (!k)
+        return VMR_ENOMEM;
+    k->cfg = *cfg;
+    k->cfg.policy = NULL; /* borrowed string: not kept */
+    while ((1u << k->page_shift) < cfg->page_size)
+        k->page_shift++;
+    k->n_frames = cfg->n_frames;
+    k->cached_proc = NULL;
+    int rc = frames_init(k);
+    if (rc == 0)
+        rc = vmr_hashmap_init(&k->page_cache, 1024);
+    if (rc == 0)
+        rc = vmr_hashmap_init(&k->shmem_swap, 16);
+    if (rc == 0)
+        rc = vmr_hashmap_init(&k->fid_to_obj, 16);
+    if (rc == 0)
+        rc = vmr_hashmap_init(&k->path_to_obj, 16);
+    if (rc == 0)
+        rc = vmr_hashmap_init(&k->pid_to_proc, 16);
+    if (rc != 0) {
+        vmr_errf(errbuf, errbuf_len, "out of memory for %u frames", (unsigned)cfg->n_frames);
+        vmr_kernel_destroy(k);
+        return rc;
+    }
+    rc = vmr_policy_open(&k->policy, cfg->policy ? cfg->policy : "lru", k->n_frames,
+                         k->frame_bits, cfg->seed, errbuf, errbuf_len);
+    if (rc != 0) {
+        vmr_kernel_destroy(k);
+        return rc;
+    }
+    k->policy_flags = k->policy.ops->flags;
+    *out = k;
+    return 0;
+}
+
+void vmr_kernel_destroy(struct vmr_kernel *k)
+{
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->n_mms; i++) {
+        struct mm *mm = k->mms[i];
+        if (!mm)
+            continue;
+        vmr_hashmap_release(&mm->leaves);
+        free(mm->vmas);
+        free(mm);
+    }
+    free(k->mms);
+    free(k->free_mm_ids);
+    for (size_t i = 0; i < k->n_procs; i++) {
+        free(k->procs[i]->comm);
+        free(k->procs[i]);
+    }
+    free(k->procs);
+    for (size_t i = 0; i < k->n_objs; i++)
+        free(k->objs[i].path);
+    free(k->objs);
+    vmr_policy_close(&k->policy);
+    pt_release_pool(k);
+    frames_release(k);
+    vmr_hashmap_release(&k->page_cache);
+    vmr_hashmap_release(&k->shmem_swap);
+    vmr_hashmap_release(&k->fid_to_obj);
+    vmr_hashmap_release(&k->path_to_obj);
+    vmr_hashmap_release(&k->pid_to_proc);
+    free(k->report);
+    free(k);
+}
+
+const struct vmr_policy *vmr_kernel_policy(const struct vmr_kernel *k)
+{
+    return &k->policy;
+}
+
+void vmr_kernel_set_oracle(struct vmr_kernel *k, const uint64_t *next_use, uint64_t n)
+{
+    k->next_use = next_use;
+    k->n_next_use = n;
+}
+
+uint64_t vmr_kernel_time(const struct vmr_kernel *k)
+{
+    return k->time;
+}
+
+/* ---- objects ---------------------------------------------------------- */
+
+static uint64_t path_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint32_t obj_new(struct vmr_kernel *k, const char *path, uint64_t size, int shmem)
+{
+    if (k->n_objs >= (1u << 23) ||
+        vmr_grow((void **)&k->objs, &k->cap_objs, k->n_objs + 1, sizeof *k->objs) != 0)
+        return NIL;
+    char *copy = NULL;
+    if (path && !(copy = vmr_strdup(path)))
+        return NIL;
+    k->objs[k->n_objs] = (struct object){.path = copy, .size = size, .shmem = (uint8_t)shmem};
+    return (uint32_t)k->n_objs++;
+}
+
+uint32_t obj_new_shmem(struct vmr_kernel *k)
+{
+    return obj_new(k, NULL, VMR_FILE_SIZE_UNKNOWN, 1);
+}
+
+uint32_t obj_for_fid(struct vmr_kernel *k, uint32_t fid)
+{
+    uint64_t *o = vmr_hashmap_find(&k->fid_to_obj, fid);
+    return o ? (uint32_t)*o : NIL;
+}
+
+/* A file record: files are identified by path, so two ids (or two
+ * declarations) of one path share their page-cache pages. */
+static int declare_file(struct vmr_kernel *k, const struct vmr_record *rec)
+{
+    const char *path = rec->str ? rec->str : "";
+    uint64_t h = path_hash(path);
+    uint64_t *o = vmr_hashmap_find(&k->path_to_obj, h);
+    uint32_t obj;
+    if (o && strcmp(k->objs[*o].path, path) == 0) {
+        obj = (uint32_t)*o;
+        k->objs[obj].size = rec->off;
+    } else {
+        obj = obj_new(k, path, rec->off, 0);
+        if (obj == NIL || vmr_hashmap_put(&k->path_to_obj, h, obj) != 0) {
+            kernel_set_error(k, "too many files");
+            return VMR_ENOMEM;
+        }
+    }
+    return vmr_hashmap_put(&k->fid_to_obj, rec->arg, obj);
+}
+
+/* ---- the record loop -------------------------------------------------- */
+
+static int do_event(struct vmr_kernel *k, const struct vmr_record *rec)
+{
+    switch (rec->kind) {
+    case VMR_REC_MMAP:
+    case VMR_REC_MUNMAP:
+    case VMR_REC_MPROTECT:
+    case VMR_REC_BRK:
+    case VMR_REC_MADVISE:
+    case VMR_REC_MSYNC: {
+        struct proc *p = proc_get(k, rec->pid);
+        if (!p)
+            return VMR_ENOMEM;
+        return p->state == PROC_ALIVE ? sys_mm_record(k, p, rec) : 0;
+    }
+    case VMR_REC_FORK:
+    case VMR_REC_THREAD:
+    case VMR_REC_EXEC:
+    case VMR_REC_EXIT:
+        return proc_event(k, rec);
+    case VMR_REC_FILE:
+        return declare_file(k, rec);
+    default:
+        return 0; /* marks, and kinds this kernel ignores */
+    }
+}
+
+static const uint8_t pte_need[3] = {PTE_PRESENT | PTE_READ, PTE_PRESENT | PTE_WRITE,
+                                    PTE_PRESENT | PTE_EXEC};
+static const uint8_t hit_bits[3] = {VMR_FRAME_REFERENCED, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY,
+                                    VMR_FRAME_REFERENCED};
+
+/* Prefetch distances, in records: the PTE of record i + PF_FAR is requested
+ * from memory, and once it has arrived (at i + PF_NEAR) the swap slot or
+ * frame it names. Random page streams over footprints larger than the
+ * caches are memory-latency bound; overlapping the misses of a few records
+ * roughly halves the time per fault. */
+#define PF_FAR 16
+#define PF_NEAR 8
+#define PF_RING 32
+
+static const uint64_t *pte_peek(const struct vmr_kernel *k, const struct vmr_record *r)
+{
+    if (r->kind > VMR_REC_FETCH || r->pid != k->cached_pid || !k->cached_proc ||
+        !k->cached_proc->mm)
+        return NULL;
+    uint64_t vpn = r->addr >> k->page_shift;
+    const uint64_t *v = vmr_hashmap_find(&k->cached_proc->mm->leaves, vpn >> LEAF_BITS);
+    if (!v)
+        return NULL;
+    const uint64_t *pte = &((const struct leaf *)(uintptr_t)*v)->pte[vpn & (LEAF_PTES - 1)];
+    __builtin_prefetch(pte);
+    return pte;
+}
+
+static void pte_target_prefetch(const struct vmr_kernel *k, const uint64_t *pte)
+{
+    if (!pte)
+        return;
+    /* the PTE may have changed since it was peeked: check before indexing */
+    uint64_t e = *pte, x = pte_payload(e);
+    if ((e & PTE_SWAP) && x < k->n_slots)
+        __builtin_prefetch(&k->slots[x]);
+    else if ((e & PTE_PRESENT) && x < k->n_frames)
+        __builtin_prefetch(&k->frames[x]);
+}
+
+int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
+{
+    const unsigned shift = k->page_shift;
+    const int needs_hits = (k->policy_flags & VMR_POLICY_NEEDS_HITS) != 0;
+    uint8_t *const bits = k->frame_bits;
+    const uint64_t *ring[PF_RING] = {0};
+    for (size_t i = 0; i < PF_FAR && i < n; i++)
+        ring[i % PF_RING] = pte_peek(k, &recs[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + PF_FAR < n)
+            ring[(i + PF_FAR) % PF_RING] = pte_peek(k, &recs[i + PF_FAR]);
+        if (i + PF_NEAR < n)
+            pte_target_prefetch(k, ring[(i + PF_NEAR) % PF_RING]);
+        const struct vmr_record *r = &recs[i];
+        if (r->kind > VMR_REC_FETCH) {
+            int rc = do_event(k, r);
+            if (rc == 0 && k->broken)
+                rc = VMR_EFORMAT;
+            if (rc != 0) {
+                if (rc == VMR_ENOMEM && !k->err[0])
+                    kernel_set_error(k, "out of memory");
+                *failed = i;
+                return rc;
+            }
+            /* areas or processes changed: the prefetched PTEs may be stale */
+            memset(ring, 0, sizeof ring);
+            continue;
+        }
+        struct proc *p = k->cached_proc;
+        if (!p || k->cached_pid != r->pid || p->state == PROC_EXITED) {
+            p = proc_get(k, r->pid);
+            if (!p) {
+                kernel_set_error(k, "out of memory");
+                *failed = i;
+                return VMR_ENOMEM;
+            }
+            k->cached_pid = r->pid;
+            k->cached_proc = p;
+        }
+        uint64_t vpn = r->addr >> shift;
+        const uint64_t last = (r->addr + r->size - 1) >> shift;
+        if (p->state != PROC_ALIVE) {
+            k->time += last - vpn + 1; /* the clock counts every touch */
+            continue;
+        }
+        const unsigned op = r->kind;
+        struct vmr_counters *c = &p->leader->c;
+        c->accesses += r->count;
+        if (op == VMR_OP_READ)
+            c->reads += r->count;
+        else if (op == VMR_OP_WRITE)
+            c->writes += r->count;
+        else
+            c->fetches += r->count;
+        for (;; vpn++) {
+            if (p->state == PROC_ALIVE) {
+                const uint64_t *pte = pt_lookup(p->mm, vpn);
+                const uint64_t e = pte ? *pte : 0;
+                if ((e & pte_need[op]) == pte_need[op]) {
+                    const vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
+                    bits[pfn] |= hit_bits[op];
+                    if (needs_hits) {
+                        struct vmr_access a = {
+                            .time = k->time,
+                            .next_use = k->next_use && k->time < k->n_next_use
+                                            ? k->next_use[k->time]
+                                            : UINT64_MAX,
+                            .key = k->frames[pfn].key,
+                            .pid = r->pid,
+                            .count = r->count,
+                            .op = (uint8_t)op,
+                        };
+                        k->policy.ops->on_hit(k->policy.state, pfn, &a);
+                    }
+                } else {
+                    fault_handle(k, p, vpn, op, r->count);
+                    if (k->broken) {
+                        *failed = i;
+                        return VMR_EFORMAT;
+                    }
+                }
+            }
+            k->time++;
+            if (vpn == last)
+                break;
+        }
+    }
+    return 0;
+}
+
+/* ---- reporting -------------------------------------------------------- */
+
+void vmr_kernel_totals(const struct vmr_kernel *k, struct vmr_counters *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < k->n_procs; i++) {
+        const struct proc *p = k->procs[i];
+        if (p->leader == p)
+            vmr_counters_merge(out, &p->c);
+    }
+    out->rss_peak_pages = k->frames_peak;
+    out->swap_peak_pages = k->swap_peak;
+    out->commit_peak_pages = 0;
+}
+
+const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k_, size_t *n)
+{
+    struct vmr_kernel *k = (struct vmr_kernel *)k_;
+    size_t m = 0;
+    if (vmr_grow((void **)&k->report, &k->cap_report, k->n_procs + 1, sizeof *k->report) != 0) {
+        *n = 0;
+        return NULL;
+    }
+    for (size_t i = 0; i < k->n_procs; i++) {
+        const struct proc *p = k->procs[i];
+        if (p->leader != p)
+            continue;
+        struct vmr_proc_report *r = &k->report[m++];
+        r->pid = p->pid;
+        r->parent = p->parent;
+        r->comm = p->comm;
+        r->killed = p->killed_by;
+        r->c = p->c;
+        r->c.rss_peak_pages = p->rss_peak;
+    }
+    *n = m;
+    return k->report;
+}

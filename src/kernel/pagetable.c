@@ -1,0 +1,97 @@
+/*
+ * pagetable.c - page tables: per address space, a map from leaf index
+ * (vpn >> 9) to a leaf of 512 PTEs, with the last leaf cached in the mm.
+ *
+ * A hash of leaves rather than a fixed-depth radix tree keeps any 64-bit
+ * address cheap (traces need not come from x86-64) while page-local runs hit
+ * the one-entry cache. Leaves come from a pool allocated in chunks and are
+ * never moved, so rmap entries may point straight at a PTE.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "vec.h"
+
+#define LEAVES_PER_CHUNK 64
+
+static void leaf_free(struct vmr_kernel *k, struct leaf *l)
+{
+    l->pte[0] = (uint64_t)(uintptr_t)k->leaf_free;
+    k->leaf_free = l;
+}
+
+static struct leaf *leaf_alloc(struct vmr_kernel *k)
+{
+    if (!k->leaf_free) {
+        if (vmr_grow((void **)&k->leaf_chunks, &k->cap_leaf_chunks, k->n_leaf_chunks + 1,
+                     sizeof *k->leaf_chunks) != 0)
+            return NULL;
+        struct leaf *chunk = aligned_alloc(sizeof *chunk, LEAVES_PER_CHUNK * sizeof *chunk);
+        if (!chunk)
+            return NULL;
+        k->leaf_chunks[k->n_leaf_chunks++] = chunk;
+        for (size_t i = 0; i < LEAVES_PER_CHUNK; i++)
+            leaf_free(k, &chunk[i]);
+    }
+    struct leaf *l = k->leaf_free;
+    k->leaf_free = (struct leaf *)(uintptr_t)l->pte[0];
+    memset(l->pte, 0, sizeof l->pte);
+    return l;
+}
+
+uint64_t *pt_lookup_alloc(struct vmr_kernel *k, struct mm *mm, uint64_t vpn)
+{
+    uint64_t *pte = pt_lookup(mm, vpn);
+    if (pte)
+        return pte;
+    struct leaf *l = leaf_alloc(k);
+    if (!l)
+        return NULL;
+    uint64_t key = vpn >> LEAF_BITS;
+    if (vmr_hashmap_put(&mm->leaves, key, (uint64_t)(uintptr_t)l) != 0) {
+        leaf_free(k, l);
+        return NULL;
+    }
+    mm->cached_key = key;
+    mm->cached_leaf = l;
+    return &l->pte[vpn & (LEAF_PTES - 1)];
+}
+
+void pt_maybe_free_leaf(struct vmr_kernel *k, struct mm *mm, uint64_t vpn)
+{
+    uint64_t key = vpn >> LEAF_BITS;
+    uint64_t *v = vmr_hashmap_find(&mm->leaves, key);
+    if (!v)
+        return;
+    struct leaf *l = (struct leaf *)(uintptr_t)*v;
+    for (size_t i = 0; i < LEAF_PTES; i++)
+        if (l->pte[i])
+            return;
+    vmr_hashmap_remove(&mm->leaves, key);
+    if (mm->cached_leaf == l)
+        mm->cached_leaf = NULL;
+    leaf_free(k, l);
+}
+
+void pt_free_all(struct vmr_kernel *k, struct mm *mm)
+{
+    struct vmr_hashmap *m = &mm->leaves;
+    if (m->keys) {
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->used[i])
+                leaf_free(k, (struct leaf *)(uintptr_t)m->vals[i]);
+    }
+    vmr_hashmap_clear(m);
+    mm->cached_leaf = NULL;
+}
+
+void pt_release_pool(struct vmr_kernel *k)
+{
+    for (size_t i = 0; i < k->n_leaf_chunks; i++)
+        free(k->leaf_chunks[i]);
+    free(k->leaf_chunks);
+    k->leaf_chunks = NULL;
+    k->n_leaf_chunks = k->cap_leaf_chunks = 0;
+    k->leaf_free = NULL;
+}

@@ -1,0 +1,284 @@
+/*
+ * replay.c - one replay: options, the batch loop from trace reader to
+ * kernel, and the run report.
+ *
+ * The trace is decoded in batches into one array allocated at start; the
+ * kernel consumes each batch with one call. A policy that needs the future
+ * gets the oracle pass first (a full read of the trace, then a rewind).
+ * Input errors name the trace and the position of the record that failed.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "vec.h"
+#include "vmreplay/sim.h"
+
+#define DEFAULT_BATCH 2048
+#define N_CONFIG 10
+
+struct vmr_replay_result {
+    struct vmr_kernel *kernel;
+    struct vmr_run_report report;
+    struct vmr_kv config[N_CONFIG];
+    char values[N_CONFIG][64];
+    char *trace_path;
+    struct vmr_policy_counter pc[32];
+    const char *pc_names[32];
+    uint64_t pc_values[32];
+};
+
+void vmr_replay_config_init(struct vmr_replay_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->policy = "lru";
+    cfg->swap = VMR_SWAP_UNLIMITED;
+    cfg->seed = 1;
+    cfg->on_segv = VMR_SEGV_KILL;
+}
+
+/* "64M", "4096", or "16p" (pages). */
+static int parse_amount(const char *value, uint64_t *out, int *in_pages)
+{
+    size_t n = strlen(value);
+    if (n > 1 && (value[n - 1] == 'p' || value[n - 1] == 'P')) {
+        *in_pages = 1;
+        return vmr_parse_u64_n(value, n - 1, out);
+    }
+    *in_pages = 0;
+    return vmr_parse_size(value, out);
+}
+
+int vmr_replay_config_set(struct vmr_replay_config *cfg, const char *key, const char *value,
+                          char *errbuf, size_t errbuf_len)
+{
+    int rc;
+    if (strcmp(key, "memory") == 0) {
+        rc = parse_amount(value, &cfg->memory, &cfg->memory_in_pages);
+        if (rc == 0 && cfg->memory == 0)
+            rc = VMR_EINVAL;
+        if (rc != 0)
+            vmr_errf(errbuf, errbuf_len,
+                     "--memory '%s': expected a size such as 64M, 4096 or 1.5G, or pages as 16p",
+                     value);
+        return rc;
+    }
+    if (strcmp(key, "swap") == 0) {
+        if (strcmp(value, "unlimited") == 0) {
+            cfg->swap = VMR_SWAP_UNLIMITED;
+            cfg->swap_in_pages = 0;
+            return 0;
+        }
+        rc = parse_amount(value, &cfg->swap, &cfg->swap_in_pages);
+        if (rc != 0)
+            vmr_errf(errbuf, errbuf_len,
+                     "--swap '%s': expected a size (0, 256M...), pages (16p) or 'unlimited'",
+                     value);
+        return rc;
+    }
+    if (strcmp(key, "policy") == 0) {
+        if (!*value) {
+            vmr_errf(errbuf, errbuf_len, "--policy: empty name");
+            return VMR_EINVAL;
+        }
+        cfg->policy = value;
+        return 0;
+    }
+    if (strcmp(key, "page-size") == 0) {
+        uint64_t v;
+        rc = vmr_parse_size(value, &v);
+        if (rc == 0 && (v == 0 || (v & (v - 1)) != 0 || v > (1u << 30)))
+            rc = VMR_EINVAL;
+        if (rc != 0) {
+            vmr_errf(errbuf, errbuf_len, "--page-size '%s': expected a power of two up to 1G",
+                     value);
+            return rc;
+        }
+        cfg->page_size = (uint32_t)v;
+        return 0;
+    }
+    if (strcmp(key, "seed") == 0) {
+        rc = vmr_parse_u64(value, &cfg->seed);
+        if (rc != 0)
+            vmr_errf(errbuf, errbuf_len, "--seed '%s': expected a number", value);
+        return rc;
+    }
+    if (strcmp(key, "on-segv") == 0) {
+        if (strcmp(value, "kill") == 0)
+            cfg->on_segv = VMR_SEGV_KILL;
+        else if (strcmp(value, "ignore") == 0)
+            cfg->on_segv = VMR_SEGV_IGNORE;
+        else {
+            vmr_errf(errbuf, errbuf_len, "--on-segv '%s': expected kill or ignore", value);
+            return VMR_EINVAL;
+        }
+        return 0;
+    }
+    vmr_errf(errbuf, errbuf_len, "unknown option '%s'", key);
+    return VMR_ENOTFOUND;
+}
+
+static void add_config(struct vmr_replay_result *res, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void add_config(struct vmr_replay_result *res, const char *key, const char *fmt, ...)
+{
+    size_t i = res->report.n_config++;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->values[i], sizeof res->values[i], fmt, ap);
+    va_end(ap);
+    res->config[i].key = key;
+    res->config[i].value = res->values[i];
+}
+
+static uint64_t to_pages(uint64_t amount, int in_pages, uint32_t page_size)
+{
+    return in_pages ? amount : amount / page_size;
+}
+
+void vmr_replay_result_destroy(struct vmr_replay_result *res)
+{
+    if (!res)
+        return;
+    vmr_kernel_destroy(res->kernel);
+    free(res->trace_path);
+    free(res);
+}
+
+const struct vmr_run_report *vmr_replay_report(const struct vmr_replay_result *res)
+{
+    return &res->report;
+}
+
+static void build_report(struct vmr_replay_result *res, const struct vmr_replay_config *cfg,
+                         uint32_t page_size, uint64_t frames, uint64_t swap_pages)
+{
+    struct vmr_kernel *k = res->kernel;
+    const struct vmr_policy *pol = vmr_kernel_policy(k);
+    char size[32];
+    res->report.config = res->config;
+    add_config(res, "trace", "%s", res->trace_path);
+    add_config(res, "policy", "%s", pol->spec);
+    add_config(res, "page_size", "%" PRIu32, page_size);
+    add_config(res, "memory_pages", "%" PRIu64, frames);
+    vmr_format_size(frames * page_size, size, sizeof size);
+    add_config(res, "memory", "%s", size);
+    if (swap_pages == VMR_SWAP_UNLIMITED) {
+        add_config(res, "swap_pages", "unlimited");
+    } else {
+        add_config(res, "swap_pages", "%" PRIu64, swap_pages);
+    }
+    add_config(res, "seed", "%" PRIu64, cfg->seed);
+    add_config(res, "on_segv", "%s", cfg->on_segv == VMR_SEGV_KILL ? "kill" : "ignore");
+    add_config(res, "page_touches", "%" PRIu64, vmr_kernel_time(k));
+    vmr_kernel_totals(k, &res->report.total);
+    res->report.procs = vmr_kernel_procs(k, &res->report.n_procs);
+    if (pol->ops->report) {
+        size_t n = pol->ops->report(pol->state, res->pc, 32);
+        if (n > 32)
+            n = 32;
+        for (size_t i = 0; i < n; i++) {
+            res->pc_names[i] = res->pc[i].name;
+            res->pc_values[i] = res->pc[i].value;
+        }
+        res->report.n_policy_counters = n;
+        res->report.policy_counter_names = res->pc_names;
+        res->report.policy_counter_values = res->pc_values;
+    }
+}
+
+int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result **out,
+                   char *errbuf, size_t errbuf_len)
+{
+    *out = NULL;
+    if (!cfg->trace_path) {
+        vmr_errf(errbuf, errbuf_len, "no trace given");
+        return VMR_EINVAL;
+    }
+    if (cfg->memory == 0) {
+        vmr_errf(errbuf, errbuf_len, "no memory size given (--memory)");
+        return VMR_EINVAL;
+    }
+    struct vmr_trace_reader *r = NULL;
+    int rc = vmr_trace_reader_open(&r, cfg->trace_path, VMR_FORM_AUTO, errbuf, errbuf_len);
+    if (rc != 0)
+        return rc;
+    const struct vmr_trace_info *info = vmr_trace_reader_info(r);
+    uint32_t page_size = cfg->page_size ? cfg->page_size : info->page_size ? info->page_size : 4096;
+    uint64_t frames = to_pages(cfg->memory, cfg->memory_in_pages, page_size);
+    uint64_t swap_pages = cfg->swap == VMR_SWAP_UNLIMITED
+                              ? VMR_SWAP_UNLIMITED
+                              : to_pages(cfg->swap, cfg->swap_in_pages, page_size);
+    struct vmr_replay_result *res = NULL;
+    struct vmr_record *recs = NULL;
+    uint64_t *next_use = NULL;
+    if (frames == 0 || frames >= UINT32_MAX) {
+        vmr_errf(errbuf, errbuf_len, "memory of %" PRIu64 " pages of %" PRIu32
+                 " bytes: must be 1 to 4294967294 pages", frames, page_size);
+        rc = VMR_EINVAL;
+        goto out;
+    }
+    res = calloc(1, sizeof *res);
+    size_t batch = cfg->batch_records ? cfg->batch_records : DEFAULT_BATCH;
+    recs = malloc(batch * sizeof *recs);
+    if (!res || !recs || !(res->trace_path = vmr_strdup(cfg->trace_path))) {
+        rc = VMR_ENOMEM;
+        vmr_errf(errbuf, errbuf_len, "out of memory");
+        goto out;
+    }
+    struct vmr_kernel_config kc = {
+        .page_size = page_size,
+        .n_frames = (uint32_t)frames,
+        .swap_pages = swap_pages,
+        .policy = cfg->policy,
+        .seed = cfg->seed,
+        .on_segv = cfg->on_segv,
+    };
+    rc = vmr_kernel_create(&res->kernel, &kc, errbuf, errbuf_len);
+    if (rc != 0)
+        goto out;
+    unsigned shift = 0;
+    while ((1u << shift) < page_size)
+        shift++;
+    if (vmr_kernel_policy(res->kernel)->ops->flags & VMR_POLICY_NEEDS_FUTURE) {
+        uint64_t n_touches;
+        rc = vmr_oracle_compute(r, shift, &next_use, &n_touches, errbuf, errbuf_len);
+        if (rc == 0 && (rc = vmr_trace_reader_rewind(r)) != 0)
+            vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
+        if (rc != 0)
+            goto out;
+        vmr_kernel_set_oracle(res->kernel, next_use, n_touches);
+    }
+    for (;;) {
+        size_t n, failed = 0;
+        rc = vmr_trace_reader_next(r, recs, batch, &n);
+        if (rc != 0) {
+            vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        rc = vmr_kernel_run(res->kernel, recs, n, &failed);
+        if (rc != 0) {
+            char where[512];
+            vmr_trace_reader_where(r, failed, where, sizeof where);
+            vmr_errf(errbuf, errbuf_len, "%s: %s", where, vmr_kernel_error(res->kernel));
+            goto out;
+        }
+    }
+    build_report(res, cfg, page_size, frames, swap_pages);
+out:
+    free(recs);
+    free(next_use);
+    vmr_trace_reader_destroy(r);
+    if (rc != 0) {
+        vmr_replay_result_destroy(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
+}
