@@ -27,6 +27,8 @@ struct check {
 
 static int has_rmap(const struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte)
 {
+    if (k->frames[pfn].pte1 == pte)
+        return 1;
     for (uint32_t e = k->frames[pfn].rmap; e != NIL; e = k->rmap[e].next)
         if (k->rmap[e].pte == pte)
             return 1;
@@ -143,8 +145,8 @@ int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len
             slots_used++;
     }
     if (slots_used != k->swap_used)
-        FAIL(&ch, "swap: %llu slots referenced, counter says %llu",
-             (unsigned long long)slots_used, (unsigned long long)k->swap_used);
+        FAIL(&ch, "swap: %llu slots referenced, counter says %llu", (unsigned long long)slots_used,
+             (unsigned long long)k->swap_used);
     free(ch.mapcount);
     free(ch.slot_refs);
     return ch.bad ? VMR_EFORMAT : 0;

@@ -78,7 +78,7 @@ static vmr_pfn_t get_frame(struct fault *f)
 static void map_pte(struct fault *f, vmr_pfn_t pfn, int writable)
 {
     *f->pte = pte_make(pfn, (unsigned)mm_pte_bits(f->v, writable));
-    if (rmap_add(f->k, pfn, f->mm, f->vpn, f->pte) != 0) {
+    if (rmap_add(f->k, pfn, f->mm, f->pte) != 0) {
         kernel_set_error(f->k, "out of memory");
         f->k->broken = 1;
     }
@@ -97,6 +97,7 @@ static vmr_pfn_t new_anon_page(struct fault *f, uint8_t bits)
     fr->swap_slot = NIL;
     fr->mapcount = 0;
     fr->rmap = NIL;
+    fr->pte1 = NULL;
     k->frame_bits[pfn] = bits;
     struct vmr_access a = access_for(f, fr->key);
     frame_insert(k, pfn, &a);
@@ -182,6 +183,7 @@ static int do_swap_page(struct fault *f)
         fr->swap_slot = s;
         fr->mapcount = 0;
         fr->rmap = NIL;
+        fr->pte1 = NULL;
         k->slots[s].cache_pfn = pfn;
         k->slots[s].refs++;
         k->frame_bits[pfn] = access_bits(f->op) & VMR_FRAME_REFERENCED;
@@ -236,6 +238,7 @@ static int do_object_page(struct fault *f)
         fr->swap_slot = NIL;
         fr->mapcount = 0;
         fr->rmap = NIL;
+        fr->pte1 = NULL;
         uint8_t bits = access_bits(f->op);
         uint64_t *slot = o->shmem ? vmr_hashmap_find(&k->shmem_swap, key) : NULL;
         if (slot) {
@@ -281,8 +284,8 @@ static void segv(struct vmr_kernel *k, struct proc *p)
 
 void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, unsigned op, uint32_t count)
 {
-    struct fault f = {.k = k, .p = p, .mm = p->mm, .c = &p->leader->c, .vpn = vpn, .op = op,
-                      .count = count};
+    struct fault f = {
+        .k = k, .p = p, .mm = p->mm, .c = &p->leader->c, .vpn = vpn, .op = op, .count = count};
     f.v = mm_find_vma(f.mm, vpn);
     if (!f.v) {
         f.c->segv_unmapped++;

@@ -46,21 +46,28 @@ void frames_release(struct vmr_kernel *k)
 
 /* ---- reverse mappings ------------------------------------------------- */
 
-int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t vpn, uint64_t *pte)
+int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte)
 {
+    struct frame *f = &k->frames[pfn];
+    f->mapcount++;
+    if (!f->pte1) {
+        f->pte1 = pte;
+        f->mm1 = mm->id;
+        return 0;
+    }
     uint32_t e = k->rmap_free;
     if (e != NIL) {
         k->rmap_free = k->rmap[e].next;
     } else {
         if (k->n_rmap >= NIL - 1 ||
-            vmr_grow((void **)&k->rmap, &k->cap_rmap, k->n_rmap + 1, sizeof *k->rmap) != 0)
+            vmr_grow((void **)&k->rmap, &k->cap_rmap, k->n_rmap + 1, sizeof *k->rmap) != 0) {
+            f->mapcount--;
             return VMR_ENOMEM;
+        }
         e = (uint32_t)k->n_rmap++;
     }
-    struct frame *f = &k->frames[pfn];
-    k->rmap[e] = (struct rmap_entry){.pte = pte, .vpn = vpn, .mm = mm->id, .next = f->rmap};
+    k->rmap[e] = (struct rmap_entry){.pte = pte, .mm = mm->id, .next = f->rmap};
     f->rmap = e;
-    f->mapcount++;
     return 0;
 }
 
@@ -68,13 +75,26 @@ void rmap_del(struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte)
 {
     struct frame *f = &k->frames[pfn];
     uint32_t *link = &f->rmap;
+    if (f->pte1 == pte) {
+        f->mapcount--;
+        uint32_t e = f->rmap;
+        if (e == NIL) {
+            f->pte1 = NULL;
+            return;
+        }
+        /* the first list entry becomes the inline mapping */
+        f->pte1 = k->rmap[e].pte;
+        f->mm1 = k->rmap[e].mm;
+        pte = k->rmap[e].pte;
+    }
     while (*link != NIL) {
         uint32_t e = *link;
         if (k->rmap[e].pte == pte) {
             *link = k->rmap[e].next;
             k->rmap[e].next = k->rmap_free;
             k->rmap_free = e;
-            f->mapcount--;
+            if (pte != f->pte1)
+                f->mapcount--;
             return;
         }
         link = &k->rmap[e].next;
@@ -124,6 +144,7 @@ static void free_list_push(struct vmr_kernel *k, vmr_pfn_t pfn)
     f->type = FRAME_FREE;
     f->mapcount = 0;
     f->swap_slot = NIL;
+    f->pte1 = NULL;
     f->rmap = k->free_head;
     k->free_head = pfn;
     k->frame_bits[pfn] = 0;
@@ -165,6 +186,11 @@ void frame_remove(struct vmr_kernel *k, vmr_pfn_t pfn)
 /* Unmaps every PTE of the frame, setting each to `pte_val`. */
 static void unmap_all(struct vmr_kernel *k, struct frame *f, uint64_t pte_val)
 {
+    if (f->pte1) {
+        *f->pte1 = pte_val;
+        k->mms[f->mm1]->rss--;
+        f->pte1 = NULL;
+    }
     uint32_t e = f->rmap;
     while (e != NIL) {
         struct rmap_entry *r = &k->rmap[e];
@@ -253,6 +279,7 @@ vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *actor)
             vmr_pfn_t pfn = k->free_head;
             k->free_head = k->frames[pfn].rmap;
             k->frames[pfn].rmap = NIL;
+            k->frames[pfn].pte1 = NULL;
             return pfn;
         }
         size_t n_skipped = 0;
@@ -265,9 +292,9 @@ vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *actor)
                 (k->frame_bits[v] & VMR_FRAME_PINNED)) {
                 kernel_set_error(k, "policy '%s' chose frame %u, which is %s", k->policy.spec,
                                  (unsigned)v,
-                                 v >= k->n_frames                     ? "out of range"
-                                 : k->frames[v].type == FRAME_FREE    ? "free"
-                                                                      : "pinned");
+                                 v >= k->n_frames                  ? "out of range"
+                                 : k->frames[v].type == FRAME_FREE ? "free"
+                                                                   : "pinned");
                 k->broken = 1;
                 break;
             }
@@ -282,6 +309,7 @@ vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *actor)
             k->frame_bits[k->skipped[i]] &= (uint8_t)~VMR_FRAME_PINNED;
         if (got != VMR_PFN_NONE) {
             k->frames[got].rmap = NIL;
+            k->frames[got].pte1 = NULL;
             return got;
         }
         if (k->broken || !oom_kill(k))

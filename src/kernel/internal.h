@@ -13,8 +13,8 @@
  * Invariants (checked by vmr_kernel_check in debug builds and tests):
  *   - a frame is FREE (on the free list, unknown to the policy) or holds one
  *     page and has been on_insert'ed into the policy exactly once;
- *   - frame.mapcount equals the length of its rmap list, and every rmap
- *     entry's PTE is present and points back at the frame;
+ *   - frame.mapcount equals its mappings (pte1, then the rmap list), and
+ *     every one of those PTEs is present and points back at the frame;
  *   - a FILE frame is in the page cache under its key; an ANON frame is not;
  *   - slot.refs = (PTEs holding the slot) + (1 if a frame caches it);
  *   - mm->rss is the number of present PTEs of the mm.
@@ -83,10 +83,10 @@ struct mm {
     size_t n_vmas, cap_vmas;
     size_t last_vma;
     /* page table: leaf index (vpn >> LEAF_BITS) -> struct leaf *, with a
-     * one-entry cache in front for page-local runs */
+     * direct-mapped cache of leaves in front (pagetable.c) */
     struct vmr_hashmap leaves;
-    uint64_t cached_key;
-    struct leaf *cached_leaf;
+    struct leaf_tlb *ltlb; /* ltlb_mask + 1 entries */
+    uint32_t ltlb_mask;
     uint64_t rss;
     uint64_t heap_start, brk; /* byte addresses; heap_start 0 = unknown */
     struct proc *leader;      /* thread group that owns the counters */
@@ -115,9 +115,9 @@ enum frame_type { FRAME_FREE, FRAME_ANON, FRAME_FILE };
 
 /* Keys: bit 63 set for pages of an object (file or shared anonymous
  * memory): object << 40 | page index; otherwise an anonymous page serial. */
-#define KEY_OBJ_BIT (1ULL << 63)
+#define KEY_OBJ_BIT    (1ULL << 63)
 #define KEY_INDEX_BITS 40
-#define KEY_MAX_INDEX ((1ULL << KEY_INDEX_BITS) - 1)
+#define KEY_MAX_INDEX  ((1ULL << KEY_INDEX_BITS) - 1)
 
 static inline uint64_t key_obj_page(uint32_t obj, uint64_t index)
 {
@@ -129,18 +129,22 @@ static inline uint32_t key_obj(uint64_t key)
     return (uint32_t)((key & ~KEY_OBJ_BIT) >> KEY_INDEX_BITS);
 }
 
+/* The reverse map of a frame is its first mapping, kept in the frame (most
+ * pages have one, and eviction then touches one frame and one PTE), then a
+ * list of rmap entries for the others. */
 struct frame {
     uint64_t key;
-    uint32_t rmap;      /* head of the rmap list (NIL if unmapped); free-list
-                           link while the frame is FREE */
-    uint32_t mapcount;
+    uint64_t *pte1;     /* the first mapping's PTE, or NULL if unmapped */
+    uint32_t mm1;       /* and its mm */
+    uint32_t rmap;      /* head of the list of further mappings (NIL if none);
+                           free-list link while the frame is FREE */
+    uint32_t mapcount;  /* mappings in all: (pte1 != NULL) + list length */
     uint32_t swap_slot; /* ANON: slot holding a clean copy, or NIL */
     uint8_t type;
 };
 
 struct rmap_entry {
     uint64_t *pte;
-    uint64_t vpn;
     uint32_t mm;
     uint32_t next;
 };
@@ -237,23 +241,35 @@ vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *faulting);
 void frame_insert(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_access *a);
 /* Frees an unmapped frame that is not being replaced (munmap, exit). */
 void frame_remove(struct vmr_kernel *k, vmr_pfn_t pfn);
-int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t vpn, uint64_t *pte);
+int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte);
 void rmap_del(struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte);
 void slot_put(struct vmr_kernel *k, uint32_t slot);
 
 /* pagetable.c */
-/* The PTE of vpn, or NULL if its leaf does not exist (then the PTE is 0). */
+/* One entry of an mm's leaf cache: the leaf of index `key`, or leaf NULL. */
+struct leaf_tlb {
+    uint64_t key;
+    struct leaf *leaf;
+};
+
+/* Sets up and frees an mm's page table (its leaves must be freed first). */
+int pt_init(struct mm *mm);
+void pt_release(struct mm *mm);
+/* The PTE of vpn through the leaf map, filling the cache; out of line. */
+uint64_t *pt_lookup_slow(struct mm *mm, uint64_t vpn);
+
+/* The PTE of vpn, or NULL if its leaf does not exist (then the PTE is 0).
+ * The leaf cache is indexed by the low bits of the leaf index and grows
+ * with the number of leaves (up to PT_TLB_MAX entries), so an address space
+ * of up to PT_TLB_MAX contiguous leaves (4 GiB of 4 KiB pages) translates
+ * without touching the hash map. */
 static inline uint64_t *pt_lookup(struct mm *mm, uint64_t vpn)
 {
-    uint64_t key = vpn >> LEAF_BITS;
-    if (key != mm->cached_key || !mm->cached_leaf) {
-        uint64_t *v = vmr_hashmap_find(&mm->leaves, key);
-        if (!v)
-            return NULL;
-        mm->cached_key = key;
-        mm->cached_leaf = (struct leaf *)(uintptr_t)*v;
-    }
-    return &mm->cached_leaf->pte[vpn & (LEAF_PTES - 1)];
+    const uint64_t key = vpn >> LEAF_BITS;
+    const struct leaf_tlb *e = &mm->ltlb[key & mm->ltlb_mask];
+    if (e->key == key && e->leaf)
+        return &e->leaf->pte[vpn & (LEAF_PTES - 1)];
+    return pt_lookup_slow(mm, vpn);
 }
 /* Same, creating the leaf; NULL only when out of memory. */
 uint64_t *pt_lookup_alloc(struct vmr_kernel *k, struct mm *mm, uint64_t vpn);
@@ -282,8 +298,7 @@ struct vma *mm_find_vma(struct mm *mm, uint64_t vpn);
 /* Inserts an area into the gap it fits (the range must be unmapped). */
 int mm_add_vma(struct vmr_kernel *k, struct mm *mm, const struct vma *v);
 /* munmap of the page range [start, end): splits straddling areas. */
-int mm_unmap(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
-             uint64_t end);
+int mm_unmap(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start, uint64_t end);
 int mm_protect(struct vmr_kernel *k, struct mm *mm, uint64_t start, uint64_t end, unsigned prot);
 /* Moves the program break to new_brk (bytes), mapping or unmapping heap. */
 int mm_brk(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t new_brk);
@@ -301,8 +316,7 @@ uint64_t mm_pte_bits(const struct vma *v, int writable);
 int sys_mm_record(struct vmr_kernel *k, struct proc *p, const struct vmr_record *rec);
 
 /* fault.c */
-void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, unsigned op,
-                  uint32_t count);
+void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, unsigned op, uint32_t count);
 
 /* proc.c */
 /* The process or thread named pid, created (with an empty address space) if

@@ -41,8 +41,7 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
         return VMR_EINVAL;
     }
     if (cfg->n_frames == 0 || cfg->n_frames >= NIL) {
-        vmr_errf(errbuf, errbuf_len, "memory must be between 1 and %u pages",
-                 (unsigned)(NIL - 1));
+        vmr_errf(errbuf, errbuf_len, "memory must be between 1 and %u pages", (unsigned)(NIL - 1));
         return VMR_EINVAL;
     }
     struct vmr_kernel *k = calloc(1, sizeof *k);
@@ -70,8 +69,8 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
         vmr_kernel_destroy(k);
         return rc;
     }
-    rc = vmr_policy_open(&k->policy, cfg->policy ? cfg->policy : "lru", k->n_frames,
-                         k->frame_bits, cfg->seed, errbuf, errbuf_len);
+    rc = vmr_policy_open(&k->policy, cfg->policy ? cfg->policy : "lru", k->n_frames, k->frame_bits,
+                         cfg->seed, errbuf, errbuf_len);
     if (rc != 0) {
         vmr_kernel_destroy(k);
         return rc;
@@ -89,7 +88,7 @@ void vmr_kernel_destroy(struct vmr_kernel *k)
         struct mm *mm = k->mms[i];
         if (!mm)
             continue;
-        vmr_hashmap_release(&mm->leaves);
+        pt_release(mm);
         free(mm->vmas);
         free(mm);
     }
@@ -223,21 +222,18 @@ static const uint8_t hit_bits[3] = {VMR_FRAME_REFERENCED, VMR_FRAME_REFERENCED |
  * frame it names. Random page streams over footprints larger than the
  * caches are memory-latency bound; overlapping the misses of a few records
  * roughly halves the time per fault. */
-#define PF_FAR 16
+#define PF_FAR  16
 #define PF_NEAR 8
 #define PF_RING 32
 
-static const uint64_t *pte_peek(const struct vmr_kernel *k, const struct vmr_record *r)
+static const uint64_t *pte_peek(struct vmr_kernel *k, const struct vmr_record *r)
 {
     if (r->kind > VMR_REC_FETCH || r->pid != k->cached_pid || !k->cached_proc ||
         !k->cached_proc->mm)
         return NULL;
-    uint64_t vpn = r->addr >> k->page_shift;
-    const uint64_t *v = vmr_hashmap_find(&k->cached_proc->mm->leaves, vpn >> LEAF_BITS);
-    if (!v)
-        return NULL;
-    const uint64_t *pte = &((const struct leaf *)(uintptr_t)*v)->pte[vpn & (LEAF_PTES - 1)];
-    __builtin_prefetch(pte);
+    const uint64_t *pte = pt_lookup(k->cached_proc->mm, r->addr >> k->page_shift);
+    if (pte)
+        __builtin_prefetch(pte);
     return pte;
 }
 

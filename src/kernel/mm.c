@@ -17,7 +17,7 @@
 struct mm *mm_create(struct vmr_kernel *k)
 {
     struct mm *mm = calloc(1, sizeof *mm);
-    if (!mm || vmr_hashmap_init(&mm->leaves, 16) != 0) {
+    if (!mm || pt_init(mm) != 0) {
         free(mm);
         return NULL;
     }
@@ -26,7 +26,7 @@ struct mm *mm_create(struct vmr_kernel *k)
         id = k->free_mm_ids[--k->n_free_mm_ids];
     } else {
         if (vmr_grow((void **)&k->mms, &k->cap_mms, k->n_mms + 1, sizeof *k->mms) != 0) {
-            vmr_hashmap_release(&mm->leaves);
+            pt_release(mm);
             free(mm);
             return NULL;
         }
@@ -230,8 +230,7 @@ static void zap_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, ui
     }
 }
 
-int mm_unmap(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
-             uint64_t end)
+int mm_unmap(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start, uint64_t end)
 {
     struct zap_ctx ctx = {.actor = actor, .writeback_last = 1};
     size_t i = first_after(mm, start);
@@ -378,7 +377,7 @@ static void fork_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, u
     if (!v->shared)
         *pte &= ~(uint64_t)PTE_WRITE; /* both sides copy on their next write */
     *cpte = *pte;
-    if (rmap_add(k, (vmr_pfn_t)pte_payload(*pte), ctx->child, vpn, cpte) != 0)
+    if (rmap_add(k, (vmr_pfn_t)pte_payload(*pte), ctx->child, cpte) != 0)
         ctx->failed = 1;
     mm_rss_inc(ctx->child);
 }
@@ -405,7 +404,7 @@ void mm_put(struct vmr_kernel *k, struct mm *mm, struct proc *actor)
         return;
     mm_unmap(k, actor, mm, 0, UINT64_MAX);
     pt_free_all(k, mm);
-    vmr_hashmap_release(&mm->leaves);
+    pt_release(mm);
     free(mm->vmas);
     k->mms[mm->id] = NULL;
     if (vmr_grow((void **)&k->free_mm_ids, &k->cap_free_mm_ids, k->n_free_mm_ids + 1,

@@ -3,9 +3,15 @@
  * (vpn >> 9) to a leaf of 512 PTEs, with the last leaf cached in the mm.
  *
  * A hash of leaves rather than a fixed-depth radix tree keeps any 64-bit
- * address cheap (traces need not come from x86-64) while page-local runs hit
- * the one-entry cache. Leaves come from a pool allocated in chunks and are
- * never moved, so rmap entries may point straight at a PTE.
+ * address cheap (traces need not come from x86-64). In front of it sits a
+ * direct-mapped cache of leaves indexed by the low bits of the leaf index,
+ * sized to the number of leaves (a power of two, PT_TLB_MIN to PT_TLB_MAX):
+ * the common translation is one compare and two loads, like a radix walk
+ * whose upper levels are always cached. Invariant: a cache entry with a
+ * non-NULL leaf holds a leaf that is in the map under that key, so a leaf
+ * leaves the cache when it is freed.
+ * Leaves come from a pool allocated in chunks and are never moved, so rmap
+ * entries may point straight at a PTE.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +20,62 @@
 #include "vec.h"
 
 #define LEAVES_PER_CHUNK 64
+#define PT_TLB_MIN       16
+#define PT_TLB_MAX       2048
+
+int pt_init(struct mm *mm)
+{
+    mm->ltlb = calloc(PT_TLB_MIN, sizeof *mm->ltlb);
+    mm->ltlb_mask = PT_TLB_MIN - 1;
+    if (!mm->ltlb || vmr_hashmap_init(&mm->leaves, 16) != 0) {
+        free(mm->ltlb);
+        mm->ltlb = NULL;
+        return VMR_ENOMEM;
+    }
+    return 0;
+}
+
+void pt_release(struct mm *mm)
+{
+    vmr_hashmap_release(&mm->leaves);
+    free(mm->ltlb);
+    mm->ltlb = NULL;
+}
+
+uint64_t *pt_lookup_slow(struct mm *mm, uint64_t vpn)
+{
+    const uint64_t key = vpn >> LEAF_BITS;
+    uint64_t *v = vmr_hashmap_find(&mm->leaves, key);
+    if (!v)
+        return NULL;
+    struct leaf *l = (struct leaf *)(uintptr_t)*v;
+    mm->ltlb[key & mm->ltlb_mask] = (struct leaf_tlb){key, l};
+    return &l->pte[vpn & (LEAF_PTES - 1)];
+}
+
+/* Doubles the cache while it has fewer entries than there are leaves; a
+ * failed allocation keeps the old one (it is only a cache). */
+static void ltlb_fit(struct mm *mm)
+{
+    size_t size = (size_t)mm->ltlb_mask + 1;
+    if (mm->leaves.n <= size || size >= PT_TLB_MAX)
+        return;
+    while (size < mm->leaves.n && size < PT_TLB_MAX)
+        size *= 2;
+    struct leaf_tlb *t = calloc(size, sizeof *t);
+    if (!t)
+        return;
+    free(mm->ltlb);
+    mm->ltlb = t;
+    mm->ltlb_mask = (uint32_t)(size - 1);
+}
+
+static void ltlb_forget(struct mm *mm, uint64_t key)
+{
+    struct leaf_tlb *e = &mm->ltlb[key & mm->ltlb_mask];
+    if (e->key == key)
+        e->leaf = NULL;
+}
 
 static void leaf_free(struct vmr_kernel *k, struct leaf *l)
 {
@@ -53,8 +115,8 @@ uint64_t *pt_lookup_alloc(struct vmr_kernel *k, struct mm *mm, uint64_t vpn)
         leaf_free(k, l);
         return NULL;
     }
-    mm->cached_key = key;
-    mm->cached_leaf = l;
+    ltlb_fit(mm);
+    mm->ltlb[key & mm->ltlb_mask] = (struct leaf_tlb){key, l};
     return &l->pte[vpn & (LEAF_PTES - 1)];
 }
 
@@ -69,8 +131,7 @@ void pt_maybe_free_leaf(struct vmr_kernel *k, struct mm *mm, uint64_t vpn)
         if (l->pte[i])
             return;
     vmr_hashmap_remove(&mm->leaves, key);
-    if (mm->cached_leaf == l)
-        mm->cached_leaf = NULL;
+    ltlb_forget(mm, key);
     leaf_free(k, l);
 }
 
@@ -83,7 +144,7 @@ void pt_free_all(struct vmr_kernel *k, struct mm *mm)
                 leaf_free(k, (struct leaf *)(uintptr_t)m->vals[i]);
     }
     vmr_hashmap_clear(m);
-    mm->cached_leaf = NULL;
+    memset(mm->ltlb, 0, ((size_t)mm->ltlb_mask + 1) * sizeof *mm->ltlb);
 }
 
 void pt_release_pool(struct vmr_kernel *k)

@@ -47,8 +47,8 @@ struct br {
     size_t arena_len, arena_cap;
     /* the current frame */
     struct frame_info fr;
-    uint64_t frame_no;  /* of the current frame, 0-based */
-    uint64_t next_off;  /* header offset of the next frame */
+    uint64_t frame_no; /* of the current frame, 0-based */
+    uint64_t next_off; /* header offset of the next frame */
     int in_frame;
     const uint8_t *p, *end;
     uint32_t done_records, done_access_records;
@@ -97,14 +97,12 @@ static int parse_header(struct vmr_trace_reader *r, struct br *b)
         return fail(r, VMR_EFORMAT, "not a vmreplay binary trace (bad magic)");
     uint16_t major = get_le16(h + 8), minor = get_le16(h + 10);
     if (major != 1)
-        return fail(r, VMR_EVERSION, "format version %u.%u; this vmreplay reads 1.x", major,
-                    minor);
+        return fail(r, VMR_EVERSION, "format version %u.%u; this vmreplay reads 1.x", major, minor);
     uint32_t header_bytes = get_le32(h + 12), page_size = get_le32(h + 16);
     uint32_t n_meta = get_le32(h + 20);
     if (header_bytes < BIN_HEADER_FIXED || header_bytes > BIN_MAX_HEADER ||
         header_bytes > b->file_size)
-        return fail(r, VMR_EFORMAT, "byte 12: header size %" PRIu32 " is impossible",
-                    header_bytes);
+        return fail(r, VMR_EFORMAT, "byte 12: header size %" PRIu32 " is impossible", header_bytes);
     if (page_size == 0 || (page_size & (page_size - 1)) || page_size > (1u << 30))
         return fail(r, VMR_EFORMAT, "byte 16: page size %" PRIu32 " is not a power of two",
                     page_size);
@@ -126,8 +124,8 @@ static int parse_header(struct vmr_trace_reader *r, struct br *b)
     for (uint32_t i = 0; rc == 0 && i < n_meta; i++) {
         uint64_t at = BIN_HEADER_FIXED + (uint64_t)(p - m);
         if (end - p < 2) {
-            rc = fail(r, VMR_EFORMAT, "byte %" PRIu64 ": metadata entry %" PRIu32
-                      " runs past the header", at, i);
+            rc = fail(r, VMR_EFORMAT,
+                      "byte %" PRIu64 ": metadata entry %" PRIu32 " runs past the header", at, i);
             break;
         }
         size_t kl = get_le16(p);
@@ -166,16 +164,15 @@ static int parse_header(struct vmr_trace_reader *r, struct br *b)
     return 0;
 }
 
-static int check_frame_fields(struct vmr_trace_reader *r, uint64_t off,
-                              const struct frame_info *f)
+static int check_frame_fields(struct vmr_trace_reader *r, uint64_t off, const struct frame_info *f)
 {
     if (f->raw_bytes == 0 || f->raw_bytes > BIN_MAX_RAW || f->n_records == 0 ||
         f->n_records > f->raw_bytes || f->n_access_records > f->n_records ||
         f->n_accesses < f->n_access_records ||
         f->n_accesses > (uint64_t)f->n_access_records * UINT32_MAX ||
         f->comp_bytes > ZSTD_compressBound(f->raw_bytes))
-        return fail(r, VMR_EFORMAT, "byte %" PRIu64 ": frame header with impossible sizes or counts",
-                    off);
+        return fail(r, VMR_EFORMAT,
+                    "byte %" PRIu64 ": frame header with impossible sizes or counts", off);
     return 0;
 }
 
@@ -224,8 +221,9 @@ static int parse_index(struct vmr_trace_reader *r, struct br *b)
                                  .comp_bytes = get_le32(x + 28)};
         if (f->offset != expect || index_off - f->offset < BIN_FRAME_HEADER ||
             index_off - f->offset - BIN_FRAME_HEADER < f->comp_bytes)
-            rc = fail(r, VMR_EFORMAT, "byte %" PRIu64 ": index entry %" PRIu64
-                      " does not match the frames", index_off + 16 + i * BIN_INDEX_ENTRY, i);
+            rc = fail(r, VMR_EFORMAT,
+                      "byte %" PRIu64 ": index entry %" PRIu64 " does not match the frames",
+                      index_off + 16 + i * BIN_INDEX_ENTRY, i);
         else
             rc = check_frame_fields(r, f->offset, f);
         expect = f->offset + BIN_FRAME_HEADER + f->comp_bytes;
@@ -283,8 +281,7 @@ static int load_frame(struct vmr_trace_reader *r, struct br *b)
     if ((rc = check_frame_fields(r, off, &f)) != 0)
         return rc;
     if (b->index && memcmp(&f, &b->index[b->frame_no], sizeof f) != 0)
-        return fail(r, VMR_EFORMAT, "byte %" PRIu64 ": frame header disagrees with the index",
-                    off);
+        return fail(r, VMR_EFORMAT, "byte %" PRIu64 ": frame header disagrees with the index", off);
     if (b->data_end - off - BIN_FRAME_HEADER < f.comp_bytes)
         return fail(r, VMR_ETRUNCATED,
                     "byte %" PRIu64 ": truncated frame (%" PRIu32 " compressed bytes, %" PRIu64
@@ -292,14 +289,13 @@ static int load_frame(struct vmr_trace_reader *r, struct br *b)
                     off, f.comp_bytes, b->data_end - off - BIN_FRAME_HEADER);
     if (vmr_grow((void **)&b->comp, &b->comp_cap, f.comp_bytes, 1) != 0 ||
         vmr_grow((void **)&b->raw, &b->raw_cap, f.raw_bytes, 1) != 0)
-        return fail(r, VMR_ENOMEM, "out of memory for a frame of %" PRIu32 " bytes",
-                    f.raw_bytes);
+        return fail(r, VMR_ENOMEM, "out of memory for a frame of %" PRIu32 " bytes", f.raw_bytes);
     if (fread(b->comp, 1, f.comp_bytes, r->fp) != f.comp_bytes)
         return fail(r, ferror(r->fp) ? VMR_EIO : VMR_ETRUNCATED,
                     "byte %" PRIu64 ": cannot read the frame", off);
     unsigned long long content = ZSTD_getFrameContentSize(b->comp, f.comp_bytes);
-    if (content != f.raw_bytes || ZSTD_findFrameCompressedSize(b->comp, f.comp_bytes) !=
-                                      f.comp_bytes)
+    if (content != f.raw_bytes ||
+        ZSTD_findFrameCompressedSize(b->comp, f.comp_bytes) != f.comp_bytes)
         return fail(r, VMR_EFORMAT,
                     "byte %" PRIu64 ": frame is not one zstd frame of %" PRIu32 " bytes", off,
                     f.raw_bytes);
@@ -308,8 +304,9 @@ static int load_frame(struct vmr_trace_reader *r, struct br *b)
         return fail(r, VMR_EFORMAT, "byte %" PRIu64 ": corrupt frame: %s", off,
                     ZSTD_getErrorName(got));
     if (got != f.raw_bytes)
-        return fail(r, VMR_EFORMAT, "byte %" PRIu64 ": frame decompresses to %zu bytes, not %" PRIu32,
-                    off, got, f.raw_bytes);
+        return fail(r, VMR_EFORMAT,
+                    "byte %" PRIu64 ": frame decompresses to %zu bytes, not %" PRIu32, off, got,
+                    f.raw_bytes);
     b->fr = f;
     b->in_frame = 1;
     b->p = b->raw;
@@ -348,7 +345,7 @@ static const char *take_string(struct br *b, const uint8_t *p, size_t len)
 #define GET(v)                                                                                     \
     do {                                                                                           \
         if (!(q = get_varint(q, qend, &(v))))                                                      \
-            return bad_record(r, b, "field runs past the end of its event");                      \
+            return bad_record(r, b, "field runs past the end of its event");                       \
     } while (0)
 #define GET32(v, what)                                                                             \
     do {                                                                                           \
@@ -380,8 +377,9 @@ static int decode_event(struct vmr_trace_reader *r, struct br *b, unsigned code,
     case EV_MMAP:
     case EV_MUNMAP:
     case EV_MPROTECT:
-        rec->kind = code == EV_MMAP ? VMR_REC_MMAP : code == EV_MUNMAP ? VMR_REC_MUNMAP
-                                                                        : VMR_REC_MPROTECT;
+        rec->kind = code == EV_MMAP     ? VMR_REC_MMAP
+                    : code == EV_MUNMAP ? VMR_REC_MUNMAP
+                                        : VMR_REC_MPROTECT;
         GET32(rec->pid, "pid");
         GET(rec->addr);
         GET(rec->len);
@@ -409,8 +407,9 @@ static int decode_event(struct vmr_trace_reader *r, struct br *b, unsigned code,
     case EV_FORK:
     case EV_THREAD:
     case EV_EXIT:
-        rec->kind = code == EV_FORK ? VMR_REC_FORK : code == EV_THREAD ? VMR_REC_THREAD
-                                                                       : VMR_REC_EXIT;
+        rec->kind = code == EV_FORK     ? VMR_REC_FORK
+                    : code == EV_THREAD ? VMR_REC_THREAD
+                                        : VMR_REC_EXIT;
         GET32(rec->pid, "pid");
         GET32(rec->arg, code == EV_EXIT ? "exit status" : "child id");
         break;
@@ -484,8 +483,11 @@ static int decode(struct vmr_trace_reader *r, struct br *b, struct vmr_record *o
         if ((tag & 3) != 3) {
             uint64_t v;
             uint32_t count = 1;
+            /* away from the end of the frame, fields need no bounds checks */
+            const int roomy = end - p >= (ptrdiff_t)(BIN_MAX_ACCESS + 16);
+#define FIELD(v) (roomy ? get_varint16(p, &(v)) : get_varint(p, end, &(v)))
             if (tag & TAG_P) {
-                if (!(p = get_varint(p, end, &v)) || v > UINT32_MAX)
+                if (!(p = FIELD(v)) || v > UINT32_MAX)
                     goto bad_access;
                 if (prev != 0 || vmr_hashmap_find(&b->prev, pid))
                     vmr_hashmap_put(&b->prev, pid, prev);
@@ -494,12 +496,12 @@ static int decode(struct vmr_trace_reader *r, struct br *b, struct vmr_record *o
                 prev = pv ? *pv : 0;
             }
             if (tag & TAG_S) {
-                if (!(p = get_varint(p, end, &v)) || v == 0 || v > UINT32_MAX)
+                if (!(p = FIELD(v)) || v == 0 || v > UINT32_MAX)
                     goto bad_access;
                 size = (uint32_t)v;
             }
             if (tag & TAG_C) {
-                if (!(p = get_varint(p, end, &v)) || v < 2 || v > UINT32_MAX)
+                if (!(p = FIELD(v)) || v < 2 || v > UINT32_MAX)
                     goto bad_access;
                 count = (uint32_t)v;
             }
@@ -507,7 +509,7 @@ static int decode(struct vmr_trace_reader *r, struct br *b, struct vmr_record *o
             if (d) {
                 prev += (uint64_t)((int64_t)d - 4) * size;
             } else {
-                if (!(p = get_varint(p, end, &v)))
+                if (!(p = FIELD(v)))
                     goto bad_access;
                 prev += unzigzag(v);
             }
@@ -517,14 +519,12 @@ static int decode(struct vmr_trace_reader *r, struct br *b, struct vmr_record *o
                 b->done_records -= (uint32_t)i;
                 goto out;
             }
-            out[i++] = (struct vmr_record){.addr = prev,
-                                           .pid = pid,
-                                           .size = size,
-                                           .count = count,
-                                           .kind = (uint8_t)(tag & 3)};
+            out[i++] = (struct vmr_record){
+                .addr = prev, .pid = pid, .size = size, .count = count, .kind = (uint8_t)(tag & 3)};
             n_acc_rec++;
             n_acc += count;
             continue;
+#undef FIELD
         bad_access:
             b->done_records += (uint32_t)i;
             rc = bad_record(r, b, "malformed access (bad or truncated field)");
@@ -576,9 +576,9 @@ static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t m
             b->done_access_records != b->fr.n_access_records ||
             b->done_accesses != b->fr.n_accesses)
             return fail(r, VMR_EFORMAT,
-                        "frame %" PRIu64 " at byte %" PRIu64 ": holds %" PRIu32
-                        " records, %" PRIu32 " accesses records and %" PRIu64
-                        " accesses; its header says %" PRIu32 ", %" PRIu32 " and %" PRIu64,
+                        "frame %" PRIu64 " at byte %" PRIu64 ": holds %" PRIu32 " records, %" PRIu32
+                        " accesses records and %" PRIu64 " accesses; its header says %" PRIu32
+                        ", %" PRIu32 " and %" PRIu64,
                         b->frame_no, b->fr.offset, b->done_records, b->done_access_records,
                         b->done_accesses, b->fr.n_records, b->fr.n_access_records,
                         b->fr.n_accesses);
@@ -586,8 +586,9 @@ static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t m
         b->records_before += b->done_records;
         b->frame_no++;
     } else if (b->done_records >= b->fr.n_records) {
-        return fail(r, VMR_EFORMAT, "frame %" PRIu64 " at byte %" PRIu64
-                    ": more records than its header says", b->frame_no, b->fr.offset);
+        return fail(r, VMR_EFORMAT,
+                    "frame %" PRIu64 " at byte %" PRIu64 ": more records than its header says",
+                    b->frame_no, b->fr.offset);
     }
     return 0;
 }
