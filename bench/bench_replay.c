@@ -205,8 +205,8 @@ int main(int argc, char **argv)
             double t0 = now();
             uint64_t f = bare_lru(stream, n, distinct, (uint32_t)frames);
             double dt = now() - t0;
-            printf("%-8s %-6s %10" PRIu64 " %10.3f %10.2f %12" PRIu64 " %8.4f %9s\n", "bare-lru",
-                   m, frames, dt, (double)n / dt / 1e6, f, (double)f / (double)n, "-");
+            printf("%-8s %-6s %10" PRIu64 " %10.3f %10.2f %12" PRIu64 " %8.4f %9s\n", "bare-lru", m,
+                   frames, dt, (double)n / dt / 1e6, f, (double)f / (double)n, "-");
             char pol_list[256];
             snprintf(pol_list, sizeof pol_list, "%s", policies);
             for (char *save2 = NULL, *p = strtok_r(pol_list, ",", &save2); p;

@@ -72,8 +72,8 @@ static void check_expect(const char *file, int line, const struct vmr_run_report
             fprintf(stderr, "%s:%d: no counter '%s'\n", file, line, tok);
             failures++;
         } else if (got != want) {
-            fprintf(stderr, "%s:%d: %s = %" PRIu64 ", expected %" PRIu64 "\n", file, line, tok,
-                    got, want);
+            fprintf(stderr, "%s:%d: %s = %" PRIu64 ", expected %" PRIu64 "\n", file, line, tok, got,
+                    want);
             failures++;
         }
     }
@@ -152,8 +152,8 @@ int main(int argc, char **argv)
             want[strcspn(want, "\r\n")] = 0;
             checks++;
             if (!have_run || run_rc == 0 || !strstr(err, want)) {
-                fprintf(stderr, "%s:%d: expected an error containing '%s', got: %s\n", file,
-                        lineno, want, run_rc ? err : "success");
+                fprintf(stderr, "%s:%d: expected an error containing '%s', got: %s\n", file, lineno,
+                        want, run_rc ? err : "success");
                 failures++;
             }
         }

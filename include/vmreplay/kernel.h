@@ -27,11 +27,11 @@ enum vmr_segv_action {
 };
 
 struct vmr_kernel_config {
-    uint32_t page_size;   /* power of two */
-    uint32_t n_frames;    /* physical frames, >= 1 */
-    uint64_t swap_pages;  /* swap slots; VMR_SWAP_UNLIMITED for no limit */
-    const char *policy;   /* policy spec: "lru", "clock", "./mine.so:k=v" */
-    uint64_t seed;        /* for randomised policies */
+    uint32_t page_size;  /* power of two */
+    uint32_t n_frames;   /* physical frames, >= 1 */
+    uint64_t swap_pages; /* swap slots; VMR_SWAP_UNLIMITED for no limit */
+    const char *policy;  /* policy spec: "lru", "clock", "./mine.so:k=v" */
+    uint64_t seed;       /* for randomised policies */
     enum vmr_segv_action on_segv;
 };
 

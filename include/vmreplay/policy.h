@@ -109,10 +109,10 @@ struct vmr_policy_counter {
 };
 
 struct vmr_policy_ops {
-    uint32_t abi_version; /* VMR_POLICY_ABI_VERSION */
-    uint32_t flags;       /* VMR_POLICY_* */
-    const char *name;     /* lower-case, as given to --policy */
-    const char *summary;  /* one line, with the paper it follows */
+    uint32_t abi_version;                  /* VMR_POLICY_ABI_VERSION */
+    uint32_t flags;                        /* VMR_POLICY_* */
+    const char *name;                      /* lower-case, as given to --policy */
+    const char *summary;                   /* one line, with the paper it follows */
     const struct vmr_policy_param *params; /* array ended by a NULL name; NULL = none */
 
     /* Allocates the state for cfg->n_frames frames. Returns 0 or VMR_E*
@@ -165,13 +165,12 @@ struct vmr_policy {
 /*
  * Parses "NAME[:key=value,...]" or "PATH.so[:key=value,...]" (a path is
  * anything with a '/' before its first '='; its parameters start at the
- * first ':' after the last such '/'), finds or loads the policy, checks the plug-in ABI version, and
- * creates it for `n_frames` frames. Names are matched ignoring case. On
- * failure writes a message to errbuf and returns VMR_E*; *out is untouched.
- * Errors: VMR_ENOTFOUND (no such built-in; plug-in cannot be loaded or lacks
- * VMR_POLICY_PLUGIN_SYMBOL), VMR_EABI (plug-in ABI version differs),
- * VMR_EINVAL (malformed spec, unknown or bad parameter, n_frames == 0,
- * incomplete plug-in ops table), VMR_ENOMEM.
+ * first ':' after the last such '/'), finds or loads the policy, checks the plug-in ABI version,
+ * and creates it for `n_frames` frames. Names are matched ignoring case. On failure writes a
+ * message to errbuf and returns VMR_E*; *out is untouched. Errors: VMR_ENOTFOUND (no such built-in;
+ * plug-in cannot be loaded or lacks VMR_POLICY_PLUGIN_SYMBOL), VMR_EABI (plug-in ABI version
+ * differs), VMR_EINVAL (malformed spec, unknown or bad parameter, n_frames == 0, incomplete plug-in
+ * ops table), VMR_ENOMEM.
  */
 int vmr_policy_open(struct vmr_policy *out, const char *spec, uint32_t n_frames,
                     uint8_t *frame_bits, uint64_t seed, char *errbuf, size_t errbuf_len);

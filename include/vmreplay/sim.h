@@ -15,12 +15,12 @@
 
 struct vmr_replay_config {
     const char *trace_path;
-    const char *policy;  /* default "lru" (borrowed) */
-    uint64_t memory;     /* RAM, in bytes, or in pages if memory_in_pages */
+    const char *policy; /* default "lru" (borrowed) */
+    uint64_t memory;    /* RAM, in bytes, or in pages if memory_in_pages */
     int memory_in_pages;
-    uint64_t swap;       /* VMR_SWAP_UNLIMITED (the default) for no limit */
+    uint64_t swap; /* VMR_SWAP_UNLIMITED (the default) for no limit */
     int swap_in_pages;
-    uint32_t page_size;  /* 0: the trace's page size */
+    uint32_t page_size; /* 0: the trace's page size */
     uint64_t seed;
     enum vmr_segv_action on_segv;
     size_t batch_records; /* 0: default */

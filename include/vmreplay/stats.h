@@ -47,9 +47,10 @@ struct vmr_counters {
 #undef VMR_X_FIELD
 };
 
-enum { VMR_N_COUNTERS = 0
+enum {
+    VMR_N_COUNTERS = 0
 #define VMR_X_COUNT(name, kind, help) +1
-                        VMR_COUNTERS(VMR_X_COUNT)
+    VMR_COUNTERS(VMR_X_COUNT)
 #undef VMR_X_COUNT
 };
 
@@ -65,7 +66,7 @@ void vmr_counters_merge(struct vmr_counters *dst, const struct vmr_counters *src
 /* One process (thread group) of a run. */
 struct vmr_proc_report {
     uint32_t pid;
-    uint32_t parent; /* 0 if unknown */
+    uint32_t parent;  /* 0 if unknown */
     const char *comm; /* program path after exec, or NULL */
     int killed;       /* 1 segv, 2 oom */
     struct vmr_counters c;

@@ -56,7 +56,7 @@ enum {
 };
 
 #define VMR_FILE_SIZE_UNKNOWN UINT64_MAX
-#define VMR_FID_NONE 0u
+#define VMR_FID_NONE          0u
 
 /* msync flags */
 enum {
@@ -147,8 +147,8 @@ struct vmr_trace_reader;
  * On failure returns a VMR_E* code and, if `errbuf` is not NULL, writes a
  * message naming the file and what was wrong. *out is NULL on failure.
  */
-int vmr_trace_reader_open(struct vmr_trace_reader **out, const char *path,
-                          enum vmr_trace_form form, char *errbuf, size_t errbuf_len);
+int vmr_trace_reader_open(struct vmr_trace_reader **out, const char *path, enum vmr_trace_form form,
+                          char *errbuf, size_t errbuf_len);
 
 /* Same, over an open stream (borrowed: not closed by the reader). `name` is
  * used in messages. Rewind needs a seekable stream. */
@@ -174,8 +174,7 @@ const char *vmr_trace_reader_error(const struct vmr_trace_reader *r);
 
 /* Writes where record `i` of the last batch came from ("t.txt:12",
  * "t.vmt: record 1234 (frame 3)") into buf. */
-void vmr_trace_reader_where(const struct vmr_trace_reader *r, size_t i, char *buf,
-                            size_t buf_len);
+void vmr_trace_reader_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t buf_len);
 
 /* Counts records and accesses by reading to the end if the trace has no
  * index, then rewinds; afterwards info->indexed is 1. */
@@ -211,8 +210,7 @@ int vmr_trace_writer_open_stream(struct vmr_trace_writer **out, FILE *fp, const 
 /* Appends records. Invalid records (size 0, count 0, address overflow, path
  * with a newline in text form...) are refused with VMR_EINVAL. */
 int vmr_trace_writer_put(struct vmr_trace_writer *w, const struct vmr_record *rec);
-int vmr_trace_writer_put_batch(struct vmr_trace_writer *w, const struct vmr_record *recs,
-                               size_t n);
+int vmr_trace_writer_put_batch(struct vmr_trace_writer *w, const struct vmr_record *recs, size_t n);
 
 /* Flushes the last frame, writes the index and closes the file, checking
  * every write, fflush and fclose. Frees w in every case. */

@@ -11,8 +11,8 @@
 
 struct vmr_cmd {
     const char *name;
-    const char *summary; /* one line for `vmreplay --help` */
-    const char *usage;   /* full text for `vmreplay help NAME` and NAME --help */
+    const char *summary;               /* one line for `vmreplay --help` */
+    const char *usage;                 /* full text for `vmreplay help NAME` and NAME --help */
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 };
 

@@ -44,7 +44,6 @@ static const char usage[] =
     "  vmreplay replay traces/demo.vmt --memory 16M\n"
     "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n";
 
-
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -101,7 +100,8 @@ static int run(int argc, char **argv)
             return cli_usage_error(cmd, "%s", err);
     }
     if (optind + 1 != argc)
-        return cli_usage_error(cmd, optind == argc ? "no trace given" : "more than one trace given");
+        return cli_usage_error(cmd,
+                               optind == argc ? "no trace given" : "more than one trace given");
     if (!have_memory)
         return cli_usage_error(cmd, "--memory is required (for example --memory 64M)");
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))

@@ -25,8 +25,8 @@ struct oracle {
 static int new_asid(struct oracle *o, uint32_t pid, uint64_t *asid)
 {
     if (vmr_grow((void **)&o->pages, &o->cap_pages, o->n_asids + 1, sizeof *o->pages) != 0 ||
-        vmr_grow((void **)&o->asid_owner, &o->cap_owner, o->n_asids + 1,
-                 sizeof *o->asid_owner) != 0 ||
+        vmr_grow((void **)&o->asid_owner, &o->cap_owner, o->n_asids + 1, sizeof *o->asid_owner) !=
+            0 ||
         vmr_hashmap_init(&o->pages[o->n_asids], 64) != 0)
         return VMR_ENOMEM;
     o->asid_owner[o->n_asids] = pid;

@@ -18,7 +18,7 @@
 #include "vmreplay/sim.h"
 
 #define DEFAULT_BATCH 2048
-#define N_CONFIG 10
+#define N_CONFIG      10
 
 struct vmr_replay_result {
     struct vmr_kernel *kernel;
@@ -217,8 +217,9 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     struct vmr_record *recs = NULL;
     uint64_t *next_use = NULL;
     if (frames == 0 || frames >= UINT32_MAX) {
-        vmr_errf(errbuf, errbuf_len, "memory of %" PRIu64 " pages of %" PRIu32
-                 " bytes: must be 1 to 4294967294 pages", frames, page_size);
+        vmr_errf(errbuf, errbuf_len,
+                 "memory of %" PRIu64 " pages of %" PRIu32 " bytes: must be 1 to 4294967294 pages",
+                 frames, page_size);
         rc = VMR_EINVAL;
         goto out;
     }

@@ -9,7 +9,8 @@ static const struct {
     int peak;
     size_t offset;
 } counters[VMR_N_COUNTERS] = {
-#define VMR_X_ROW(name, kind, help) {#name, help, kind == PEAK, offsetof(struct vmr_counters, name)},
+#define VMR_X_ROW(name, kind, help)                                                                \
+    {#name, help, kind == PEAK, offsetof(struct vmr_counters, name)},
     VMR_COUNTERS(VMR_X_ROW)
 #undef VMR_X_ROW
 };

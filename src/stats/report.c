@@ -29,8 +29,8 @@ int vmr_report_write_table(FILE *fp, const struct vmr_run_report *r)
     }
     for (size_t i = 0; i < r->n_config; i++)
         fprintf(fp, "%-*s  %s\n", (int)width, r->config[i].key, r->config[i].value);
-    size_t shown = r->n_procs > 1 ? (r->n_procs < TABLE_MAX_PROCS ? r->n_procs : TABLE_MAX_PROCS)
-                                  : 0;
+    size_t shown =
+        r->n_procs > 1 ? (r->n_procs < TABLE_MAX_PROCS ? r->n_procs : TABLE_MAX_PROCS) : 0;
     fprintf(fp, "\n%-18s %14s", "counter", "total");
     for (size_t p = 0; p < shown; p++) {
         char head[32];
@@ -140,8 +140,8 @@ static void json_value(FILE *fp, const char *s)
 static void json_counters(FILE *fp, const struct vmr_counters *c, const char *indent)
 {
     for (size_t i = 0; i < VMR_N_COUNTERS; i++)
-        fprintf(fp, "%s\"%s\": %" PRIu64 "%s\n", indent, vmr_counter_name(i),
-                vmr_counter_get(c, i), i + 1 < VMR_N_COUNTERS ? "," : "");
+        fprintf(fp, "%s\"%s\": %" PRIu64 "%s\n", indent, vmr_counter_name(i), vmr_counter_get(c, i),
+                i + 1 < VMR_N_COUNTERS ? "," : "");
 }
 
 int vmr_report_write_json(FILE *fp, const struct vmr_run_report *r)
@@ -159,15 +159,18 @@ int vmr_report_write_json(FILE *fp, const struct vmr_run_report *r)
     fputs("  },\n  \"processes\": [", fp);
     for (size_t p = 0; p < r->n_procs; p++) {
         const struct vmr_proc_report *pr = &r->procs[p];
-        fprintf(fp, "%s\n    {\n      \"pid\": %" PRIu32 ",\n      \"parent\": %" PRIu32
-                    ",\n      \"comm\": ",
+        fprintf(fp,
+                "%s\n    {\n      \"pid\": %" PRIu32 ",\n      \"parent\": %" PRIu32
+                ",\n      \"comm\": ",
                 p ? "," : "", pr->pid, pr->parent);
         if (pr->comm)
             json_string(fp, pr->comm);
         else
             fputs("null", fp);
         fprintf(fp, ",\n      \"killed\": %s,\n",
-                pr->killed == 1 ? "\"segv\"" : pr->killed == 2 ? "\"oom\"" : "null");
+                pr->killed == 1   ? "\"segv\""
+                : pr->killed == 2 ? "\"oom\""
+                                  : "null");
         json_counters(fp, &pr->c, "      ");
         fputs("    }", fp);
     }

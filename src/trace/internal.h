@@ -24,10 +24,10 @@
 #define TRACE_ERR_LEN 1024
 
 /* Limits shared by both forms (FORMAT.md). */
-#define TRACE_MAX_STRING 4096   /* path or label bytes */
-#define TRACE_MAX_META 4096     /* metadata entries */
-#define TRACE_MAX_KEY 255       /* metadata key bytes */
-#define TRACE_MAX_VALUE (1u << 20) /* metadata value bytes */
+#define TRACE_MAX_STRING        4096       /* path or label bytes */
+#define TRACE_MAX_META          4096       /* metadata entries */
+#define TRACE_MAX_KEY           255        /* metadata key bytes */
+#define TRACE_MAX_VALUE         (1u << 20) /* metadata value bytes */
 #define TRACE_DEFAULT_PAGE_SIZE 4096u
 
 struct reader_ops {
@@ -62,7 +62,7 @@ int trace_no_rewind(struct vmr_trace_reader *r);
 
 struct writer_ops {
     int (*put)(struct vmr_trace_writer *w, const struct vmr_record *rec); /* rec is valid */
-    int (*finish)(struct vmr_trace_writer *w); /* last frame, index; no fclose */
+    int (*finish)(struct vmr_trace_writer *w);   /* last frame, index; no fclose */
     void (*destroy)(struct vmr_trace_writer *w); /* frees impl only */
 };
 

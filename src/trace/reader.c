@@ -61,9 +61,8 @@ static int open_common(struct vmr_trace_reader **out, FILE *fp, int own_fp, cons
     if (form == VMR_FORM_AUTO) {
         unsigned char head[8];
         size_t got = fread(head, 1, sizeof head, r->fp);
-        form = got == sizeof head && memcmp(head, trace_magic, sizeof head) == 0
-                   ? VMR_FORM_BINARY
-                   : VMR_FORM_TEXT;
+        form = got == sizeof head && memcmp(head, trace_magic, sizeof head) == 0 ? VMR_FORM_BINARY
+                                                                                 : VMR_FORM_TEXT;
         if (fseeko(r->fp, 0, SEEK_SET) != 0) {
             vmr_errf(errbuf, errbuf_len, "%s: cannot seek: %s", name, strerror(errno));
             vmr_trace_reader_destroy(r);
@@ -82,8 +81,8 @@ static int open_common(struct vmr_trace_reader **out, FILE *fp, int own_fp, cons
     return 0;
 }
 
-int vmr_trace_reader_open(struct vmr_trace_reader **out, const char *path,
-                          enum vmr_trace_form form, char *errbuf, size_t errbuf_len)
+int vmr_trace_reader_open(struct vmr_trace_reader **out, const char *path, enum vmr_trace_form form,
+                          char *errbuf, size_t errbuf_len)
 {
     if (strcmp(path, "-") == 0)
         return open_common(out, stdin, 0, "standard input", form, errbuf, errbuf_len);
@@ -126,8 +125,7 @@ const char *vmr_trace_reader_error(const struct vmr_trace_reader *r)
     return r->err;
 }
 
-void vmr_trace_reader_where(const struct vmr_trace_reader *r, size_t i, char *buf,
-                            size_t buf_len)
+void vmr_trace_reader_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t buf_len)
 {
     r->ops->where(r, i, buf, buf_len);
 }

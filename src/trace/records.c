@@ -16,7 +16,7 @@
 const unsigned char trace_magic[8] = {0x89, 'V', 'M', 'T', '\r', '\n', 0x1a, '\n'};
 
 static const char *const kind_names[VMR_REC_N_KINDS] = {
-    "r",    "w",    "x",    "mmap", "munmap",  "mprotect", "brk",  "fork",
+    "r",      "w",    "x",    "mmap", "munmap",  "mprotect", "brk",  "fork",
     "thread", "exec", "exit", "file", "madvise", "msync",    "mark",
 };
 
@@ -34,7 +34,7 @@ void trace_errf(char *err, const char *fmt, ...)
 }
 
 #define PROT_ALL (VMR_PROT_READ | VMR_PROT_WRITE | VMR_PROT_EXEC)
-#define MS_ALL (VMR_MS_ASYNC | VMR_MS_SYNC | VMR_MS_INVALIDATE)
+#define MS_ALL   (VMR_MS_ASYNC | VMR_MS_SYNC | VMR_MS_INVALIDATE)
 
 static int check_string(const char *s, size_t min, const char *what, char *err, size_t len)
 {
@@ -44,8 +44,7 @@ static int check_string(const char *s, size_t min, const char *what, char *err, 
     }
     size_t n = strlen(s);
     if (n < min || n > TRACE_MAX_STRING) {
-        vmr_errf(err, len, "%s of %zu bytes (must be %zu to %d)", what, n, min,
-                 TRACE_MAX_STRING);
+        vmr_errf(err, len, "%s of %zu bytes (must be %zu to %d)", what, n, min, TRACE_MAX_STRING);
         return VMR_EINVAL;
     }
     return 0;
@@ -70,7 +69,8 @@ int trace_record_check(const struct vmr_record *rec, char *err, size_t len)
             return VMR_EINVAL;
         }
         if (rec->addr + (rec->size - 1) < rec->addr) {
-            vmr_errf(err, len, "access at 0x%llx of %u bytes runs past the end of the address space",
+            vmr_errf(err, len,
+                     "access at 0x%llx of %u bytes runs past the end of the address space",
                      (unsigned long long)rec->addr, (unsigned)rec->size);
             return VMR_ERANGE;
         }
@@ -124,8 +124,8 @@ int trace_header_check(const struct vmr_trace_header *hdr, char *err, size_t len
     for (size_t i = 0; i < hdr->n_meta; i++) {
         const char *k = hdr->meta[i].key, *v = hdr->meta[i].value;
         if (!k || !v || !*k || strlen(k) > TRACE_MAX_KEY || strlen(v) > TRACE_MAX_VALUE) {
-            vmr_errf(err, len, "metadata entry %zu: key must be 1 to %d bytes, value at most %u",
-                     i, TRACE_MAX_KEY, TRACE_MAX_VALUE);
+            vmr_errf(err, len, "metadata entry %zu: key must be 1 to %d bytes, value at most %u", i,
+                     TRACE_MAX_KEY, TRACE_MAX_VALUE);
             return VMR_EINVAL;
         }
     }

@@ -26,8 +26,7 @@ static enum vmr_trace_form form_of_path(const char *path)
 
 static int open_common(struct vmr_trace_writer **out, FILE *fp, int own_fp, const char *name,
                        enum vmr_trace_form form, const struct vmr_trace_header *hdr,
-                       const struct vmr_trace_writer_options *opt, char *errbuf,
-                       size_t errbuf_len)
+                       const struct vmr_trace_writer_options *opt, char *errbuf, size_t errbuf_len)
 {
     struct vmr_trace_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->name = vmr_strdup(name))) {
@@ -77,8 +76,7 @@ int vmr_trace_writer_open(struct vmr_trace_writer **out, const char *path,
     if (rc != 0)
         return rc;
     if (strcmp(path, "-") == 0)
-        return open_common(out, stdout, 0, "standard output", form, hdr, opt, errbuf,
-                           errbuf_len);
+        return open_common(out, stdout, 0, "standard output", form, hdr, opt, errbuf, errbuf_len);
     FILE *fp = fopen(path, "wb");
     if (!fp) {
         vmr_errf(errbuf, errbuf_len, "%s: cannot create: %s", path, strerror(errno));
@@ -116,8 +114,7 @@ int vmr_trace_writer_put(struct vmr_trace_writer *w, const struct vmr_record *re
     return rc;
 }
 
-int vmr_trace_writer_put_batch(struct vmr_trace_writer *w, const struct vmr_record *recs,
-                               size_t n)
+int vmr_trace_writer_put_batch(struct vmr_trace_writer *w, const struct vmr_record *recs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = vmr_trace_writer_put(w, &recs[i]);

@@ -34,7 +34,7 @@ extern int vmr_test_failures;
     do {                                                                                           \
         const char *sa_ = (a), *sb_ = (b);                                                         \
         if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0) {                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,       \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,        \
                     __LINE__, #a, #b, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                 \
             vmr_test_failures++;                                                                   \
         }                                                                                          \

@@ -39,8 +39,8 @@ static const char *write_trace(const struct vmr_record *recs, size_t n, uint32_t
 static int same(const struct vmr_record *a, const struct vmr_record *b)
 {
     return a->kind == b->kind && a->pid == b->pid && a->addr == b->addr && a->size == b->size &&
-           a->count == b->count && a->prot == b->prot && a->flags == b->flags &&
-           a->len == b->len && a->off == b->off && a->arg == b->arg && a->err == b->err &&
+           a->count == b->count && a->prot == b->prot && a->flags == b->flags && a->len == b->len &&
+           a->off == b->off && a->arg == b->arg && a->err == b->err &&
            (a->str == NULL) == (b->str == NULL) && (!a->str || strcmp(a->str, b->str) == 0);
 }
 
@@ -242,14 +242,14 @@ static void test_short_deltas(void)
     enum { N = 10000 };
     static struct vmr_record recs[N];
     for (size_t i = 0; i < N; i++)
-        recs[i] = (struct vmr_record){.kind = VMR_REC_READ, .pid = 1, .addr = 0x1000 + 8 * i,
-                                      .size = 8, .count = 1};
+        recs[i] = (struct vmr_record){
+            .kind = VMR_REC_READ, .pid = 1, .addr = 0x1000 + 8 * i, .size = 8, .count = 1};
     const char *path = write_trace(recs, N, 1 << 20);
     long n;
     unsigned char *buf = slurp(path, &n);
     uint32_t hdr_len = (uint32_t)buf[12] | (uint32_t)buf[13] << 8;
-    uint32_t raw = buf[hdr_len + 8] | (uint32_t)buf[hdr_len + 9] << 8 |
-                   (uint32_t)buf[hdr_len + 10] << 16;
+    uint32_t raw =
+        buf[hdr_len + 8] | (uint32_t)buf[hdr_len + 9] << 8 | (uint32_t)buf[hdr_len + 10] << 16;
     CHECK(raw <= N + 16); /* first record carries pid, size, address */
     free(buf);
 }
@@ -359,9 +359,9 @@ static void test_handmade(void)
     char err[512];
     /* read pid 1 size 8 at 16; an event of unknown code 40 with 3 bytes; an
      * mmap with 3 bytes after its fields; a write at +8 (short form D=5) */
-    const unsigned char ok[] = {0x0c, 1, 8, 0x20, 3 | 40 << 2, 3, 1, 2, 3,
-                                3 | 1 << 2, 12, 1, 0x80, 0x20, 0x10, 3, 6, 0, 0, 0, 0, 0xaa, 0xbb,
-                                0x01 | 5 << 5};
+    const unsigned char ok[] = {0x0c, 1,          8,  0x20, 3 | 40 << 2, 3,    1,    2,
+                                3,    3 | 1 << 2, 12, 1,    0x80,        0x20, 0x10, 3,
+                                6,    0,          0,  0,    0,           0xaa, 0xbb, 0x01 | 5 << 5};
     struct vmr_record want[3] = {
         {.kind = VMR_REC_READ, .pid = 1, .addr = 16, .size = 8, .count = 1},
         {.kind = VMR_REC_MMAP, .pid = 1, .addr = 0x1000, .len = 16, .prot = 3, .flags = 6},
@@ -389,13 +389,13 @@ static void test_handmade(void)
     CHECK(read_all(handmade(1, 0, ev0, sizeof ev0, 1, 0, 0), NULL, 0, &n, err, sizeof err) ==
           VMR_EFORMAT);
     const unsigned char evlong[] = {3 | 5 << 2, 9, 1};
-    CHECK(read_all(handmade(1, 0, evlong, sizeof evlong, 1, 0, 0), NULL, 0, &n, err,
-                   sizeof err) == VMR_EFORMAT);
+    CHECK(read_all(handmade(1, 0, evlong, sizeof evlong, 1, 0, 0), NULL, 0, &n, err, sizeof err) ==
+          VMR_EFORMAT);
     /* an 11-byte varint */
     const unsigned char vlong[] = {0x04, 0x80, 0x80, 0x80, 0x80, 0x80,
                                    0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
-    CHECK(read_all(handmade(1, 0, vlong, sizeof vlong, 1, 1, 1), NULL, 0, &n, err,
-                   sizeof err) == VMR_EFORMAT);
+    CHECK(read_all(handmade(1, 0, vlong, sizeof vlong, 1, 1, 1), NULL, 0, &n, err, sizeof err) ==
+          VMR_EFORMAT);
     /* a text file is not taken for binary; junk after the magic is */
     unsigned char junk[40] = {0x89, 'V', 'M', 'T', '\r', '\n', 0x1a, '\n', 1, 0, 200};
     CHECK(read_all(dump(junk, sizeof junk), NULL, 0, &n, err, sizeof err) == VMR_EFORMAT);
@@ -407,8 +407,8 @@ static void test_writer_refuses(void)
     struct vmr_trace_writer *w;
     char err[512];
     CHECK(vmr_trace_writer_open(&w, path, &header, NULL, err, sizeof err) == 0);
-    struct vmr_record r = {.kind = VMR_REC_READ, .pid = 1, .addr = UINT64_MAX - 2, .size = 8,
-                           .count = 1};
+    struct vmr_record r = {
+        .kind = VMR_REC_READ, .pid = 1, .addr = UINT64_MAX - 2, .size = 8, .count = 1};
     CHECK(vmr_trace_writer_put(w, &r) == VMR_ERANGE);
     r.addr = 0;
     r.count = 0;

@@ -9,9 +9,9 @@
 #include "testlib.h"
 #include "vmreplay/kernel.h"
 
-#define PAGE 4096u
+#define PAGE       4096u
 #define AREA_PAGES 24
-#define N_PIDS 6
+#define N_PIDS     6
 
 static struct vmr_record rec(unsigned kind, uint32_t pid)
 {
@@ -54,8 +54,8 @@ static struct vmr_record random_record(struct vmr_rng *g)
         r = rec(VMR_REC_MMAP, pid);
         r.addr = base + page * PAGE;
         r.len = (1 + vmr_rng_below(g, 8)) * PAGE;
-        r.prot = (uint8_t)(vmr_rng_below(g, 4) ? VMR_PROT_READ | VMR_PROT_WRITE
-                                                : vmr_rng_below(g, 8));
+        r.prot =
+            (uint8_t)(vmr_rng_below(g, 4) ? VMR_PROT_READ | VMR_PROT_WRITE : vmr_rng_below(g, 8));
         recent[n_recent++ % 16] = r;
         switch (vmr_rng_below(g, 4)) {
         case 0:
@@ -155,8 +155,8 @@ static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t
         struct vmr_record r = random_record(&g);
         int rc = vmr_kernel_run(k, &r, 1, &failed);
         if (rc != 0 && !(r.kind == VMR_REC_FORK || r.kind == VMR_REC_THREAD)) {
-            fprintf(stderr, "%s seed %llu step %d: kind %u: %s\n", policy,
-                    (unsigned long long)seed, i, r.kind, vmr_kernel_error(k));
+            fprintf(stderr, "%s seed %llu step %d: kind %u: %s\n", policy, (unsigned long long)seed,
+                    i, r.kind, vmr_kernel_error(k));
             vmr_test_failures++;
             break;
         }
@@ -176,7 +176,13 @@ static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t
     CHECK(t.swap_ins + t.file_reads >= t.major_faults);
     CHECK(t.swap_outs <= t.evictions); /* every swap-out is part of an eviction */
     vmr_counters_merge(&all, &t);
-    if (getenv("VERBOSE")) fprintf(stderr, "%s %llu: copies %llu reuses %llu faults %llu segv %llu oom %llu\n", policy, (unsigned long long)seed, (unsigned long long)t.cow_copies, (unsigned long long)t.cow_reuses, (unsigned long long)(t.minor_faults+t.major_faults), (unsigned long long)(t.segv_unmapped+t.segv_protection), (unsigned long long)t.oom_kills);
+    if (getenv("VERBOSE"))
+        fprintf(stderr, "%s %llu: copies %llu reuses %llu faults %llu segv %llu oom %llu\n", policy,
+                (unsigned long long)seed, (unsigned long long)t.cow_copies,
+                (unsigned long long)t.cow_reuses,
+                (unsigned long long)(t.minor_faults + t.major_faults),
+                (unsigned long long)(t.segv_unmapped + t.segv_protection),
+                (unsigned long long)t.oom_kills);
     vmr_kernel_destroy(k);
 }
 
