@@ -282,7 +282,8 @@ static void segv(struct vmr_kernel *k, struct proc *p)
         proc_kill(k, p, 1);
 }
 
-void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, unsigned op, uint32_t count)
+void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
+                  uint32_t count)
 {
     struct fault f = {
         .k = k, .p = p, .mm = p->mm, .c = &p->leader->c, .vpn = vpn, .op = op, .count = count};
@@ -297,7 +298,7 @@ void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, unsigned o
         segv(k, p);
         return;
     }
-    f.pte = pt_lookup_alloc(k, f.mm, vpn);
+    f.pte = pte ? pte : pt_lookup_alloc(k, f.mm, vpn);
     if (!f.pte) {
         kernel_set_error(k, "out of memory");
         k->broken = 1;

@@ -310,13 +310,25 @@ void mm_drop_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint
 /* msync: writes back dirty pages of shared file areas in the range. */
 void mm_sync_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
                    uint64_t end);
-uint64_t mm_pte_bits(const struct vma *v, int writable);
+/* The bits of a present PTE of area v: what its protection allows, less
+ * write permission unless `writable` (copy-on-write withholds it). */
+static inline uint64_t mm_pte_bits(const struct vma *v, int writable)
+{
+    uint64_t bits = PTE_PRESENT;
+    bits |= (v->prot & VMR_PROT_READ) ? PTE_READ : 0;
+    bits |= (v->prot & VMR_PROT_EXEC) ? PTE_EXEC : 0;
+    bits |= (writable && (v->prot & VMR_PROT_WRITE)) ? PTE_WRITE : 0;
+    return bits;
+}
 
 /* syscall.c: records that act on an address space */
 int sys_mm_record(struct vmr_kernel *k, struct proc *p, const struct vmr_record *rec);
 
 /* fault.c */
-void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, unsigned op, uint32_t count);
+/* Resolves the fault of an access by p to vpn; `pte` is its PTE if the leaf
+ * exists (the caller just looked it up), else NULL. */
+void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
+                  uint32_t count);
 
 /* proc.c */
 /* The process or thread named pid, created (with an empty address space) if

@@ -305,7 +305,7 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
             c->fetches += r->count;
         for (;; vpn++) {
             if (p->state == PROC_ALIVE) {
-                const uint64_t *pte = pt_lookup(p->mm, vpn);
+                uint64_t *pte = pt_lookup(p->mm, vpn);
                 const uint64_t e = pte ? *pte : 0;
                 if ((e & pte_need[op]) == pte_need[op]) {
                     const vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
@@ -324,7 +324,7 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
                         k->policy.ops->on_hit(k->policy.state, pfn, &a);
                     }
                 } else {
-                    fault_handle(k, p, vpn, op, r->count);
+                    fault_handle(k, p, vpn, pte, op, r->count);
                     if (k->broken) {
                         *failed = i;
                         return VMR_EFORMAT;

@@ -124,18 +124,6 @@ static void remove_vma(struct mm *mm, size_t at)
     mm->last_vma = 0;
 }
 
-uint64_t mm_pte_bits(const struct vma *v, int writable)
-{
-    uint64_t bits = PTE_PRESENT;
-    if (v->prot & VMR_PROT_READ)
-        bits |= PTE_READ;
-    if (v->prot & VMR_PROT_EXEC)
-        bits |= PTE_EXEC;
-    if (writable && (v->prot & VMR_PROT_WRITE))
-        bits |= PTE_WRITE;
-    return bits;
-}
-
 /* ---- walking PTEs of a range ----------------------------------------- */
 
 typedef void (*pte_fn)(struct vmr_kernel *k, struct mm *mm, const struct vma *v, uint64_t vpn,
