@@ -25,16 +25,6 @@ static const char usage[] =
 
 enum { BATCH = 4096 };
 
-/* Writing a trace onto itself would truncate it before it is read. */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
-        return 0;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -63,7 +53,7 @@ static int run(int argc, char **argv)
     if (optind + 1 != argc)
         return cli_usage_error(cmd,
                                optind == argc ? "no trace given" : "more than one trace given");
-    if (same_file(argv[optind], output))
+    if (cli_same_file(argv[optind], output))
         return cli_usage_error(cmd, "the output is the trace itself");
 
     char err[1024];

@@ -44,6 +44,10 @@ FILE *cli_open_out(const char *path);
  * CLI_FAIL, else CLI_OK. */
 int cli_close_out(FILE *fp, const char *path);
 
+/* Whether paths a and b name one existing file ("-" names none): writing
+ * a trace onto itself would truncate it before it is read. */
+int cli_same_file(const char *a, const char *b);
+
 /* Parses a size option ("64M", "4096", "0x1000"); on error prints a usage
  * error for cmd and returns CLI_USAGE. */
 int cli_parse_size(const struct vmr_cmd *cmd, const char *opt, const char *arg, uint64_t *out);

@@ -34,16 +34,6 @@ static const char usage[] =
 
 enum { BATCH = 4096 };
 
-/* Converting a file onto itself would truncate the input before reading it. */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
-        return 0;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 static int copy_records(struct vmr_trace_reader *r, struct vmr_trace_writer *w)
 {
     struct vmr_record *recs = malloc(BATCH * sizeof *recs);
@@ -151,7 +141,7 @@ static int run(int argc, char **argv)
     if (to == VMR_FORM_TEXT && (have_level || have_frame))
         return cli_usage_error(cmd, "%s applies to binary output only",
                                have_level ? "--level" : "--frame-size");
-    if (same_file(in, out))
+    if (cli_same_file(in, out))
         return cli_usage_error(cmd, "IN and OUT are the same file");
 
     char err[1024];

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "parse.h"
@@ -84,4 +85,13 @@ int cli_parse_u64(const struct vmr_cmd *cmd, const char *opt, const char *arg, u
     if (rc != 0)
         return cli_usage_error(cmd, "%s: '%s' is not a number", opt, arg);
     return CLI_OK;
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
