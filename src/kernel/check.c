@@ -13,6 +13,7 @@ struct check {
     const struct vmr_kernel *k;
     uint32_t *mapcount; /* per frame, from PTEs */
     uint32_t *slot_refs;
+    uint64_t excl_copies; /* swap copies without a slot (PTEs and frames) */
     char *buf;
     size_t len;
     int bad;
@@ -60,6 +61,10 @@ static void check_mm(struct check *ch, struct mm *mm)
             if (!v) {
                 FAIL(ch, "mm %u: PTE of vpn 0x%llx outside every area", mm->id,
                      (unsigned long long)vpn);
+                continue;
+            }
+            if (e & PTE_SWAP_EXCL) {
+                ch->excl_copies++;
                 continue;
             }
             if (e & PTE_SWAP) {
@@ -121,6 +126,11 @@ int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len
         } else if (f->mapcount == 0) {
             FAIL(&ch, "frame %u: anonymous page mapped by nobody", pfn);
         }
+        if (f->swap_excl) {
+            if (f->type != FRAME_ANON || f->swap_slot != NIL)
+                FAIL(&ch, "frame %u: exclusive swap copy on a frame that cannot have one", pfn);
+            ch.excl_copies++;
+        }
         if (f->swap_slot != NIL) {
             if (f->swap_slot >= k->n_slots || k->slots[f->swap_slot].cache_pfn != pfn)
                 FAIL(&ch, "frame %u: swap cache link broken", pfn);
@@ -144,8 +154,9 @@ int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len
         if (k->slots[s].refs)
             slots_used++;
     }
-    if (slots_used != k->swap_used)
-        FAIL(&ch, "swap: %llu slots referenced, counter says %llu", (unsigned long long)slots_used,
+    if (slots_used + ch.excl_copies != k->swap_used)
+        FAIL(&ch, "swap: %llu slots referenced and %llu copies without a slot, counter says %llu",
+             (unsigned long long)slots_used, (unsigned long long)ch.excl_copies,
              (unsigned long long)k->swap_used);
     free(ch.mapcount);
     free(ch.slot_refs);

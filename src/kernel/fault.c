@@ -85,34 +85,62 @@ static void map_pte(struct fault *f, vmr_pfn_t pfn, int writable)
     mm_rss_inc(f->mm);
 }
 
-static vmr_pfn_t new_anon_page(struct fault *f, uint8_t bits)
+/* Sets up a frame from get_frame for a private anonymous page with `key`
+ * and hands it to the policy. */
+static void anon_frame_init(struct fault *f, vmr_pfn_t pfn, uint64_t key, uint8_t bits)
 {
-    vmr_pfn_t pfn = get_frame(f);
-    if (pfn == VMR_PFN_NONE)
-        return pfn;
     struct vmr_kernel *k = f->k;
     struct frame *fr = &k->frames[pfn];
     fr->type = FRAME_ANON;
-    fr->key = ++k->anon_serial;
+    fr->key = key;
     fr->swap_slot = NIL;
+    fr->swap_excl = 0;
     fr->mapcount = 0;
-    fr->rmap = NIL;
-    fr->pte1 = NULL;
     k->frame_bits[pfn] = bits;
-    struct vmr_access a = access_for(f, fr->key);
+    struct vmr_access a = access_for(f, key);
     frame_insert(k, pfn, &a);
+}
+
+static vmr_pfn_t new_anon_page(struct fault *f, uint8_t bits)
+{
+    vmr_pfn_t pfn = get_frame(f);
+    if (pfn != VMR_PFN_NONE)
+        anon_frame_init(f, pfn, ++f->k->anon_serial, bits);
     return pfn;
 }
 
-/* Demand-zero: a zeroed frame, no I/O. Initialised anonymous memory is
- * swap-backed, so the new page counts as dirty (seed rule 1.5). */
-static int do_anonymous(struct fault *f)
+/* A private anonymous page with no other user: demand-zero if the PTE is
+ * empty (initialised anonymous memory is swap-backed, so the new page counts
+ * as dirty: seed rule 1.5), or a swap-in of the copy a PTE_SWAP_EXCL entry
+ * holds. A read swap-in keeps that copy for a clean eviction later; a write
+ * makes it stale and frees it. These are the faults that dominate large
+ * runs: one frame, one mapping, set up in one go. */
+static int do_anon_page(struct fault *f, uint64_t e)
 {
-    vmr_pfn_t pfn = new_anon_page(f, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY);
+    struct vmr_kernel *k = f->k;
+    vmr_pfn_t pfn = get_frame(f);
     if (pfn == VMR_PFN_NONE)
         return 0;
-    map_pte(f, pfn, 1);
-    f->c->zero_fill++;
+    struct frame *fr = &k->frames[pfn];
+    if (!e) {
+        anon_frame_init(f, pfn, ++k->anon_serial, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY);
+        f->c->zero_fill++;
+    } else {
+        anon_frame_init(f, pfn, pte_payload(e), VMR_FRAME_REFERENCED);
+        f->c->swap_ins++;
+        f->major = 1;
+        if (f->op == VMR_OP_WRITE) {
+            k->swap_used--;
+            k->frame_bits[pfn] |= VMR_FRAME_DIRTY;
+        } else {
+            fr->swap_excl = 1;
+        }
+    }
+    fr->mapcount = 1;
+    fr->pte1 = f->pte;
+    fr->mm1 = f->mm->id;
+    *f->pte = pte_make(pfn, (unsigned)mm_pte_bits(f->v, 1));
+    mm_rss_inc(f->mm);
     return 1;
 }
 
@@ -195,6 +223,8 @@ static int do_swap_page(struct fault *f)
     slot_put(k, s); /* the PTE's reference; the cache keeps the slot */
     struct frame *fr = &k->frames[pfn];
     int exclusive = fr->mapcount == 0 && k->slots[s].refs == 1;
+    if (exclusive)
+        slot_make_excl(k, fr); /* back on the fast path for its next eviction */
     *f->pte = 0;
     map_pte(f, pfn, exclusive);
     if (f->op != VMR_OP_WRITE)
@@ -216,7 +246,7 @@ static int do_object_page(struct fault *f)
     uint64_t index = v->pgoff + (f->vpn - v->start);
     if (!o->shmem && o->size != VMR_FILE_SIZE_UNKNOWN &&
         index >= (o->size + (1ULL << k->page_shift) - 1) >> k->page_shift)
-        return do_anonymous(f); /* wholly past the end of the file: zero-filled */
+        return do_anon_page(f, 0); /* wholly past the end of the file: zero-filled */
     if (index > KEY_MAX_INDEX) {
         kernel_set_error(k, "file offset beyond 2^%d pages", KEY_INDEX_BITS);
         k->broken = 1;
@@ -317,10 +347,10 @@ void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *
             touch_resident(&f, (vmr_pfn_t)pte_payload(e), VMR_FRAME_REFERENCED);
             done = 1;
         }
+    } else if (e & PTE_SWAP_EXCL || (!e && f.v->obj == NIL)) {
+        done = do_anon_page(&f, e);
     } else if (e & PTE_SWAP) {
         done = do_swap_page(&f);
-    } else if (f.v->obj == NIL) {
-        done = do_anonymous(&f);
     } else {
         done = do_object_page(&f);
     }

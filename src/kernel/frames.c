@@ -46,15 +46,10 @@ void frames_release(struct vmr_kernel *k)
 
 /* ---- reverse mappings ------------------------------------------------- */
 
-int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte)
+int rmap_add_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte)
 {
     struct frame *f = &k->frames[pfn];
     f->mapcount++;
-    if (!f->pte1) {
-        f->pte1 = pte;
-        f->mm1 = mm->id;
-        return 0;
-    }
     uint32_t e = k->rmap_free;
     if (e != NIL) {
         k->rmap_free = k->rmap[e].next;
@@ -103,11 +98,17 @@ void rmap_del(struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte)
 
 /* ---- swap slots ------------------------------------------------------- */
 
-/* A free slot holding `key`, with no references yet; NIL if swap is full. */
-uint32_t slot_alloc(struct vmr_kernel *k, uint64_t key)
+int swap_charge(struct vmr_kernel *k)
 {
     if (k->swap_used >= k->cfg.swap_pages)
-        return NIL;
+        return 0;
+    if (++k->swap_used > k->swap_peak)
+        k->swap_peak = k->swap_used;
+    return 1;
+}
+
+uint32_t slot_new(struct vmr_kernel *k, uint64_t key)
+{
     uint32_t s = k->slot_free;
     if (s != NIL) {
         k->slot_free = (uint32_t)k->slots[s].key;
@@ -118,8 +119,16 @@ uint32_t slot_alloc(struct vmr_kernel *k, uint64_t key)
         s = (uint32_t)k->n_slots++;
     }
     k->slots[s] = (struct swap_slot){.key = key, .refs = 0, .cache_pfn = NIL};
-    if (++k->swap_used > k->swap_peak)
-        k->swap_peak = k->swap_used;
+    return s;
+}
+
+uint32_t slot_alloc(struct vmr_kernel *k, uint64_t key)
+{
+    if (!swap_charge(k))
+        return NIL;
+    uint32_t s = slot_new(k, key);
+    if (s == NIL)
+        k->swap_used--;
     return s;
 }
 
@@ -144,6 +153,7 @@ static void free_list_push(struct vmr_kernel *k, vmr_pfn_t pfn)
     f->type = FRAME_FREE;
     f->mapcount = 0;
     f->swap_slot = NIL;
+    f->swap_excl = 0;
     f->pte1 = NULL;
     f->rmap = k->free_head;
     k->free_head = pfn;
@@ -155,21 +165,29 @@ void frame_unused(struct vmr_kernel *k, vmr_pfn_t pfn)
     free_list_push(k, pfn);
 }
 
-void frame_insert(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_access *a)
-{
-    if (++k->frames_used > k->frames_peak)
-        k->frames_peak = k->frames_used;
-    k->policy.ops->on_insert(k->policy.state, pfn, a);
-}
-
 void uncache_slot(struct vmr_kernel *k, struct frame *f)
 {
+    if (f->swap_excl) {
+        f->swap_excl = 0;
+        k->swap_used--;
+        return;
+    }
     uint32_t s = f->swap_slot;
     if (s == NIL)
         return;
     f->swap_slot = NIL;
     k->slots[s].cache_pfn = NIL;
     slot_put(k, s);
+}
+
+void slot_make_excl(struct vmr_kernel *k, struct frame *f)
+{
+    uint32_t s = f->swap_slot;
+    f->swap_slot = NIL;
+    k->slots[s].cache_pfn = NIL;
+    slot_put(k, s); /* frees the structure, and its unit of swap... */
+    f->swap_excl = 1;
+    k->swap_used++; /* ...which the copy keeps */
 }
 
 void frame_remove(struct vmr_kernel *k, vmr_pfn_t pfn)
@@ -205,18 +223,28 @@ static void unmap_all(struct vmr_kernel *k, struct frame *f, uint64_t pte_val)
     f->mapcount = 0;
 }
 
-/* Evicts the page in pfn on behalf of `actor`. Returns 0, or -1 if the page
- * cannot leave memory now (it needs a swap slot and swap is full). */
-static int evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
+/* Evicts a page that is not the common case below: shared or swapped-in
+ * from a shared slot (needs a slot that counts its mappings), shared
+ * anonymous memory, or a file page. Returns 0, or -1 if it cannot leave
+ * memory now (it needs swap and swap is full). */
+static int evict_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c, int dirty)
 {
     struct frame *f = &k->frames[pfn];
-    struct vmr_counters *c = &actor->leader->c;
-    int dirty = k->frame_bits[pfn] & VMR_FRAME_DIRTY;
     int shmem = f->type == FRAME_FILE && k->objs[key_obj(f->key)].shmem;
-
     if (f->type == FRAME_ANON || shmem) {
         uint32_t s = f->swap_slot;
-        if (s == NIL) {
+        if (f->swap_excl) {
+            /* several mappings now share the exclusive copy: give it a slot */
+            s = slot_new(k, f->key);
+            if (s == NIL)
+                return -1;
+            f->swap_excl = 0;
+            k->slots[s].refs = 1;
+            f->swap_slot = s;
+            k->slots[s].cache_pfn = pfn;
+            if (dirty)
+                c->swap_outs++;
+        } else if (s == NIL) {
             s = slot_alloc(k, f->key);
             if (s == NIL)
                 return -1;
@@ -245,6 +273,34 @@ static int evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
         unmap_all(k, f, 0);
         vmr_hashmap_remove(&k->page_cache, f->key);
     }
+    return 0;
+}
+
+/* Evicts the page in pfn on behalf of `actor`. Returns 0, or -1 if the page
+ * cannot leave memory now (it needs swap and swap is full). The common case
+ * is inline: a private anonymous page with one mapping whose swap copy, if
+ * any, only it refers to; its PTE takes the copy over, by key. */
+static inline int evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
+{
+    struct frame *f = &k->frames[pfn];
+    struct vmr_counters *c = &actor->leader->c;
+    const int dirty = k->frame_bits[pfn] & VMR_FRAME_DIRTY;
+    if (f->type == FRAME_ANON && f->mapcount == 1 && f->swap_slot == NIL) {
+        if (!f->swap_excl) {
+            if (!swap_charge(k))
+                return -1;
+            c->swap_outs++;
+        } else if (dirty) {
+            c->swap_outs++; /* the copy is stale: write it again */
+        }
+        *f->pte1 = pte_make(f->key, PTE_SWAP | PTE_SWAP_EXCL);
+        k->mms[f->mm1]->rss--;
+        f->pte1 = NULL;
+        f->mapcount = 0;
+        f->swap_excl = 0;
+    } else if (evict_slow(k, pfn, c, dirty) != 0) {
+        return -1;
+    }
     c->evictions++;
     k->policy.ops->on_evict(k->policy.state, pfn, f->key);
     k->frames_used--;
@@ -272,32 +328,33 @@ static int oom_kill(struct vmr_kernel *k)
     return 1;
 }
 
-vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *actor)
+static int bad_victim(struct vmr_kernel *k, vmr_pfn_t v)
+{
+    if (v < k->n_frames && k->frames[v].type != FRAME_FREE &&
+        !(k->frame_bits[v] & VMR_FRAME_PINNED))
+        return 0;
+    kernel_set_error(k, "policy '%s' chose frame %u, which is %s", k->policy.spec, (unsigned)v,
+                     v >= k->n_frames                  ? "out of range"
+                     : k->frames[v].type == FRAME_FREE ? "free"
+                                                       : "pinned");
+    k->broken = 1;
+    return 1;
+}
+
+/* The general reclaim: pages that cannot leave memory (swap full) are
+ * pinned for the rest of this reclaim so the policy picks another; if none
+ * can leave, the largest process is killed and reclaim starts over. */
+static vmr_pfn_t reclaim_slow(struct vmr_kernel *k, struct proc *actor)
 {
     for (;;) {
-        if (k->free_head != NIL) {
-            vmr_pfn_t pfn = k->free_head;
-            k->free_head = k->frames[pfn].rmap;
-            k->frames[pfn].rmap = NIL;
-            k->frames[pfn].pte1 = NULL;
-            return pfn;
-        }
+        if (k->free_head != NIL) /* an OOM kill freed some */
+            return frame_get(k, actor);
         size_t n_skipped = 0;
         vmr_pfn_t got = VMR_PFN_NONE;
         for (;;) {
             vmr_pfn_t v;
-            if (k->policy.ops->select_victim(k->policy.state, &v) != 0)
+            if (k->policy.ops->select_victim(k->policy.state, &v) != 0 || bad_victim(k, v))
                 break;
-            if (v >= k->n_frames || k->frames[v].type == FRAME_FREE ||
-                (k->frame_bits[v] & VMR_FRAME_PINNED)) {
-                kernel_set_error(k, "policy '%s' chose frame %u, which is %s", k->policy.spec,
-                                 (unsigned)v,
-                                 v >= k->n_frames                  ? "out of range"
-                                 : k->frames[v].type == FRAME_FREE ? "free"
-                                                                   : "pinned");
-                k->broken = 1;
-                break;
-            }
             if (evict(k, v, actor) == 0) {
                 got = v;
                 break;
@@ -315,4 +372,18 @@ vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *actor)
         if (k->broken || !oom_kill(k))
             return VMR_PFN_NONE;
     }
+}
+
+vmr_pfn_t frame_reclaim(struct vmr_kernel *k, struct proc *actor)
+{
+    /* the policy's first choice leaves memory: the usual case, kept short.
+     * Otherwise the general loop asks again (the same choice comes back
+     * first and is pinned there). */
+    vmr_pfn_t v;
+    if (k->policy.ops->select_victim(k->policy.state, &v) != 0 || bad_victim(k, v) ||
+        evict(k, v, actor) != 0)
+        return k->broken ? VMR_PFN_NONE : reclaim_slow(k, actor);
+    k->frames[v].rmap = NIL;
+    k->frames[v].pte1 = NULL;
+    return v;
 }

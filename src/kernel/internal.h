@@ -17,6 +17,8 @@
  *     every one of those PTEs is present and points back at the frame;
  *   - a FILE frame is in the page cache under its key; an ANON frame is not;
  *   - slot.refs = (PTEs holding the slot) + (1 if a frame caches it);
+ *   - swap_used = slots with refs + PTE_SWAP_EXCL PTEs + frames with
+ *     swap_excl (each of those is one swap copy without a slot structure);
  *   - mm->rss is the number of present PTEs of the mm.
  */
 #ifndef VMREPLAY_KERNEL_INTERNAL_H
@@ -32,14 +34,20 @@
 /* ---- page-table entries ------------------------------------------------ */
 
 /* A PTE is 0 (nothing), present (PTE_PRESENT, payload = pfn) or swapped out
- * (PTE_SWAP, payload = slot). The R/W/X bits of a present PTE are what the
- * "hardware" allows without a fault: W is withheld for copy-on-write. */
+ * (PTE_SWAP). A swapped-out page whose swap copy only this PTE refers to -
+ * the common case, a private anonymous page with one mapping - needs no slot
+ * structure: PTE_SWAP | PTE_SWAP_EXCL, payload = the page's key. Otherwise
+ * (after fork, or a page several PTEs map) the payload is a slot of
+ * k->slots, which counts its references. The R/W/X bits of a present PTE are
+ * what the "hardware" allows without a fault: W is withheld for
+ * copy-on-write. */
 enum {
     PTE_PRESENT = 1u << 0,
     PTE_READ = 1u << 1,
     PTE_WRITE = 1u << 2,
     PTE_EXEC = 1u << 3,
     PTE_SWAP = 1u << 4,
+    PTE_SWAP_EXCL = 1u << 5,
 };
 #define PTE_PAYLOAD_SHIFT 8
 
@@ -141,6 +149,8 @@ struct frame {
     uint32_t mapcount;  /* mappings in all: (pte1 != NULL) + list length */
     uint32_t swap_slot; /* ANON: slot holding a clean copy, or NIL */
     uint8_t type;
+    uint8_t swap_excl; /* ANON: holds a clean swap copy that nothing else refers
+                          to and that has no slot (swap_slot is NIL) */
 };
 
 struct rmap_entry {
@@ -186,6 +196,8 @@ struct vmr_kernel {
     struct leaf **leaf_chunks; /* leaves are allocated in chunks and reused */
     size_t n_leaf_chunks, cap_leaf_chunks;
     struct leaf *leaf_free;
+    uint64_t leaf_gen; /* bumped whenever a leaf is freed: PTE pointers
+                          taken before a change of it may be stale */
 
     struct swap_slot *slots;
     size_t n_slots, cap_slots; /* slots ever created */
@@ -226,24 +238,70 @@ struct vmr_kernel {
 };
 
 /* frames.c */
+
+/* frame_get when no frame is free: evicts the policy's victim (OOM-killing
+ * if nothing can be evicted) and returns the frame; VMR_PFN_NONE if memory
+ * and swap are exhausted even after an OOM kill. */
+vmr_pfn_t frame_reclaim(struct vmr_kernel *k, struct proc *faulting);
+int rmap_add_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte);
+
+/* A free frame for a new page, reclaiming one if needed; VMR_PFN_NONE if
+ * memory and swap are exhausted even after an OOM kill. `faulting` is the
+ * process on whose behalf the frame is needed (charged for evictions). The
+ * frame comes with no mapping (pte1 NULL, rmap NIL). */
+static inline vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *faulting)
+{
+    vmr_pfn_t pfn = k->free_head;
+    if (pfn == NIL)
+        return frame_reclaim(k, faulting);
+    k->free_head = k->frames[pfn].rmap;
+    k->frames[pfn].rmap = NIL;
+    k->frames[pfn].pte1 = NULL;
+    return pfn;
+}
+
+/* Gives a frame holding a page to the policy and accounts it as used. */
+static inline void frame_insert(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_access *a)
+{
+    if (++k->frames_used > k->frames_peak)
+        k->frames_peak = k->frames_used;
+    k->policy.ops->on_insert(k->policy.state, pfn, a);
+}
+
+/* Records that pte maps pfn. Returns 0 or VMR_ENOMEM (rmap pool). */
+static inline int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte)
+{
+    struct frame *f = &k->frames[pfn];
+    if (f->pte1)
+        return rmap_add_slow(k, pfn, mm, pte);
+    f->mapcount++;
+    f->pte1 = pte;
+    f->mm1 = mm->id;
+    return 0;
+}
+
 int frames_init(struct vmr_kernel *k);
 void frames_release(struct vmr_kernel *k);
 /* Returns a frame from frame_get that ended up unused to the free list. */
 void frame_unused(struct vmr_kernel *k, vmr_pfn_t pfn);
+/* Takes one unit of swap for a new copy: 1, or 0 if swap is full. */
+int swap_charge(struct vmr_kernel *k);
+/* A slot structure holding `key` with no references, for a copy already
+ * charged to swap; NIL when out of memory. */
+uint32_t slot_new(struct vmr_kernel *k, uint64_t key);
+/* swap_charge + slot_new: NIL if swap is full (or out of memory). */
 uint32_t slot_alloc(struct vmr_kernel *k, uint64_t key);
-/* Drops the frame's claim on the swap copy it caches, if any. */
+/* Drops the frame's claim on the swap copy it caches, if any (its slot's
+ * reference, or its exclusive copy). */
 void uncache_slot(struct vmr_kernel *k, struct frame *f);
-/* A free frame for a new page, reclaiming one if needed; VMR_PFN_NONE if
- * memory and swap are exhausted even after an OOM kill. `faulting` is the
- * process on whose behalf the frame is needed (charged for evictions). */
-vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *faulting);
-/* Gives a frame holding a page to the policy and accounts it as used. */
-void frame_insert(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_access *a);
+
 /* Frees an unmapped frame that is not being replaced (munmap, exit). */
 void frame_remove(struct vmr_kernel *k, vmr_pfn_t pfn);
-int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte);
 void rmap_del(struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *pte);
 void slot_put(struct vmr_kernel *k, uint32_t slot);
+/* The frame caches slot f->swap_slot and is its only reference: the copy
+ * becomes the frame's exclusive copy and the slot structure is freed. */
+void slot_make_excl(struct vmr_kernel *k, struct frame *f);
 
 /* pagetable.c */
 /* One entry of an mm's leaf cache: the leaf of index `key`, or leaf NULL. */
@@ -294,7 +352,17 @@ static inline void mm_rss_dec(struct mm *mm)
 struct mm *mm_create(struct vmr_kernel *k);
 /* Drops one user; the last one unmaps everything and frees the mm. */
 void mm_put(struct vmr_kernel *k, struct mm *mm, struct proc *actor);
-struct vma *mm_find_vma(struct mm *mm, uint64_t vpn);
+struct vma *mm_find_vma_slow(struct mm *mm, uint64_t vpn);
+/* The area containing vpn, or NULL; the last one found is tried first. */
+static inline struct vma *mm_find_vma(struct mm *mm, uint64_t vpn)
+{
+    if (mm->last_vma < mm->n_vmas) {
+        struct vma *v = &mm->vmas[mm->last_vma];
+        if (vpn >= v->start && vpn < v->end)
+            return v;
+    }
+    return mm_find_vma_slow(mm, vpn);
+}
 /* Inserts an area into the gap it fits (the range must be unmapped). */
 int mm_add_vma(struct vmr_kernel *k, struct mm *mm, const struct vma *v);
 /* munmap of the page range [start, end): splits straddling areas. */

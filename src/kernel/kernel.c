@@ -10,6 +10,7 @@
  * fault path allocates only when a structure grows past its high-water mark.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,22 +217,27 @@ static const uint8_t pte_need[3] = {PTE_PRESENT | PTE_READ, PTE_PRESENT | PTE_WR
                                     PTE_PRESENT | PTE_EXEC};
 static const uint8_t hit_bits[3] = {VMR_FRAME_REFERENCED, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY,
                                     VMR_FRAME_REFERENCED};
+static const size_t op_counter[3] = {offsetof(struct vmr_counters, reads),
+                                     offsetof(struct vmr_counters, writes),
+                                     offsetof(struct vmr_counters, fetches)};
 
-/* Prefetch distances, in records: the PTE of record i + PF_FAR is requested
- * from memory, and once it has arrived (at i + PF_NEAR) the swap slot or
- * frame it names. Random page streams over footprints larger than the
- * caches are memory-latency bound; overlapping the misses of a few records
- * roughly halves the time per fault. */
+/* Prefetch distances, in records: the PTE of record i + PF_FAR is looked up
+ * and requested from memory, and once it has arrived (at i + PF_NEAR) the
+ * swap slot or frame it names. Random page streams over footprints larger
+ * than the caches are memory-latency bound; overlapping the misses of a few
+ * records roughly halves the time per fault. The PTE pointer found for the
+ * first page of record i is used again when i is replayed, unless a leaf
+ * was freed in between (leaf_gen) or an event intervened. */
 #define PF_FAR  16
 #define PF_NEAR 8
-#define PF_RING 32
+#define PF_RING 32 /* a power of two above PF_FAR */
 
-static const uint64_t *pte_peek(struct vmr_kernel *k, const struct vmr_record *r)
+static uint64_t *pte_peek(struct vmr_kernel *k, const struct vmr_record *r)
 {
     if (r->kind > VMR_REC_FETCH || r->pid != k->cached_pid || !k->cached_proc ||
         !k->cached_proc->mm)
         return NULL;
-    const uint64_t *pte = pt_lookup(k->cached_proc->mm, r->addr >> k->page_shift);
+    uint64_t *pte = pt_lookup(k->cached_proc->mm, r->addr >> k->page_shift);
     if (pte)
         __builtin_prefetch(pte);
     return pte;
@@ -243,20 +249,39 @@ static void pte_target_prefetch(const struct vmr_kernel *k, const uint64_t *pte)
         return;
     /* the PTE may have changed since it was peeked: check before indexing */
     uint64_t e = *pte, x = pte_payload(e);
-    if ((e & PTE_SWAP) && x < k->n_slots)
+    if ((e & (PTE_SWAP | PTE_SWAP_EXCL)) == PTE_SWAP && x < k->n_slots)
         __builtin_prefetch(&k->slots[x]);
     else if ((e & PTE_PRESENT) && x < k->n_frames)
         __builtin_prefetch(&k->frames[x]);
+}
+
+/* One page touch that hits: the MMU's referenced/dirty bits, and the
+ * policy's on_hit if it wants every access. */
+static inline void hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op,
+                       int needs_hits)
+{
+    k->frame_bits[pfn] |= hit_bits[op];
+    if (needs_hits) {
+        struct vmr_access a = {
+            .time = k->time,
+            .next_use = k->next_use && k->time < k->n_next_use ? k->next_use[k->time] : UINT64_MAX,
+            .key = k->frames[pfn].key,
+            .pid = r->pid,
+            .count = r->count,
+            .op = (uint8_t)op,
+        };
+        k->policy.ops->on_hit(k->policy.state, pfn, &a);
+    }
 }
 
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
 {
     const unsigned shift = k->page_shift;
     const int needs_hits = (k->policy_flags & VMR_POLICY_NEEDS_HITS) != 0;
-    uint8_t *const bits = k->frame_bits;
-    const uint64_t *ring[PF_RING] = {0};
+    uint64_t *ring[PF_RING] = {0};
+    uint64_t gen = k->leaf_gen;
     for (size_t i = 0; i < PF_FAR && i < n; i++)
-        ring[i % PF_RING] = pte_peek(k, &recs[i]);
+        ring[i] = pte_peek(k, &recs[i]);
     for (size_t i = 0; i < n; i++) {
         if (i + PF_FAR < n)
             ring[(i + PF_FAR) % PF_RING] = pte_peek(k, &recs[i + PF_FAR]);
@@ -273,8 +298,9 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
                 *failed = i;
                 return rc;
             }
-            /* areas or processes changed: the prefetched PTEs may be stale */
+            /* areas or processes changed: the peeked PTEs may be stale */
             memset(ring, 0, sizeof ring);
+            gen = k->leaf_gen;
             continue;
         }
         struct proc *p = k->cached_proc;
@@ -297,43 +323,34 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         const unsigned op = r->kind;
         struct vmr_counters *c = &p->leader->c;
         c->accesses += r->count;
-        if (op == VMR_OP_READ)
-            c->reads += r->count;
-        else if (op == VMR_OP_WRITE)
-            c->writes += r->count;
-        else
-            c->fetches += r->count;
-        for (;; vpn++) {
-            if (p->state == PROC_ALIVE) {
-                uint64_t *pte = pt_lookup(p->mm, vpn);
-                const uint64_t e = pte ? *pte : 0;
-                if ((e & pte_need[op]) == pte_need[op]) {
-                    const vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
-                    bits[pfn] |= hit_bits[op];
-                    if (needs_hits) {
-                        struct vmr_access a = {
-                            .time = k->time,
-                            .next_use = k->next_use && k->time < k->n_next_use
-                                            ? k->next_use[k->time]
-                                            : UINT64_MAX,
-                            .key = k->frames[pfn].key,
-                            .pid = r->pid,
-                            .count = r->count,
-                            .op = (uint8_t)op,
-                        };
-                        k->policy.ops->on_hit(k->policy.state, pfn, &a);
-                    }
-                } else {
-                    fault_handle(k, p, vpn, pte, op, r->count);
-                    if (k->broken) {
-                        *failed = i;
-                        return VMR_EFORMAT;
-                    }
+        *(uint64_t *)((char *)c + op_counter[op]) += r->count;
+        if (gen != k->leaf_gen) {
+            memset(ring, 0, sizeof ring);
+            gen = k->leaf_gen;
+        }
+        uint64_t *pte = ring[i % PF_RING];
+        if (!pte)
+            pte = pt_lookup(p->mm, vpn);
+        for (;;) {
+            const uint64_t e = pte ? *pte : 0;
+            if ((e & pte_need[op]) == pte_need[op]) {
+                hit(k, (vmr_pfn_t)pte_payload(e), r, op, needs_hits);
+            } else {
+                fault_handle(k, p, vpn, pte, op, r->count);
+                if (k->broken) {
+                    *failed = i;
+                    return VMR_EFORMAT;
                 }
             }
             k->time++;
             if (vpn == last)
                 break;
+            vpn++;
+            if (p->state != PROC_ALIVE) {
+                k->time += last - vpn + 1;
+                break;
+            }
+            pte = pt_lookup(p->mm, vpn);
         }
     }
     return 0;

@@ -38,13 +38,8 @@ struct mm *mm_create(struct vmr_kernel *k)
     return mm;
 }
 
-struct vma *mm_find_vma(struct mm *mm, uint64_t vpn)
+struct vma *mm_find_vma_slow(struct mm *mm, uint64_t vpn)
 {
-    if (mm->last_vma < mm->n_vmas) {
-        struct vma *v = &mm->vmas[mm->last_vma];
-        if (vpn >= v->start && vpn < v->end)
-            return v;
-    }
     size_t lo = 0, hi = mm->n_vmas;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -199,7 +194,10 @@ static void zap_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, ui
     *pte = 0;
     (void)vpn;
     if (e & PTE_SWAP) {
-        slot_put(k, (uint32_t)pte_payload(e));
+        if (e & PTE_SWAP_EXCL)
+            k->swap_used--;
+        else
+            slot_put(k, (uint32_t)pte_payload(e));
         return;
     }
     vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
@@ -358,6 +356,16 @@ static void fork_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, u
         return;
     }
     if (*pte & PTE_SWAP) {
+        if (*pte & PTE_SWAP_EXCL) {
+            /* two PTEs will share the copy: it needs a slot that counts them */
+            uint32_t s = slot_new(k, pte_payload(*pte));
+            if (s == NIL) {
+                ctx->failed = 1;
+                return;
+            }
+            k->slots[s].refs = 1; /* this PTE's */
+            *pte = pte_make(s, PTE_SWAP);
+        }
         k->slots[pte_payload(*pte)].refs++;
         *cpte = *pte;
         return;

@@ -81,6 +81,7 @@ static void leaf_free(struct vmr_kernel *k, struct leaf *l)
 {
     l->pte[0] = (uint64_t)(uintptr_t)k->leaf_free;
     k->leaf_free = l;
+    k->leaf_gen++;
 }
 
 static struct leaf *leaf_alloc(struct vmr_kernel *k)
