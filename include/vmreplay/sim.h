@@ -24,6 +24,8 @@ struct vmr_replay_config {
     uint64_t seed;
     enum vmr_segv_action on_segv;
     size_t batch_records; /* 0: default */
+    int no_readahead;     /* decode in the calling thread only (for
+                             measurements; the results are the same) */
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the

@@ -164,6 +164,19 @@ int vmr_trace_reader_open_stream(struct vmr_trace_reader **out, FILE *fp, const 
 int vmr_trace_reader_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max,
                           size_t *n);
 
+/*
+ * Decodes ahead in a background thread: from now on each batch is decoded
+ * (decompression and record codec) while the caller works on the previous
+ * ones, in batches of `batch_records` (0 = default), a few batches ahead.
+ * What the caller sees does not change: the same records, errors, positions
+ * (vmr_trace_reader_where) and string lifetimes. Worth it when the caller's
+ * work per record is comparable to decoding, as in replay. Returns 0,
+ * VMR_EUNSUPPORTED (the text form: reading goes on as before) or
+ * VMR_ENOMEM. The thread ends at the end of the trace, on an error, on
+ * rewind and on destroy.
+ */
+int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records);
+
 /* Back to the first record (for a second pass). */
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r);
 

@@ -242,6 +242,12 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     rc = vmr_kernel_create(&res->kernel, &kc, errbuf, errbuf_len);
     if (rc != 0)
         goto out;
+    /* decoding overlaps simulation on a second core (binary traces) */
+    if (!cfg->no_readahead && vmr_trace_reader_readahead(r, batch) == VMR_ENOMEM) {
+        rc = VMR_ENOMEM;
+        vmr_errf(errbuf, errbuf_len, "out of memory");
+        goto out;
+    }
     unsigned shift = 0;
     while ((1u << shift) < page_size)
         shift++;

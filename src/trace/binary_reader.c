@@ -603,11 +603,24 @@ static int br_rewind(struct vmr_trace_reader *r)
     return 0;
 }
 
-static void br_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t len)
+static void br_snap(const struct vmr_trace_reader *r, struct trace_snap *s)
 {
     const struct br *b = r->impl;
+    *s = (struct trace_snap){{b->batch_first, b->batch_frame, b->batch_frame_off}};
+}
+
+static void br_where_snap(const struct vmr_trace_reader *r, const struct trace_snap *s, size_t i,
+                          char *buf, size_t len)
+{
     vmr_errf(buf, len, "%s: record %" PRIu64 " (frame %" PRIu64 " at byte %" PRIu64 ")", r->name,
-             b->batch_first + i + 1, b->batch_frame, b->batch_frame_off);
+             s->v[0] + i + 1, s->v[1], s->v[2]);
+}
+
+static void br_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t len)
+{
+    struct trace_snap s;
+    br_snap(r, &s);
+    br_where_snap(r, &s, i, buf, len);
 }
 
 static void br_destroy(struct vmr_trace_reader *r)
@@ -627,7 +640,8 @@ static void br_destroy(struct vmr_trace_reader *r)
     r->impl = NULL;
 }
 
-static const struct reader_ops br_ops = {br_next, br_rewind, br_where, br_destroy};
+static const struct reader_ops br_ops = {br_next,    br_rewind, br_where,
+                                         br_destroy, br_snap,   br_where_snap};
 
 int binary_reader_init(struct vmr_trace_reader *r)
 {

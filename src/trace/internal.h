@@ -30,6 +30,12 @@
 #define TRACE_MAX_VALUE         (1u << 20) /* metadata value bytes */
 #define TRACE_DEFAULT_PAGE_SIZE 4096u
 
+/* Where a batch came from, saved so its records can be named after the
+ * reader has moved on (read-ahead); the form decides what the fields mean. */
+struct trace_snap {
+    uint64_t v[3];
+};
+
 struct reader_ops {
     /* as vmr_trace_reader_next; may deliver fewer than max before the end */
     int (*next)(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n);
@@ -37,7 +43,19 @@ struct reader_ops {
     /* position of record i of the last batch, e.g. "t.txt:12" */
     void (*where)(const struct vmr_trace_reader *r, size_t i, char *buf, size_t len);
     void (*destroy)(struct vmr_trace_reader *r); /* frees impl only */
+    /* Optional, for read-ahead: saves where the last batch came from, and
+     * names record i of a saved batch as `where` would have. */
+    void (*snap)(const struct vmr_trace_reader *r, struct trace_snap *s);
+    void (*where_snap)(const struct vmr_trace_reader *r, const struct trace_snap *s, size_t i,
+                       char *buf, size_t len);
 };
+
+/* readahead.c: the reader's calls while a read-ahead thread runs */
+struct readahead;
+int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n);
+int readahead_rewind(struct vmr_trace_reader *r);
+void readahead_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t len);
+void readahead_destroy(struct vmr_trace_reader *r); /* accepts r->ra == NULL */
 
 struct vmr_trace_reader {
     const struct reader_ops *ops;
@@ -52,6 +70,7 @@ struct vmr_trace_reader {
     char *name;
     struct vmr_trace_info info; /* info.meta points into storage the form owns */
     char err[TRACE_ERR_LEN];
+    struct readahead *ra; /* read-ahead thread (readahead.c), or NULL */
 };
 
 /* fread for the forms: the sniffed head bytes first, then the stream. */

@@ -107,12 +107,12 @@ int vmr_trace_reader_next(struct vmr_trace_reader *r, struct vmr_record *recs, s
     *n = 0;
     if (max == 0)
         return 0;
-    return r->ops->next(r, recs, max, n);
+    return r->ra ? readahead_next(r, recs, max, n) : r->ops->next(r, recs, max, n);
 }
 
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r)
 {
-    return r->ops->rewind(r);
+    return r->ra ? readahead_rewind(r) : r->ops->rewind(r);
 }
 
 const struct vmr_trace_info *vmr_trace_reader_info(const struct vmr_trace_reader *r)
@@ -127,7 +127,10 @@ const char *vmr_trace_reader_error(const struct vmr_trace_reader *r)
 
 void vmr_trace_reader_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t buf_len)
 {
-    r->ops->where(r, i, buf, buf_len);
+    if (r->ra)
+        readahead_where(r, i, buf, buf_len);
+    else
+        r->ops->where(r, i, buf, buf_len);
 }
 
 int vmr_trace_reader_count(struct vmr_trace_reader *r)
@@ -168,6 +171,7 @@ void vmr_trace_reader_destroy(struct vmr_trace_reader *r)
 {
     if (!r)
         return;
+    readahead_destroy(r);
     if (r->ops)
         r->ops->destroy(r);
     if (r->own_fp && r->fp)

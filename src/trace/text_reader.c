@@ -953,7 +953,7 @@ static void tr_destroy(struct vmr_trace_reader *r)
     r->impl = NULL;
 }
 
-static const struct reader_ops tr_ops = {tr_next, tr_rewind, tr_where, tr_destroy};
+static const struct reader_ops tr_ops = {tr_next, tr_rewind, tr_where, tr_destroy, NULL, NULL};
 
 int text_reader_init(struct vmr_trace_reader *r)
 {
