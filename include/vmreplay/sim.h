@@ -24,6 +24,11 @@ struct vmr_replay_config {
     uint64_t seed;
     enum vmr_segv_action on_segv;
     size_t batch_records; /* 0: default */
+    /* If set, called instead of vmr_kernel_run for each decoded batch, with
+     * its contract; for time series and progress (analysis.h). */
+    int (*run_batch)(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
+                     size_t *failed);
+    void *run_batch_arg;
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the

@@ -1,0 +1,3 @@
+#include "cli.h"
+static int run(int argc, char **argv) { (void)argc; (void)argv; return CLI_FAIL; }
+const struct vmr_cmd vmr_cmd_mrc = {"mrc", "todo", "todo\n", run};
