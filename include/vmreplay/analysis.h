@@ -61,9 +61,9 @@ struct vmr_compare_config {
     const char *trace_path;
     const struct vmr_replay_config *runs; /* trace_path ignored; borrowed */
     size_t n_runs;
-    unsigned threads;      /* worker threads; 0 = one per online core */
-    size_t batch_records;  /* 0 = default */
-    uint64_t interval;     /* > 0: a time series per run */
+    unsigned threads;     /* worker threads; 0 = one per online core */
+    size_t batch_records; /* 0 = default */
+    uint64_t interval;    /* > 0: a time series per run */
     int interval_per_process;
     /* called by the decoding thread after each batch (may be NULL) */
     void (*on_batch)(void *arg, size_t records);
@@ -156,8 +156,8 @@ size_t vmr_sweep_job(const struct vmr_sweep *s, size_t i, const char **trace,
 
 /* Runs every job in process (each trace once through compare) and writes
  * the tidy CSV (header once) and/or JSON array (either may be NULL). */
-int vmr_sweep_run(const struct vmr_sweep *s, unsigned threads, FILE *csv, FILE *json,
-                  char *errbuf, size_t errbuf_len);
+int vmr_sweep_run(const struct vmr_sweep *s, unsigned threads, FILE *csv, FILE *json, char *errbuf,
+                  size_t errbuf_len);
 
 /* ---- report (report.c) ----------------------------------------------- */
 

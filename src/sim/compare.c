@@ -169,8 +169,7 @@ const struct vmr_series *vmr_compare_series(const struct vmr_compare_result *res
 static void build_report(struct vmr_compare_result *res, struct run *run)
 {
     const struct vmr_policy *pol = vmr_kernel_policy(run->kernel);
-    runinfo_fill(&run->info, res->trace_path, pol->spec, &run->kc, 1,
-                 vmr_kernel_time(run->kernel));
+    runinfo_fill(&run->info, res->trace_path, pol->spec, &run->kc, 1, vmr_kernel_time(run->kernel));
     run->report.n_config = run->info.n;
     run->report.config = run->info.kv;
     vmr_kernel_totals(run->kernel, &run->report.total);
@@ -220,8 +219,8 @@ static int setup_runs(const struct vmr_compare_config *cfg, struct vmr_compare_r
     const struct vmr_trace_info *info = vmr_trace_reader_info(r);
     for (size_t i = 0; i < cfg->n_runs; i++) {
         struct run *run = &res->runs[i];
-        int rc = runinfo_kernel_config(&cfg->runs[i], info->page_size, &run->kc, errbuf,
-                                       errbuf_len);
+        int rc =
+            runinfo_kernel_config(&cfg->runs[i], info->page_size, &run->kc, errbuf, errbuf_len);
         if (rc == 0)
             rc = vmr_kernel_create(&run->kernel, &run->kc, errbuf, errbuf_len);
         if (rc == 0 && cfg->interval)
@@ -348,8 +347,7 @@ int vmr_compare_run(const struct vmr_compare_config *cfg, struct vmr_compare_res
         }
         for (; n_started < sh.n_workers; n_started++) {
             workers[n_started] = (struct worker){&sh, n_started};
-            if (pthread_create(&threads[n_started], NULL, worker_main, &workers[n_started]) !=
-                0)
+            if (pthread_create(&threads[n_started], NULL, worker_main, &workers[n_started]) != 0)
                 break;
         }
         if (n_started < sh.n_workers) { /* fewer threads: let the others share */

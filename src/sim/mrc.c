@@ -10,13 +10,18 @@
  * the distinct pages) are renumbered 0..M-1 in order, so the tree has
  * O(M) positions and each touch costs O(log M), amortised.
  *
- * A page leaves the stack when its address space ends (exit, exec) or is
- * unmapped, as its frame is freed in the kernel. A page of memory of c
- * frames misses iff its distance is > c or it is new (cold), which is
- * exactly the fault count of `replay --policy lru` with c frames when
- * frames hold only private, unshared pages (one process, anonymous or
- * private file memory): forks share frames, the page cache outlives the
- * processes, and those are not stack items.
+ * A page leaves memory when its address space ends (exit, exec) or is
+ * unmapped: its frame is freed. In the stack it leaves a hole at its place:
+ * for memories large enough to hold it, the hole is a free frame, so it
+ * still counts in distances, and the next miss that passes it fills it
+ * instead of evicting: a new page consumes the topmost hole (the pages
+ * below it keep their depth); a page touched from below the topmost hole
+ * misses in the memories that hold the hole but not the page, so the hole
+ * is consumed there, and hits in those holding both, where the hole stays:
+ * the hole moves to the page's old place, which serves both. With that, a memory of c frames misses
+ * iff the distance is > c or the page is new, which is exactly the fault count of `replay --policy
+ * lru` with c frames when frames hold only private, unshared pages (no
+ * fork, no page cache shared between processes): tests/unit/test_mrc.c.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +36,8 @@
 #define HASH_ONE  (1u << HASH_BITS)
 #define BATCH     4096
 
+enum { PAGE = 1, HOLE = 2 };
+
 struct heap_entry {
     uint32_t hash, asid;
     uint64_t vpn;
@@ -43,10 +50,12 @@ struct mrc {
     int32_t *tree;      /* Fenwick tree, 1-based, cap entries */
     uint32_t *pos_asid; /* owner of each position */
     uint64_t *pos_vpn;
-    uint8_t *pos_live;
-    size_t cap, next, live;
-    double *hist; /* hist[d]: touches at (scaled) distance d */
-    size_t cap_hist;
+    uint8_t *pos_live;      /* 0 free, PAGE, HOLE */
+    size_t cap, next, live; /* live: PAGE and HOLE positions (set in the tree) */
+    size_t *holes;          /* max-heap of HOLE positions */
+    size_t n_holes, cap_holes;
+    double *hist;           /* hist[d]: touches at (scaled) distance d */
+    size_t cap_hist, max_d; /* max_d: the largest index counted */
     double cold, total;
     uint64_t n_touches, n_sampled, n_pages;
     /* sampling */
@@ -104,18 +113,24 @@ static int compact(struct mrc *m)
         free(pl);
         return VMR_ENOMEM;
     }
-    size_t j = 0;
+    /* holes in ascending order reversed form a valid max-heap (sorted
+     * descending) */
+    size_t j = 0, hole = m->n_holes;
     for (size_t i = 0; i < m->next; i++) {
         if (!m->pos_live[i])
             continue;
         pa[j] = m->pos_asid[i];
         pv[j] = m->pos_vpn[i];
-        pl[j] = 1;
-        *vmr_hashmap_find(&m->pages[pa[j]], pv[j]) = j;
+        pl[j] = m->pos_live[i];
+        if (pl[j] == PAGE)
+            *vmr_hashmap_find(&m->pages[pa[j]], pv[j]) = j;
+        else
+            m->holes[--hole] = j; /* ascending positions, filled from the end */
         j++;
     }
-    for (size_t i = 1; i <= j; i++) { /* linear Fenwick build */
-        tree[i - 1] += 1;
+    for (size_t i = 1; i <= cap; i++) { /* linear Fenwick build */
+        if (i <= j)
+            tree[i - 1] += 1;
         size_t up = i + (i & (~i + 1));
         if (up <= cap)
             tree[up - 1] += tree[i - 1];
@@ -133,11 +148,60 @@ static int compact(struct mrc *m)
     return 0;
 }
 
+/* The position stops counting (a page touched again, a hole filled, a page
+ * dropped from the sample). */
 static void forget(struct mrc *m, uint64_t pos)
 {
     tree_add(m, pos, -1);
     m->pos_live[pos] = 0;
     m->live--;
+}
+
+static int hole_push(struct mrc *m, size_t pos)
+{
+    if (vmr_grow((void **)&m->holes, &m->cap_holes, m->n_holes + 1, sizeof *m->holes) != 0)
+        return VMR_ENOMEM;
+    size_t i = m->n_holes++;
+    while (i > 0 && m->holes[(i - 1) / 2] < pos) {
+        m->holes[i] = m->holes[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    m->holes[i] = pos;
+    return 0;
+}
+
+static void hole_pop(struct mrc *m)
+{
+    size_t last = m->holes[--m->n_holes], i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m->n_holes)
+            break;
+        if (c + 1 < m->n_holes && m->holes[c + 1] > m->holes[c])
+            c++;
+        if (m->holes[c] <= last)
+            break;
+        m->holes[i] = m->holes[c];
+        i = c;
+    }
+    if (m->n_holes)
+        m->holes[i] = last;
+}
+
+/* A page leaves memory: its position becomes a hole (a free frame). */
+static int make_hole(struct mrc *m, uint64_t pos)
+{
+    m->pos_live[pos] = HOLE;
+    return hole_push(m, pos);
+}
+
+/* A new page: a miss at every size, which fills the topmost hole. */
+static void fill_hole(struct mrc *m)
+{
+    if (m->n_holes) {
+        forget(m, m->holes[0]);
+        hole_pop(m);
+    }
 }
 
 static int count(struct mrc *m, double d)
@@ -147,6 +211,8 @@ static int count(struct mrc *m, double d)
         vmr_grow_zero((void **)&m->hist, &m->cap_hist, i + 1, sizeof *m->hist) != 0)
         return VMR_ENOMEM;
     m->hist[i] += 1;
+    if (i > m->max_d)
+        m->max_d = i;
     return 0;
 }
 
@@ -192,7 +258,7 @@ static struct heap_entry heap_pop(struct mrc *m)
  * the threshold and rescaling the counts so far to the new rate. */
 static void shrink(struct mrc *m)
 {
-    while (m->live > m->max_pages && m->n_heap) {
+    while (m->live - m->n_holes > m->max_pages && m->n_heap) {
         struct heap_entry e = heap_pop(m);
         if (e.asid >= m->n_maps)
             continue;
@@ -231,6 +297,7 @@ static int touch(struct mrc *m, uint64_t asid, uint64_t vpn)
     if (!pos)
         return VMR_ENOMEM;
     if (inserted) {
+        fill_hole(m);
         m->cold += 1;
         if (m->max_pages && heap_push(m, h, (uint32_t)asid, vpn) != 0)
             return VMR_ENOMEM;
@@ -238,44 +305,57 @@ static int touch(struct mrc *m, uint64_t asid, uint64_t vpn)
         int64_t after = (int64_t)m->live - tree_prefix(m, *pos);
         if (count(m, (double)(after + 1) / rate(m)) != 0)
             return VMR_ENOMEM;
-        forget(m, *pos);
+        if (m->n_holes && m->holes[0] > *pos) {
+            /* a miss for the memories holding the hole but not the page
+             * fills the hole; for those holding both it is a hit and the
+             * hole stays: it takes the page's old place */
+            forget(m, m->holes[0]);
+            hole_pop(m);
+            if (make_hole(m, *pos) != 0)
+                return VMR_ENOMEM;
+        } else {
+            forget(m, *pos);
+        }
         *pos = m->next;
     }
     size_t p = m->next++;
     m->pos_asid[p] = (uint32_t)asid;
     m->pos_vpn[p] = vpn;
-    m->pos_live[p] = 1;
+    m->pos_live[p] = PAGE;
     tree_add(m, p, 1);
     m->live++;
-    if (inserted && m->max_pages && m->live > m->max_pages)
+    if (inserted && m->max_pages && m->live - m->n_holes > m->max_pages)
         shrink(m);
     return 0;
 }
 
-/* Every page of asid in [first, end) leaves the stack. */
-static void drop_range(struct mrc *m, uint64_t asid, uint64_t first, uint64_t end)
+/* Every page of asid in [first, end) leaves memory. */
+static int drop_range(struct mrc *m, uint64_t asid, uint64_t first, uint64_t end)
 {
     if (asid >= m->n_maps)
-        return;
+        return 0;
     struct vmr_hashmap *pages = &m->pages[asid];
     if (end - first <= pages->n) {
         for (uint64_t vpn = first; vpn < end; vpn++) {
             uint64_t *pos = vmr_hashmap_find(pages, vpn);
             if (pos) {
-                forget(m, *pos);
+                if (make_hole(m, *pos) != 0)
+                    return VMR_ENOMEM;
                 vmr_hashmap_remove(pages, vpn);
             }
         }
-        return;
+        return 0;
     }
     for (size_t i = 0; pages->keys && i <= pages->mask;) {
         if (pages->used[i] && pages->keys[i] >= first && pages->keys[i] < end) {
-            forget(m, pages->vals[i]);
+            if (make_hole(m, pages->vals[i]) != 0)
+                return VMR_ENOMEM;
             vmr_hashmap_remove(pages, pages->keys[i]);
             continue; /* removal may move another key into slot i */
         }
         i++;
     }
+    return 0;
 }
 
 static int record(struct mrc *m, const struct vmr_record *r, unsigned shift)
@@ -296,14 +376,11 @@ static int record(struct mrc *m, const struct vmr_record *r, unsigned shift)
         if (asids_of(&m->as, r->pid, &asid) != 0)
             return VMR_ENOMEM;
         uint64_t end = r->addr + r->len < r->addr ? UINT64_MAX : r->addr + r->len;
-        drop_range(m, asid, r->addr >> shift, ((end - 1) >> shift) + 1);
-        return 0;
+        return drop_range(m, asid, r->addr >> shift, ((end - 1) >> shift) + 1);
     }
     if (asids_event(&m->as, r, &asid) != 0)
         return VMR_ENOMEM;
-    if (asid != ASID_NONE)
-        drop_range(m, asid, 0, UINT64_MAX);
-    return 0;
+    return asid != ASID_NONE ? drop_range(m, asid, 0, UINT64_MAX) : 0;
 }
 
 static void mrc_free(struct mrc *m)
@@ -318,6 +395,7 @@ static void mrc_free(struct mrc *m)
     free(m->pos_live);
     free(m->hist);
     free(m->heap);
+    free(m->holes);
 }
 
 int vmr_mrc_compute(const struct vmr_mrc_config *cfg, struct vmr_mrc *out, char *errbuf,
@@ -366,9 +444,13 @@ int vmr_mrc_compute(const struct vmr_mrc_config *cfg, struct vmr_mrc *out, char 
                      (unsigned long long)m.n_touches);
     }
     if (rc == 0) {
-        /* counts in sampled touches -> touches of the whole trace */
-        double scale = m.total > 0 ? (double)m.n_touches / m.total : 0;
-        size_t n = m.cap_hist ? m.cap_hist : 1;
+        /* Sampled counts -> touches of the whole trace. Dividing by the rate
+         * rather than by the touches sampled is SHARDS-adj: the shortfall
+         * or excess of sampled touches against n_touches * rate goes to
+         * the hits, which removes most of the bias from hot pages that
+         * happen to be in or out of the sample. */
+        double scale = 1 / rate(&m);
+        size_t n = m.max_d + 1;
         out->misses = malloc(n * sizeof *out->misses);
         if (!out->misses) {
             rc = VMR_ENOMEM;

@@ -44,8 +44,8 @@ static void draw(struct vmr_progress *p, double t)
     double rate = elapsed > 0 ? (double)p->done / elapsed : 0;
     if (p->total) {
         double frac = (double)p->done / (double)p->total;
-        double eta = rate > 0 ? (double)(p->total - (p->done < p->total ? p->done : p->total)) / rate
-                              : 0;
+        double eta =
+            rate > 0 ? (double)(p->total - (p->done < p->total ? p->done : p->total)) / rate : 0;
         fprintf(p->fp, "\r%s %5.1f%%  %.2f M records/s  ETA %02d:%02d ", p->label, 100 * frac,
                 rate / 1e6, (int)(eta / 60), (int)eta % 60);
     } else {
