@@ -21,7 +21,7 @@
 #include "vec.h"
 #include "vmreplay/analysis.h"
 
-#define DEFAULT_BATCH 4096
+#define DEFAULT_BATCH 65536
 #define RING          4
 
 struct slot {
