@@ -1,7 +1,7 @@
 #!/bin/sh
 # compare: every row (the whole run and every process) equals the row of the
 # single `vmreplay replay` with the same options, whatever the number of
-# worker threads; on a multi-process trace with file pages, a hand-written
+# worker threads; on a multi-process traces (anonymous, and file pages with finite swap), a hand-written
 # text trace with file records (strings kept across the decoding ring) and
 # OPT (shared oracle). Also: the time series sums to the run's totals, and is
 # the same from replay and compare.
@@ -15,8 +15,10 @@ bad() {
 }
 V=$VMREPLAY
 T=$TESTTMP
-"$V" synth -o "$T/w.vmt" -p 'zipf:0.8@3,scan' -f 2M -n 20k -P 3 -w 0.3 -s 5 2>/dev/null ||
+"$V" synth -o "$T/w.vmt" -p 'zipf:0.8@3,scan' -f 2M -n 12k -P 3 -w 0.3 -s 5 2>/dev/null ||
     bad "synth failed"
+"$V" synth -o "$T/f.vmt" -p 'zipf:0.9@2,loop:256K' -f 1M -n 8k -P 2 -b file -w 0.2 -s 6 2>/dev/null ||
+    bad "synth file failed"
 
 check_trace() { # TRACE POLICIES MEMORIES [extra replay options]
     trace=$1 pols=$2 mems=$3
@@ -39,7 +41,7 @@ check_trace() { # TRACE POLICIES MEMORIES [extra replay options]
     done
 }
 check_trace "$T/w.vmt" fifo,lru,clock,opt 40p,100p,300p
-check_trace "$SRCDIR/traces/demo.vmt" clock,opt 2M --swap 1M
+check_trace "$T/f.vmt" clock,opt 30p,100p --swap 20p
 check_trace "$SRCDIR/traces/fork_cow.txt" lru,clock,opt 3p,16p
 
 # the table has one line per run
@@ -47,9 +49,9 @@ n=$("$V" compare "$T/w.vmt" -p lru,clock -m 50p,100p,200p -q | wc -l)
 [ "$n" = 7 ] || bad "table has $n lines, expected 7"
 
 # time series: the intervals add up to the run's totals; replay and compare agree
-"$V" replay "$T/w.vmt" -p clock -m 100p -f csv -o "$T/run.csv" --interval 7000 --per-process \
+"$V" replay "$T/w.vmt" -p clock -m 100p -f csv -o "$T/run.csv" --interval 5000 --per-process \
     --series "$T/s1.csv" || bad "replay --interval failed"
-"$V" compare "$T/w.vmt" -p clock -m 100p -f csv -o "$T/run2.csv" --interval 7000 --per-process \
+"$V" compare "$T/w.vmt" -p clock -m 100p -f csv -o "$T/run2.csv" --interval 5000 --per-process \
     --series "$T/s2.csv" -q || bad "compare --interval failed"
 cmp -s "$T/s1.csv" "$T/s2.csv" || bad "replay and compare time series differ"
 for c in accesses minor_faults major_faults swap_outs evictions; do
@@ -60,7 +62,7 @@ for c in accesses minor_faults major_faults swap_outs evictions; do
     [ "$want" = "$got" ] || bad "series: sum of $c is $got, the run says $want"
 done
 rows=$(grep -c ',total,' "$T/s1.csv")
-[ "$rows" = 3 ] || bad "series: $rows intervals for 20000 accesses every 7000, expected 3"
+[ "$rows" = 3 ] || bad "series: $rows intervals for 12000 accesses every 5000, expected 3"
 grep -q ',process,3,' "$T/s1.csv" || bad "series: no per-process rows"
 
 # errors: no memory, bad list, both outputs on stdout

@@ -103,7 +103,7 @@ static void check_exact(const char *trace)
         exit(1);
     }
     CHECK(m.n_sizes > 2);
-    uint64_t step = m.n_sizes > 60 ? m.n_sizes / 60 : 1;
+    uint64_t step = m.n_sizes > 30 ? m.n_sizes / 30 : 1;
     for (uint64_t c = 1; c <= m.n_sizes + 1; c += (c < 8 ? 1 : step)) {
         double got = vmr_mrc_misses(&m, c);
         uint64_t want = lru_faults(trace, c);
