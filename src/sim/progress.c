@@ -1,7 +1,8 @@
 /*
  * progress.c - a one-line progress meter on a terminal (analysis.h):
  * records done, percentage and ETA when the total is known, and the rate.
- * Redrawn at most every 250 ms so it costs nothing next to a replay.
+ * Drawn at the first batch, then at most every 250 ms so it costs nothing
+ * next to a replay.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -64,7 +65,7 @@ void vmr_progress_add(struct vmr_progress *p, uint64_t records)
     if (!p->fp)
         return;
     double t = now_seconds();
-    if (t - p->last < 0.25)
+    if (p->drawn && t - p->last < 0.25)
         return;
     p->last = t;
     draw(p, t);

@@ -65,6 +65,17 @@ rows=$(grep -c ',total,' "$T/s1.csv")
 [ "$rows" = 3 ] || bad "series: $rows intervals for 12000 accesses every 5000, expected 3"
 grep -q ',process,3,' "$T/s1.csv" || bad "series: no per-process rows"
 
+# progress: on a terminal (script(1) gives one) a line with a percentage
+# from the trace's index; none with --quiet, none when stderr is a file
+if command -v script >/dev/null; then
+    script -qc "'$V' compare '$T/w.vmt' -p lru -m 40p,80p -f csv -o /dev/null" /dev/null >"$T/tty" 2>&1
+    grep -q '%.*records/s.*ETA' "$T/tty" || bad "no progress line on a terminal: $(cat "$T/tty")"
+    script -qc "'$V' replay '$T/w.vmt' -m 40p -f csv -o /dev/null -q" /dev/null >"$T/tty" 2>&1
+    [ ! -s "$T/tty" ] || bad "--quiet still printed: $(cat "$T/tty")"
+fi
+"$V" replay "$T/w.vmt" -m 40p -f csv -o /dev/null 2>"$T/err"
+[ ! -s "$T/err" ] || bad "progress printed to a file: $(cat "$T/err")"
+
 # errors: no memory, bad list, both outputs on stdout
 "$V" compare "$T/w.vmt" -p lru 2>/dev/null && bad "compare without --memory succeeded"
 "$V" compare "$T/w.vmt" -m 1M,x 2>/dev/null; [ $? = 2 ] || bad "bad size not a usage error"
