@@ -64,6 +64,13 @@ void vmr_kernel_totals(const struct vmr_kernel *k, struct vmr_counters *out);
  * including those that exited. Valid until the next call on k. */
 const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k, size_t *n);
 
+/* What is in use now (src/kernel/usage.c): *frames_used frames (page cache
+ * included) and *swap_used swap slots; if rss is not NULL, rss[i] is the
+ * number of pages resident now for process i of vmr_kernel_procs' order (0
+ * once it exited), for i < n. For time series between vmr_kernel_run calls. */
+void vmr_kernel_usage(const struct vmr_kernel *k, uint64_t *frames_used, uint64_t *swap_used,
+                      uint64_t *rss, size_t n);
+
 /* Page touches so far (the virtual clock). */
 uint64_t vmr_kernel_time(const struct vmr_kernel *k);
 

@@ -26,6 +26,11 @@ struct vmr_replay_config {
     size_t batch_records; /* 0: default */
     int no_readahead;     /* decode in the calling thread only (for
                              measurements; the results are the same) */
+    /* If set, called instead of vmr_kernel_run for each decoded batch, with
+     * its contract; for time series and progress (analysis.h). */
+    int (*run_batch)(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
+                     size_t *failed);
+    void *run_batch_arg;
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the

@@ -22,6 +22,11 @@ extern const struct vmr_cmd vmr_cmd_convert;
 extern const struct vmr_cmd vmr_cmd_cat;
 extern const struct vmr_cmd vmr_cmd_info;
 extern const struct vmr_cmd vmr_cmd_policies;
+extern const struct vmr_cmd vmr_cmd_compare;
+extern const struct vmr_cmd vmr_cmd_sweep;
+extern const struct vmr_cmd vmr_cmd_merge;
+extern const struct vmr_cmd vmr_cmd_mrc;
+extern const struct vmr_cmd vmr_cmd_report;
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -54,5 +59,15 @@ int cli_parse_size(const struct vmr_cmd *cmd, const char *opt, const char *arg, 
 
 /* Parses a plain unsigned number (decimal or 0x hex) the same way. */
 int cli_parse_u64(const struct vmr_cmd *cmd, const char *opt, const char *arg, uint64_t *out);
+
+/* Records in the trace at path if its index says (0 if unknown), for a
+ * progress meter's total; 0 too when stderr is not a terminal. */
+uint64_t cli_progress_total(const char *path);
+
+/* Splits a comma-separated list of policy specs: a piece holding '=' but no
+ * ':' continues the previous spec's parameters ("arc:p=1,q=2,lru" is two).
+ * Returns the number of specs written to out (at most max), each a
+ * malloc'd string the caller frees, or 0 if out of memory. */
+size_t cli_split_policies(const char *list, char **out, size_t max);
 
 #endif

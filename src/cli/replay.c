@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vmreplay/analysis.h"
 #include "vmreplay/sim.h"
 
 static const char usage[] =
@@ -29,6 +30,15 @@ static const char usage[] =
     "      --seed N          seed for randomised policies (default 1).\n"
     "  -f, --format FMT      table (default), csv or json.\n"
     "  -o, --output FILE     write the report to FILE instead of standard output.\n"
+    "      --interval N      also record a time series: one CSV row each time the\n"
+    "                        trace's accesses reach a multiple of N (after that\n"
+    "                        record), plus one for the rest: the growth of every\n"
+    "                        counter in the interval, rss_pages (frames in use)\n"
+    "                        and swap_used_pages at its end (analysis/README.md).\n"
+    "      --per-process     add one time-series row per process and interval.\n"
+    "      --series FILE     where the time series goes (default standard output,\n"
+    "                        allowed only when -o is given).\n"
+    "  -q, --quiet           no progress line on stderr (shown on a terminal).\n"
     "  -h, --help            show this help.\n"
     "\n"
     "Counters (pages unless named otherwise): accesses, reads, writes, fetches;\n"
@@ -44,6 +54,39 @@ static const char usage[] =
     "  vmreplay replay traces/demo.vmt --memory 16M\n"
     "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n";
 
+/* The batch hook: progress, and the time series if asked. */
+struct hook {
+    struct vmr_series *series;
+    struct vmr_progress *progress;
+    struct vmr_kernel *kernel;
+};
+
+static int run_batch(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
+                     size_t *failed)
+{
+    struct hook *h = arg;
+    h->kernel = k;
+    vmr_progress_add(h->progress, n);
+    return h->series ? vmr_series_run(h->series, k, recs, n, failed)
+                     : vmr_kernel_run(k, recs, n, failed);
+}
+
+static int write_series(const struct hook *h, const struct vmr_run_report *rep, const char *path)
+{
+    size_t n = rep->n_config; /* the config columns but page_touches */
+    if (n && strcmp(rep->config[n - 1].key, "page_touches") == 0)
+        n--;
+    if (h->kernel && vmr_series_finish(h->series, h->kernel) != 0) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    FILE *fp = cli_open_out(path);
+    if (!fp)
+        return CLI_FAIL;
+    vmr_series_write_csv(fp, h->series, rep->config, n, 1);
+    return cli_close_out(fp, path);
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -51,17 +94,20 @@ static int run(int argc, char **argv)
         {"policy", required_argument, NULL, 'p'},  {"page-size", required_argument, NULL, 'P'},
         {"on-segv", required_argument, NULL, 'S'}, {"seed", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"interval", required_argument, NULL, 'i'},
+        {"per-process", no_argument, NULL, 'I'},   {"series", required_argument, NULL, 'T'},
+        {"quiet", no_argument, NULL, 'q'},         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;
     struct vmr_replay_config cfg;
     vmr_replay_config_init(&cfg);
-    const char *format = "table", *output = "-";
-    int have_memory = 0, c;
+    const char *format = "table", *output = "-", *series_out = NULL;
+    int have_memory = 0, c, per_process = 0, quiet = 0;
+    uint64_t interval = 0;
     char err[1024];
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:s:p:f:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:s:p:f:o:qh", opts, NULL)) != -1) {
         const char *key = NULL;
         switch (c) {
         case 'm':
@@ -89,6 +135,21 @@ static int run(int argc, char **argv)
         case 'o':
             output = optarg;
             continue;
+        case 'i':
+            if (cli_parse_u64(cmd, "--interval", optarg, &interval) != CLI_OK)
+                return CLI_USAGE;
+            if (interval == 0)
+                return cli_usage_error(cmd, "--interval must be at least 1");
+            continue;
+        case 'I':
+            per_process = 1;
+            continue;
+        case 'T':
+            series_out = optarg;
+            continue;
+        case 'q':
+            quiet = 1;
+            continue;
         case 'h':
             return cli_print_usage(cmd);
         case ':':
@@ -106,15 +167,36 @@ static int run(int argc, char **argv)
         return cli_usage_error(cmd, "--memory is required (for example --memory 64M)");
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
         return cli_usage_error(cmd, "--format '%s': expected table, csv or json", format);
+    if (interval && !series_out) {
+        if (strcmp(output, "-") == 0)
+            return cli_usage_error(cmd, "--interval: give --series FILE or -o FILE (both would "
+                                        "go to standard output)");
+        series_out = "-";
+    }
+    if (series_out && !interval)
+        return cli_usage_error(cmd, "--series needs --interval N");
     cfg.trace_path = argv[optind];
 
+    struct hook hook = {0};
+    if (interval && vmr_series_create(&hook.series, interval, per_process) != 0) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    hook.progress = vmr_progress_create(quiet ? NULL : stderr, 1, "replay",
+                                        quiet ? 0 : cli_progress_total(cfg.trace_path));
+    cfg.run_batch = run_batch;
+    cfg.run_batch_arg = &hook;
     struct vmr_replay_result *res;
-    if (vmr_replay_run(&cfg, &res, err, sizeof err) != 0) {
+    int rc = vmr_replay_run(&cfg, &res, err, sizeof err);
+    vmr_progress_destroy(hook.progress);
+    if (rc != 0) {
+        vmr_series_destroy(hook.series);
         cli_error("%s", err);
         return CLI_FAIL;
     }
     FILE *fp = cli_open_out(output);
     if (!fp) {
+        vmr_series_destroy(hook.series);
         vmr_replay_result_destroy(res);
         return CLI_FAIL;
     }
@@ -125,8 +207,12 @@ static int run(int argc, char **argv)
         vmr_report_write_json(fp, rep);
     else
         vmr_report_write_table(fp, rep);
+    int status = cli_close_out(fp, output);
+    if (status == CLI_OK && hook.series)
+        status = write_series(&hook, rep, series_out);
+    vmr_series_destroy(hook.series);
     vmr_replay_result_destroy(res);
-    return cli_close_out(fp, output);
+    return status;
 }
 
 const struct vmr_cmd vmr_cmd_replay = {

@@ -3,11 +3,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "parse.h"
-#include "vmreplay/common.h"
+#include "vmreplay/trace.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -94,4 +96,48 @@ int cli_same_file(const char *a, const char *b)
         return 0;
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
            sa.st_ino == sb.st_ino;
+}
+
+uint64_t cli_progress_total(const char *path)
+{
+    if (!isatty(STDERR_FILENO) || strcmp(path, "-") == 0)
+        return 0;
+    struct vmr_trace_reader *r;
+    if (vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, NULL, 0) != 0)
+        return 0;
+    const struct vmr_trace_info *info = vmr_trace_reader_info(r);
+    uint64_t n = info->indexed ? info->n_records : 0;
+    vmr_trace_reader_destroy(r);
+    return n;
+}
+
+size_t cli_split_policies(const char *list, char **out, size_t max)
+{
+    size_t n = 0;
+    const char *p = list;
+    while (*p && n < max) {
+        size_t len = strcspn(p, ",");
+        int cont = n > 0 && memchr(p, '=', len) && !memchr(p, ':', len);
+        if (cont) {
+            size_t old = strlen(out[n - 1]);
+            char *s = realloc(out[n - 1], old + len + 2);
+            if (!s)
+                return 0;
+            s[old] = ',';
+            memcpy(s + old + 1, p, len);
+            s[old + len + 1] = 0;
+            out[n - 1] = s;
+        } else if (len > 0) {
+            char *s = malloc(len + 1);
+            if (!s)
+                return 0;
+            memcpy(s, p, len);
+            s[len] = 0;
+            out[n++] = s;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return n;
 }

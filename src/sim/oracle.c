@@ -4,88 +4,33 @@
  * For every page touch t (each page an access record covers, in trace
  * order: the kernel's virtual clock) it finds the time of the next touch of
  * the same page of the same address space. Address spaces are tracked as the
- * kernel does: a thread shares its creator's; fork, exec and a pid first
- * seen (or seen again after it exited) start new ones. Memory: 8 bytes per
- * touch for the result, plus one map entry per distinct page.
+ * kernel does (asid.h). Memory: 8 bytes per touch for the result, plus one
+ * map entry per distinct page.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "asid.h"
 #include "hashmap.h"
 #include "vec.h"
 #include "vmreplay/sim.h"
 
 struct oracle {
-    struct vmr_hashmap pid_asid; /* pid -> address space */
-    struct vmr_hashmap *pages;   /* per address space: vpn -> last touch */
-    uint32_t *asid_owner;        /* pid whose exit ends the address space */
-    size_t n_asids, cap_pages, cap_owner;
+    struct asids as;
+    struct vmr_hashmap *pages; /* per address space: vpn -> last touch */
+    size_t n_pages, cap_pages;
 };
 
-static int new_asid(struct oracle *o, uint32_t pid, uint64_t *asid)
+/* The page map of asid, creating the maps up to it. */
+static struct vmr_hashmap *pages_of(struct oracle *o, uint64_t asid)
 {
-    if (vmr_grow((void **)&o->pages, &o->cap_pages, o->n_asids + 1, sizeof *o->pages) != 0 ||
-        vmr_grow((void **)&o->asid_owner, &o->cap_owner, o->n_asids + 1, sizeof *o->asid_owner) !=
-            0 ||
-        vmr_hashmap_init(&o->pages[o->n_asids], 64) != 0)
-        return VMR_ENOMEM;
-    o->asid_owner[o->n_asids] = pid;
-    *asid = o->n_asids++;
-    return vmr_hashmap_put(&o->pid_asid, pid, *asid);
-}
-
-static int asid_of(struct oracle *o, uint32_t pid, uint64_t *asid)
-{
-    uint64_t *a = vmr_hashmap_find(&o->pid_asid, pid);
-    if (a) {
-        *asid = *a;
-        return 0;
+    while (o->n_pages <= asid) {
+        if (vmr_grow((void **)&o->pages, &o->cap_pages, o->n_pages + 1, sizeof *o->pages) != 0 ||
+            vmr_hashmap_init(&o->pages[o->n_pages], 64) != 0)
+            return NULL;
+        o->n_pages++;
     }
-    return new_asid(o, pid, asid);
-}
-
-static void end_asid_of(struct oracle *o, uint32_t pid)
-{
-    uint64_t *a = vmr_hashmap_find(&o->pid_asid, pid);
-    if (!a)
-        return;
-    uint64_t asid = *a;
-    if (o->asid_owner[asid] != pid) {
-        vmr_hashmap_remove(&o->pid_asid, pid); /* a thread: only itself */
-        return;
-    }
-    struct vmr_hashmap *m = &o->pid_asid; /* the group: every pid sharing it */
-    for (size_t i = 0; i <= m->mask;) {
-        if (m->used[i] && m->vals[i] == asid) {
-            vmr_hashmap_remove(m, m->keys[i]);
-            continue;
-        }
-        i++;
-    }
-}
-
-static int event(struct oracle *o, const struct vmr_record *r)
-{
-    uint64_t asid;
-    switch (r->kind) {
-    case VMR_REC_FORK:
-        if (asid_of(o, r->pid, &asid) != 0)
-            return VMR_ENOMEM;
-        return new_asid(o, r->arg, &asid);
-    case VMR_REC_THREAD:
-        if (asid_of(o, r->pid, &asid) != 0)
-            return VMR_ENOMEM;
-        return vmr_hashmap_put(&o->pid_asid, r->arg, asid);
-    case VMR_REC_EXEC:
-        if (r->err)
-            return 0;
-        return new_asid(o, r->pid, &asid);
-    case VMR_REC_EXIT:
-        end_asid_of(o, r->pid);
-        return 0;
-    default:
-        return 0;
-    }
+    return &o->pages[asid];
 }
 
 int vmr_oracle_compute(struct vmr_trace_reader *r, unsigned page_shift, uint64_t **next_use,
@@ -97,7 +42,7 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, unsigned page_shift, uint64_t
     uint64_t *next = NULL;
     size_t cap = 0;
     uint64_t t = 0;
-    int rc = recs ? vmr_hashmap_init(&o.pid_asid, 16) : VMR_ENOMEM;
+    int rc = recs ? asids_init(&o.as) : VMR_ENOMEM;
     while (rc == 0) {
         size_t n;
         rc = vmr_trace_reader_next(r, recs, BATCH, &n);
@@ -109,12 +54,15 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, unsigned page_shift, uint64_t
             break;
         for (size_t i = 0; i < n && rc == 0; i++) {
             const struct vmr_record *rec = &recs[i];
+            uint64_t asid;
             if (!vmr_rec_is_access(rec->kind)) {
-                rc = event(&o, rec);
+                rc = asids_event(&o.as, rec, &asid);
                 continue;
             }
-            uint64_t asid;
-            rc = asid_of(&o, rec->pid, &asid);
+            rc = asids_of(&o.as, rec->pid, &asid);
+            struct vmr_hashmap *pages = rc == 0 ? pages_of(&o, asid) : NULL;
+            if (!pages)
+                rc = VMR_ENOMEM;
             uint64_t first = rec->addr >> page_shift;
             uint64_t last = (rec->addr + rec->size - 1) >> page_shift;
             if (rc == 0 && t + (last - first + 1) > cap &&
@@ -122,7 +70,7 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, unsigned page_shift, uint64_t
                 rc = VMR_ENOMEM;
             for (uint64_t vpn = first; rc == 0; vpn++) {
                 int inserted;
-                uint64_t *prev = vmr_hashmap_upsert(&o.pages[asid], vpn, t, &inserted);
+                uint64_t *prev = vmr_hashmap_upsert(pages, vpn, t, &inserted);
                 if (!prev) {
                     rc = VMR_ENOMEM;
                     break;
@@ -139,11 +87,10 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, unsigned page_shift, uint64_t
             vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass (%llu page touches)",
                      (unsigned long long)t);
     }
-    for (size_t i = 0; i < o.n_asids; i++)
+    for (size_t i = 0; i < o.n_pages; i++)
         vmr_hashmap_release(&o.pages[i]);
     free(o.pages);
-    free(o.asid_owner);
-    vmr_hashmap_release(&o.pid_asid);
+    asids_release(&o.as);
     free(recs);
     if (rc != 0) {
         free(next);

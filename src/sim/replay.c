@@ -269,7 +269,8 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         }
         if (n == 0)
             break;
-        rc = vmr_kernel_run(res->kernel, recs, n, &failed);
+        rc = cfg->run_batch ? cfg->run_batch(cfg->run_batch_arg, res->kernel, recs, n, &failed)
+                            : vmr_kernel_run(res->kernel, recs, n, &failed);
         if (rc != 0) {
             char where[512];
             vmr_trace_reader_where(r, failed, where, sizeof where);

@@ -1,0 +1,31 @@
+/*
+ * runinfo.h - one run's kernel configuration from a replay config, and the
+ * config columns replay writes (trace, policy, page_size, memory_pages,
+ * memory, swap_pages, seed, on_segv, page_touches), shared by compare,
+ * series and sweep so their rows line up with replay's.
+ */
+#ifndef VMREPLAY_SIM_RUNINFO_H
+#define VMREPLAY_SIM_RUNINFO_H
+
+#include "vmreplay/kernel.h"
+#include "vmreplay/sim.h"
+
+#define RUNINFO_MAX 10
+
+struct runinfo {
+    struct vmr_kv kv[RUNINFO_MAX];
+    char val[RUNINFO_MAX][64];
+    size_t n;
+};
+
+/* The kernel config of cfg for a trace whose page size is trace_page_size
+ * (0 = unknown). VMR_EINVAL with a message for a memory size out of range. */
+int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_page_size,
+                          struct vmr_kernel_config *kc, char *errbuf, size_t errbuf_len);
+
+/* Fills the columns; trace and policy_spec are borrowed. page_touches is
+ * left out when with_touches is 0 (time series rows). */
+void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec,
+                  const struct vmr_kernel_config *kc, int with_touches, uint64_t page_touches);
+
+#endif
