@@ -27,6 +27,7 @@ ln -s "$SRCDIR/traces" traces
 mkdir -p build/release
 ln -s "$VMREPLAY" build/release/vmreplay
 sh -c "$job" >out.txt 2>err.txt || bad "README job failed: $(cat err.txt)"
+grep -q '^major_faults ' out.txt || bad "README job printed no fault and I/O table"
 dir=$(echo "$job" | sed -n 's|.*vmreplay report .* -o \([^ ]*\).*|\1|p')
 [ -f "$dir/index.html" ] || bad "no $dir/index.html"
 
