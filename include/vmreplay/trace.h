@@ -177,6 +177,11 @@ int vmr_trace_reader_next(struct vmr_trace_reader *r, struct vmr_record *recs, s
  */
 int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records);
 
+/* Like vmr_trace_reader_next without the copy: *recs points to the *n
+ * records, in storage the reader owns, valid until the next call on r. */
+int vmr_trace_reader_next_view(struct vmr_trace_reader *r, const struct vmr_record **recs,
+                               size_t max, size_t *n);
+
 /* Back to the first record (for a second pass). */
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r);
 

@@ -214,7 +214,6 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
                               ? VMR_SWAP_UNLIMITED
                               : to_pages(cfg->swap, cfg->swap_in_pages, page_size);
     struct vmr_replay_result *res = NULL;
-    struct vmr_record *recs = NULL;
     uint64_t *next_use = NULL;
     if (frames == 0 || frames >= UINT32_MAX) {
         vmr_errf(errbuf, errbuf_len,
@@ -225,8 +224,7 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     }
     res = calloc(1, sizeof *res);
     size_t batch = cfg->batch_records ? cfg->batch_records : DEFAULT_BATCH;
-    recs = malloc(batch * sizeof *recs);
-    if (!res || !recs || !(res->trace_path = vmr_strdup(cfg->trace_path))) {
+    if (!res || !(res->trace_path = vmr_strdup(cfg->trace_path))) {
         rc = VMR_ENOMEM;
         vmr_errf(errbuf, errbuf_len, "out of memory");
         goto out;
@@ -262,7 +260,8 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     }
     for (;;) {
         size_t n, failed = 0;
-        rc = vmr_trace_reader_next(r, recs, batch, &n);
+        const struct vmr_record *recs; /* the reader's: no copy */
+        rc = vmr_trace_reader_next_view(r, &recs, batch, &n);
         if (rc != 0) {
             vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
             goto out;
@@ -280,7 +279,6 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     }
     build_report(res, cfg, page_size, frames, swap_pages);
 out:
-    free(recs);
     free(next_use);
     vmr_trace_reader_destroy(r);
     if (rc != 0) {

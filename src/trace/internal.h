@@ -53,6 +53,8 @@ struct reader_ops {
 /* readahead.c: the reader's calls while a read-ahead thread runs */
 struct readahead;
 int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n);
+int readahead_view(struct vmr_trace_reader *r, const struct vmr_record **recs, size_t max,
+                   size_t *n);
 int readahead_rewind(struct vmr_trace_reader *r);
 void readahead_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t len);
 void readahead_destroy(struct vmr_trace_reader *r); /* accepts r->ra == NULL */
@@ -70,7 +72,9 @@ struct vmr_trace_reader {
     char *name;
     struct vmr_trace_info info; /* info.meta points into storage the form owns */
     char err[TRACE_ERR_LEN];
-    struct readahead *ra; /* read-ahead thread (readahead.c), or NULL */
+    struct readahead *ra;    /* read-ahead thread (readahead.c), or NULL */
+    struct vmr_record *view; /* next_view's buffer without read-ahead */
+    size_t view_cap;
 };
 
 /* fread for the forms: the sniffed head bytes first, then the stream. */

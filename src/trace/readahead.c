@@ -4,7 +4,8 @@
  * Replay is decode + simulation; with two cores the decoding (zstd and the
  * record codec) can run while the caller simulates the previous batch. A
  * worker thread calls the form's own `next` into a ring of RA_BUFS batch
- * buffers; vmr_trace_reader_next then copies records out of the oldest one.
+ * buffers; vmr_trace_reader_next then copies records out of the oldest one
+ * (vmr_trace_reader_next_view hands them out in place).
  * Nothing a caller sees changes: the same records in the same order, the
  * same errors after the same records, the same positions from `where` (each
  * buffer keeps the form's snapshot of where its batch came from), strings
@@ -149,7 +150,8 @@ int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records)
     return 0;
 }
 
-int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n)
+int readahead_view(struct vmr_trace_reader *r, const struct vmr_record **recs, size_t max,
+                   size_t *n)
 {
     struct readahead *ra = r->ra;
     if (ra->cur && ra->pos == ra->cur->n && ra->cur->n != 0 && ra->cur->rc == 0) {
@@ -163,8 +165,13 @@ int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t m
     }
     if (!ra->cur) {
         if (!ra->running) {
-            if (pthread_create(&ra->thread, NULL, worker, r) != 0)
-                return r->ops->next(r, recs, max, n); /* no thread: read in line */
+            if (pthread_create(&ra->thread, NULL, worker, r) != 0) {
+                /* no thread: decode in line, into the first buffer */
+                if (max > ra->batch)
+                    max = ra->batch;
+                *recs = ra->buf[0].recs;
+                return r->ops->next(r, ra->buf[0].recs, max, n);
+            }
             ra->running = 1;
         }
         pthread_mutex_lock(&ra->mu);
@@ -180,11 +187,20 @@ int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t m
     size_t m = ra->cur->n - ra->pos;
     if (m > max)
         m = max;
-    memcpy(recs, ra->cur->recs + ra->pos, m * sizeof *recs);
+    *recs = ra->cur->recs + ra->pos;
     ra->call_first = ra->pos;
     ra->pos += m;
     *n = m;
     return 0;
+}
+
+int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n)
+{
+    const struct vmr_record *view;
+    int rc = readahead_view(r, &view, max, n);
+    if (rc == 0)
+        memcpy(recs, view, *n * sizeof *recs);
+    return rc;
 }
 
 int readahead_rewind(struct vmr_trace_reader *r)

@@ -110,6 +110,21 @@ int vmr_trace_reader_next(struct vmr_trace_reader *r, struct vmr_record *recs, s
     return r->ra ? readahead_next(r, recs, max, n) : r->ops->next(r, recs, max, n);
 }
 
+int vmr_trace_reader_next_view(struct vmr_trace_reader *r, const struct vmr_record **recs,
+                               size_t max, size_t *n)
+{
+    *n = 0;
+    *recs = r->view;
+    if (max == 0)
+        return 0;
+    if (r->ra)
+        return readahead_view(r, recs, max, n);
+    if (vmr_grow((void **)&r->view, &r->view_cap, max, sizeof *r->view) != 0)
+        return VMR_ENOMEM;
+    *recs = r->view;
+    return r->ops->next(r, r->view, max, n);
+}
+
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r)
 {
     return r->ra ? readahead_rewind(r) : r->ops->rewind(r);
@@ -172,6 +187,7 @@ void vmr_trace_reader_destroy(struct vmr_trace_reader *r)
     if (!r)
         return;
     readahead_destroy(r);
+    free(r->view);
     if (r->ops)
         r->ops->destroy(r);
     if (r->own_fp && r->fp)

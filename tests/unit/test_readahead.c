@@ -2,7 +2,8 @@
  * test_readahead.c - reading with a read-ahead thread gives exactly what
  * reading without one gives: the same records and strings, the same
  * positions from vmr_trace_reader_where, the same error after the same
- * records, and the same again after a rewind. Batch sizes that do not
+ * records, and the same again after a rewind, with records copied out
+ * (next) or handed out in place (next_view). Batch sizes that do not
  * divide the frames, a caller's max smaller and larger than the thread's
  * batch, and a corrupt frame in the middle are covered.
  */
@@ -69,7 +70,7 @@ static void seen_free(struct seen *s)
 
 /* Reads the whole trace in calls of `max` records, keeping every record,
  * its string and its position, then the final status. */
-static void read_all(struct vmr_trace_reader *r, size_t max, struct seen *s)
+static void read_all(struct vmr_trace_reader *r, size_t max, struct seen *s, int view)
 {
     memset(s, 0, sizeof *s);
     size_t cap = N_RECORDS + 16;
@@ -79,7 +80,9 @@ static void read_all(struct vmr_trace_reader *r, size_t max, struct seen *s)
     struct vmr_record *batch = calloc(max, sizeof *batch);
     for (;;) {
         size_t n;
-        s->rc = vmr_trace_reader_next(r, batch, max, &n);
+        const struct vmr_record *got = batch;
+        s->rc = view ? vmr_trace_reader_next_view(r, &got, max, &n)
+                     : vmr_trace_reader_next(r, batch, max, &n);
         if (s->rc != 0) {
             snprintf(s->err, sizeof s->err, "%s", vmr_trace_reader_error(r));
             break;
@@ -89,8 +92,8 @@ static void read_all(struct vmr_trace_reader *r, size_t max, struct seen *s)
         for (size_t i = 0; i < n && s->n < cap; i++) {
             char where[256];
             vmr_trace_reader_where(r, i, where, sizeof where);
-            s->recs[s->n] = batch[i];
-            s->strs[s->n] = batch[i].str ? strdup(batch[i].str) : NULL;
+            s->recs[s->n] = got[i];
+            s->strs[s->n] = got[i].str ? strdup(got[i].str) : NULL;
             s->recs[s->n].str = NULL;
             s->where[s->n] = strdup(where);
             s->n++;
@@ -129,15 +132,24 @@ static void compare(const char *path, size_t ra_batch, size_t max, int expect_er
     CHECK(vmr_trace_reader_open(&ahead, path, VMR_FORM_AUTO, err, sizeof err) == 0);
     CHECK(vmr_trace_reader_readahead(ahead, ra_batch) == 0);
     struct seen a, b;
-    read_all(plain, max, &a);
-    read_all(ahead, max, &b);
+    read_all(plain, max, &a, 0);
+    read_all(ahead, max, &b, 0);
     check_same(&a, &b);
     CHECK(!a.rc == !expect_error);
     CHECK(a.n > 1000); /* an error comes after many good records */
     seen_free(&b);
     /* a second pass after rewinding, and the same end or error */
     CHECK(vmr_trace_reader_rewind(ahead) == 0);
-    read_all(ahead, max, &b);
+    read_all(ahead, max, &b, 0);
+    check_same(&a, &b);
+    seen_free(&b);
+    /* in place, with and without read-ahead */
+    CHECK(vmr_trace_reader_rewind(ahead) == 0);
+    read_all(ahead, max, &b, 1);
+    check_same(&a, &b);
+    seen_free(&b);
+    CHECK(vmr_trace_reader_rewind(plain) == 0);
+    read_all(plain, max, &b, 1);
     check_same(&a, &b);
     seen_free(&a);
     seen_free(&b);
