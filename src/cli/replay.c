@@ -42,7 +42,8 @@ static const char usage[] =
     "\n"
     "Examples:\n"
     "  vmreplay replay traces/demo.vmt --memory 16M\n"
-    "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n";
+    "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n"
+    "  vmreplay replay hand.txt -m 64M --load-needed --dump-maps=start\n";
 
 static int run(int argc, char **argv)
 {
@@ -51,7 +52,9 @@ static int run(int argc, char **argv)
         {"policy", required_argument, NULL, 'p'},  {"page-size", required_argument, NULL, 'P'},
         {"on-segv", required_argument, NULL, 'S'}, {"seed", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"sysroot", required_argument, NULL, 'R'}, {"load-needed", no_argument, NULL, 'L'},
+        {"dump-maps", optional_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;
     struct vmr_replay_config cfg;
@@ -83,6 +86,17 @@ static int run(int argc, char **argv)
         case 'r':
             key = "seed";
             break;
+        case 'R':
+            key = "sysroot";
+            break;
+        case 'L':
+            key = "load-needed";
+            optarg = (char *)"yes";
+            break;
+        case 'D':
+            key = "dump-maps";
+            optarg = optarg ? optarg : (char *)"";
+            break;
         case 'f':
             format = optarg;
             continue;
@@ -107,6 +121,7 @@ static int run(int argc, char **argv)
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
         return cli_usage_error(cmd, "--format '%s': expected table, csv or json", format);
     cfg.trace_path = argv[optind];
+    cfg.maps_out = stdout;
 
     struct vmr_replay_result *res;
     if (vmr_replay_run(&cfg, &res, err, sizeof err) != 0) {
