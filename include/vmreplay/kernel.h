@@ -92,10 +92,10 @@ struct vmr_area {
  * (no exec loaded an ELF, no brk seen). */
 struct vmr_proc_layout {
     vmr_pid_t pid;
-    const char *comm;    /* the program last exec'd, or NULL */
-    vmr_vaddr_t entry;   /* the program's entry point (AT_ENTRY) */
-    vmr_vaddr_t start;   /* first instruction: the interpreter's entry for a
-                            dynamic program, else the entry point */
+    const char *comm;  /* the program last exec'd, or NULL */
+    vmr_vaddr_t entry; /* the program's entry point (AT_ENTRY) */
+    vmr_vaddr_t start; /* first instruction: the interpreter's entry for a
+                          dynamic program, else the entry point */
     vmr_vaddr_t brk_start, brk;
     size_t n_areas;
 };

@@ -67,7 +67,8 @@ enum {
 
 /* exec flags */
 enum {
-    VMR_EXEC_MAPPED = 1u << 0, /* exec: the trace carries this program's areas as mmap/brk records; do not load the ELF */
+    VMR_EXEC_MAPPED = 1u << 0, /* exec: the trace carries this program's areas as mmap/brk records;
+                                  do not load the ELF */
 };
 
 /*

@@ -48,12 +48,18 @@ static const char usage[] =
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"memory", required_argument, NULL, 'm'},  {"swap", required_argument, NULL, 's'},
-        {"policy", required_argument, NULL, 'p'},  {"page-size", required_argument, NULL, 'P'},
-        {"on-segv", required_argument, NULL, 'S'}, {"seed", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
-        {"sysroot", required_argument, NULL, 'R'}, {"load-needed", no_argument, NULL, 'L'},
-        {"dump-maps", optional_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+        {"memory", required_argument, NULL, 'm'},
+        {"swap", required_argument, NULL, 's'},
+        {"policy", required_argument, NULL, 'p'},
+        {"page-size", required_argument, NULL, 'P'},
+        {"on-segv", required_argument, NULL, 'S'},
+        {"seed", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"sysroot", required_argument, NULL, 'R'},
+        {"load-needed", no_argument, NULL, 'L'},
+        {"dump-maps", optional_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;

@@ -119,8 +119,8 @@ static int va_to_off(const struct vmr_image *img, uint64_t va, uint64_t *off, ui
 
 /* A NUL-terminated string at table[idx] of a table of `size` bytes at file
  * offset `tab` (already checked to be inside the file). */
-static int dyn_string(struct loader *ld, uint64_t tab, uint64_t size, uint64_t idx, const char *what,
-                      char **out)
+static int dyn_string(struct loader *ld, uint64_t tab, uint64_t size, uint64_t idx,
+                      const char *what, char **out)
 {
     if (idx >= size)
         FAIL(ld, VMR_EFORMAT, "%s: %s string at %llu is outside the string table (%llu bytes)",
@@ -139,10 +139,11 @@ static int read_dynamic(struct loader *ld, const GElf_Phdr *ph)
 {
     struct vmr_image *img = ld->img;
     if (!in_file(ld, ph->p_offset, ph->p_filesz))
-        FAIL(ld, VMR_ETRUNCATED,
-             "%s: PT_DYNAMIC bytes [%#llx, +%#llx) past the end of the file (%llu bytes)",
-             ld->name, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz,
-             (unsigned long long)ld->size);
+        FAIL(
+            ld, VMR_ETRUNCATED,
+            "%s: truncated: PT_DYNAMIC bytes [%#llx, +%#llx) past the end of the file (%llu bytes)",
+            ld->name, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz,
+            (unsigned long long)ld->size);
     size_t ent = gelf_fsize(ld->elf, ELF_T_DYN, 1, EV_CURRENT);
     size_t n = ent ? (size_t)(ph->p_filesz / ent) : 0;
     if (n == 0)
@@ -190,8 +191,8 @@ static int read_dynamic(struct loader *ld, const GElf_Phdr *ph)
         FAIL(ld, VMR_EFORMAT, "%s: DT_STRTAB %#llx is not inside a loaded segment's file bytes",
              ld->name, (unsigned long long)strtab);
     if (strsz > avail)
-        FAIL(ld, VMR_EFORMAT, "%s: DT_STRSZ %llu runs past the segment holding DT_STRTAB",
-             ld->name, (unsigned long long)strsz);
+        FAIL(ld, VMR_EFORMAT, "%s: DT_STRSZ %llu runs past the segment holding DT_STRTAB", ld->name,
+             (unsigned long long)strsz);
     if (n_needed && !(img->needed = calloc(n_needed, sizeof *img->needed)))
         return VMR_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -234,7 +235,7 @@ static int read_interp(struct loader *ld, const GElf_Phdr *ph)
         return 0; /* Linux uses the first PT_INTERP */
     if (!in_file(ld, ph->p_offset, ph->p_filesz))
         FAIL(ld, VMR_ETRUNCATED,
-             "%s: PT_INTERP bytes [%#llx, +%#llx) past the end of the file (%llu bytes)",
+             "%s: truncated: PT_INTERP bytes [%#llx, +%#llx) past the end of the file (%llu bytes)",
              ld->name, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz,
              (unsigned long long)ld->size);
     const char *s = (const char *)ld->bytes + ph->p_offset;
@@ -255,14 +256,15 @@ static int check_load(struct loader *ld, size_t idx, const GElf_Phdr *ph,
              idx, (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
     if (!in_file(ld, ph->p_offset, ph->p_filesz))
         FAIL(ld, VMR_ETRUNCATED,
-             "%s: segment %zu: file bytes [%#llx, +%#llx) past the end of the file (%llu bytes)",
+             "%s: truncated: segment %zu: file bytes [%#llx, +%#llx) past the end of the file "
+             "(%llu bytes)",
              n, idx, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz,
              (unsigned long long)ld->size);
     if (ph->p_vaddr + ph->p_memsz < ph->p_vaddr || ph->p_vaddr + ph->p_memsz > (1ULL << 63))
         FAIL(ld, VMR_EFORMAT, "%s: segment %zu: addresses [%#llx, +%#llx) overflow", n, idx,
              (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz);
-    if (ph->p_align > 1 && ((ph->p_align & (ph->p_align - 1)) != 0 ||
-                            (ph->p_vaddr - ph->p_offset) % ph->p_align != 0))
+    if (ph->p_align > 1 &&
+        ((ph->p_align & (ph->p_align - 1)) != 0 || (ph->p_vaddr - ph->p_offset) % ph->p_align != 0))
         FAIL(ld, VMR_EFORMAT,
              "%s: segment %zu: alignment %#llx is not a power of two dividing vaddr - offset "
              "(%#llx - %#llx)",
@@ -297,8 +299,10 @@ static int load(struct loader *ld)
         FAIL(ld, VMR_EFORMAT, "%s: ELF type %u is not an executable or shared object", ld->name,
              (unsigned)eh.e_type);
     img->type = (uint8_t)eh.e_type;
-    size_t phnum;
-    if (elf_getphdrnum(ld->elf, &phnum) != 0)
+    /* e_phnum as written: libelf clips the count to what the file holds,
+     * which would hide a truncation */
+    size_t phnum = eh.e_phnum;
+    if (phnum == PN_XNUM && elf_getphdrnum(ld->elf, &phnum) != 0)
         FAIL(ld, VMR_EFORMAT, "%s: bad program header count: %s", ld->name, elf_errmsg(-1));
     size_t phent = gelf_fsize(ld->elf, ELF_T_PHDR, 1, EV_CURRENT);
     if (phnum == 0)
@@ -311,8 +315,8 @@ static int load(struct loader *ld)
              MAX_PHDR_BYTES);
     if (!in_file(ld, eh.e_phoff, (uint64_t)phnum * phent))
         FAIL(ld, VMR_ETRUNCATED,
-             "%s: program headers [%#llx, +%zu) past the end of the file (%llu bytes)", ld->name,
-             (unsigned long long)eh.e_phoff, phnum * phent, (unsigned long long)ld->size);
+             "%s: truncated: program headers [%#llx, +%zu) past the end of the file (%llu bytes)",
+             ld->name, (unsigned long long)eh.e_phoff, phnum * phent, (unsigned long long)ld->size);
     size_t n_load = 0;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
@@ -357,8 +361,12 @@ static int load(struct loader *ld)
 static int load_bytes(struct vmr_image *img, const char *name, const unsigned char *bytes,
                       uint64_t size, char *errbuf, size_t errbuf_len)
 {
-    struct loader ld = {
-        .img = img, .bytes = bytes, .size = size, .name = name, .errbuf = errbuf, .errlen = errbuf_len};
+    struct loader ld = {.img = img,
+                        .bytes = bytes,
+                        .size = size,
+                        .name = name,
+                        .errbuf = errbuf,
+                        .errlen = errbuf_len};
     int rc = load(&ld);
     if (ld.elf)
         elf_end(ld.elf);

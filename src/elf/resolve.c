@@ -113,8 +113,8 @@ static int load_cache(struct vmr_lib_resolver *r)
                 const char *path = cache_string(p, size, rd32(e + 8));
                 if (rd32(e) != CACHE_X86_64 || hwcap != 0 || !name || !path)
                     continue;
-                if (vmr_grow((void **)&r->cache, &r->cap_cache, r->n_cache + 1,
-                             sizeof *r->cache) != 0) {
+                if (vmr_grow((void **)&r->cache, &r->cap_cache, r->n_cache + 1, sizeof *r->cache) !=
+                    0) {
                     rc = VMR_ENOMEM;
                     break;
                 }
@@ -285,7 +285,10 @@ static int matches(struct search *s, const char *path)
         return 0;
     ssize_t n = read(fd, h, sizeof h);
     close(fd);
-    if (n != (ssize_t)sizeof h || memcmp(h, "\x7f" "ELF", 4) != 0)
+    if (n != (ssize_t)sizeof h || memcmp(h,
+                                         "\x7f"
+                                         "ELF",
+                                         4) != 0)
         return 0;
     unsigned cls = h[4] == 2 ? 64 : h[4] == 1 ? 32 : 0;
     unsigned machine = h[5] == 2 ? (unsigned)(h[18] << 8 | h[19]) : (unsigned)(h[19] << 8 | h[18]);
@@ -338,7 +341,8 @@ static int expand(const char *entry, size_t n, const char *origin, char *out, si
                     sub = val;
                     skip = 1 + vl;
                 } else if (i + 3 + vl <= n && entry[i + 1] == '{' &&
-                           memcmp(entry + i + 2, vars[v].name, vl) == 0 && entry[i + 2 + vl] == '}') {
+                           memcmp(entry + i + 2, vars[v].name, vl) == 0 &&
+                           entry[i + 2 + vl] == '}') {
                     sub = val;
                     skip = 3 + vl;
                 }
@@ -443,8 +447,8 @@ done:
         vmr_errf(errbuf, errbuf_len, "%s: out of memory", name);
     else
         vmr_errf(errbuf, errbuf_len,
-                 "library %s (needed by %s) not found for ELF class %u machine %u; tried %s",
-                 name, requester->path && requester->path[0] ? requester->path : "the program",
+                 "library %s (needed by %s) not found for ELF class %u machine %u; tried %s", name,
+                 requester->path && requester->path[0] ? requester->path : "the program",
                  requester->elf_class, requester->machine, s.tried ? s.tried : "nothing");
     free(s.tried);
     return s.rc ? s.rc : VMR_ENOTFOUND;

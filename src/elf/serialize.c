@@ -162,8 +162,8 @@ static int check_image(const struct vmr_image *img, char *errbuf, size_t errlen)
         int bad = s->filesz > s->memsz || s->offset > img->file_size ||
                   s->filesz > img->file_size - s->offset || s->vaddr + s->memsz < s->vaddr ||
                   s->vaddr + s->memsz > (1ULL << 63) ||
-                  (s->align > 1 && ((s->align & (s->align - 1)) != 0 ||
-                                    (s->vaddr - s->offset) % s->align != 0)) ||
+                  (s->align > 1 &&
+                   ((s->align & (s->align - 1)) != 0 || (s->vaddr - s->offset) % s->align != 0)) ||
                   (prev && s->vaddr < prev->vaddr + prev->memsz) ||
                   (s->prot & ~(uint32_t)(VMR_PROT_READ | VMR_PROT_WRITE | VMR_PROT_EXEC));
         if (bad) {
@@ -199,7 +199,8 @@ int vmr_image_parse(struct vmr_image *img, const void *buf, size_t len, char *er
     uint64_t n = get_le(&in, 4, "segment count");
     if (in.rc == 0 && (n == 0 || n > MAX_SEGMENTS || n * 44 > len - in.at)) {
         vmr_errf(errbuf, errbuf_len, "program image: byte %zu: segment count %llu %s", in.at - 4,
-                 (unsigned long long)n, n == 0 || n > MAX_SEGMENTS ? "out of range" : "runs past the end");
+                 (unsigned long long)n,
+                 n == 0 || n > MAX_SEGMENTS ? "out of range" : "runs past the end");
         in.rc = n == 0 || n > MAX_SEGMENTS ? VMR_EFORMAT : VMR_ETRUNCATED;
     }
     if (in.rc == 0 && !(img->segments = calloc((size_t)n, sizeof *img->segments)))

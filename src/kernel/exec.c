@@ -114,8 +114,8 @@ static int plan_load(struct vmr_kernel *k, struct exec_plan *plan, const char *p
     }
     if (rc == 0 && like &&
         (it->img.elf_class != like->elf_class || it->img.machine != like->machine)) {
-        snprintf(msg, sizeof msg, "%s: ELF class %u machine %u differs from the program's", it->canon,
-                 it->img.elf_class, it->img.machine);
+        snprintf(msg, sizeof msg, "%s: ELF class %u machine %u differs from the program's",
+                 it->canon, it->img.elf_class, it->img.machine);
         rc = VMR_EFORMAT;
     }
     if (rc != 0)
@@ -306,9 +306,9 @@ static int map_image(struct mapper *m, const struct loaded *it, uint64_t bias, i
             first_pgoff = pgoff;
             first_start = pstart;
         } else if (holes && pstart > prev_end) {
-            int rc = map_area(m, prev_end, pstart, obj,
-                              first_pgoff + ((prev_end - first_start) >> k->page_shift), 0,
-                              VMA_FILE);
+            int rc =
+                map_area(m, prev_end, pstart, obj,
+                         first_pgoff + ((prev_end - first_start) >> k->page_shift), 0, VMA_FILE);
             if (rc != 0)
                 return rc;
         }
@@ -350,8 +350,7 @@ static int place_top_down(struct mapper *m, const struct loaded *it, uint64_t *b
     uint64_t a = top_down(m, m->mmap_top, hi - lo, m->page);
     if (a == 0) {
         kernel_set_error(m->k, "exec: no room below %#llx for %s (%#llx bytes)",
-                         (unsigned long long)m->mmap_top, it->canon,
-                         (unsigned long long)(hi - lo));
+                         (unsigned long long)m->mmap_top, it->canon, (unsigned long long)(hi - lo));
         return VMR_ERANGE;
     }
     *bias = a - lo;

@@ -17,16 +17,18 @@ static int print_area(void *ctx, const struct vmr_proc_layout *pl, const struct 
 {
     FILE *fp = ctx;
     if (!a) {
-        fprintf(fp, "# pid %" PRIu32 " %s: %zu areas, entry 0x%" PRIx64 ", start 0x%" PRIx64
-                    ", brk 0x%" PRIx64 "-0x%" PRIx64 "\n",
+        fprintf(fp,
+                "# pid %" PRIu32 " %s: %zu areas, entry 0x%" PRIx64 ", start 0x%" PRIx64
+                ", brk 0x%" PRIx64 "-0x%" PRIx64 "\n",
                 pl->pid, pl->comm ? pl->comm : "(no exec)", pl->n_areas, pl->entry, pl->start,
                 pl->brk_start, pl->brk);
         return ferror(fp) ? VMR_EIO : 0;
     }
     const char *name = a->name ? a->name : a->path;
-    int n = fprintf(fp, "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " 00:00 0 ", a->start,
-                    a->end, a->prot & VMR_PROT_READ ? 'r' : '-', a->prot & VMR_PROT_WRITE ? 'w' : '-',
-                    a->prot & VMR_PROT_EXEC ? 'x' : '-', a->shared ? 's' : 'p', a->offset);
+    int n =
+        fprintf(fp, "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " 00:00 0 ", a->start, a->end,
+                a->prot & VMR_PROT_READ ? 'r' : '-', a->prot & VMR_PROT_WRITE ? 'w' : '-',
+                a->prot & VMR_PROT_EXEC ? 'x' : '-', a->shared ? 's' : 'p', a->offset);
     if (name)
         fprintf(fp, "%*s%s", n < 73 ? 73 - n : 0, "", name);
     fputc('\n', fp);
