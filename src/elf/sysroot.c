@@ -54,7 +54,8 @@ int vmr_sysroot_resolve(const char *sysroot, const char *path, char **canonical,
         rc = VMR_ENOMEM;
         goto out;
     }
-    memcpy(buf, sysroot, rl);
+    if (rl)
+        memcpy(buf, sysroot, rl);
     size_t len = rl; /* resolved part: buf[rl, len), "" = the root */
     strcpy(rest, path);
     char *p = rest;

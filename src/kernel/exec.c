@@ -290,6 +290,14 @@ static int map_image(struct mapper *m, const struct loaded *it, uint64_t bias, i
 {
     struct vmr_kernel *k = m->k;
     const struct vmr_image *img = &it->img;
+    uint64_t lo, hi;
+    vmr_image_span(img, m->page, &lo, &hi);
+    if (bias + lo < bias || bias + hi < bias || bias + hi > TASK_SIZE) {
+        kernel_set_error(k, "exec: %s: segments [%#llx, %#llx) lie outside the user address space",
+                         it->canon, (unsigned long long)(bias + lo),
+                         (unsigned long long)(bias + hi));
+        return VMR_EFORMAT;
+    }
     uint32_t obj = elf_object(k, it);
     if (obj == NIL) {
         kernel_set_error(k, "too many files");

@@ -475,8 +475,79 @@ static void check_resolver(void)
     vmr_lib_resolver_destroy(r);
 }
 
+/* An exec marked VMR_EXEC_MAPPED loads nothing (the trace carries the
+ * areas), so a program missing here is no error. */
+static void check_exec_mapped(void)
+{
+    struct vmr_kernel_config cfg = {.page_size = 4096,
+                                    .n_frames = 16,
+                                    .swap_pages = VMR_SWAP_UNLIMITED,
+                                    .policy = "lru",
+                                    .seed = 1,
+                                    .sysroot = TINY_SYSROOT};
+    struct vmr_kernel *k;
+    char err[512];
+    CHECK_EQ_U64(vmr_kernel_create(&k, &cfg, err, sizeof err), 0);
+    struct vmr_record recs[3] = {
+        {.kind = VMR_REC_FILE, .arg = 1, .off = VMR_FILE_SIZE_UNKNOWN, .str = "/bin/recorded"},
+        {.kind = VMR_REC_EXEC, .pid = 1, .arg = 1, .flags = VMR_EXEC_MAPPED},
+        {.kind = VMR_REC_EXEC, .pid = 2, .arg = 1},
+    };
+    size_t failed = 99;
+    CHECK_EQ_U64(vmr_kernel_run(k, recs, 2, &failed), 0);
+    static struct areas as;
+    memset(&as, 0, sizeof as);
+    CHECK_EQ_U64(vmr_kernel_areas(k, 1, collect, &as), 0);
+    CHECK_EQ_U64(as.n, 0);
+    CHECK_STR(as.pl.comm, "/bin/recorded");
+    CHECK_EQ_U64(vmr_kernel_areas(k, 7, collect, &as), VMR_ENOTFOUND);
+    /* without the flag the same exec needs the file */
+    CHECK_EQ_U64(vmr_kernel_run(k, recs + 2, 1, &failed), VMR_ENOTFOUND);
+    CHECK(strstr(vmr_kernel_error(k), "exec /bin/recorded") != NULL);
+    vmr_kernel_destroy(k);
+}
+
+/* A program whose segments lie above the user address space (0x7fff...)
+ * is an error naming it, not a mapping. */
+static void check_exec_out_of_range(void)
+{
+    char dir[] = "/tmp/vmr-test-elf-XXXXXX", path[256], err[512];
+    static uint8_t buf[4096];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/high", dir);
+    FILE *fp = fopen(TINY_SYSROOT "/bin/tiny-static", "rb");
+    size_t len = fp ? fread(buf, 1, sizeof buf, fp) : 0;
+    if (fp)
+        fclose(fp);
+    CHECK(len > 64 + 2 * 56);
+    uint64_t high[2] = {0x7ffffffff000ULL, 0x80000000110cULL}; /* p_vaddr of both LOADs */
+    for (int i = 0; i < 2; i++)
+        for (int b = 0; b < 8; b++) /* p_vaddr and p_paddr, little-endian */
+            buf[64 + 56 * i + 16 + b] = buf[64 + 56 * i + 24 + b] = (uint8_t)(high[i] >> (8 * b));
+    fp = fopen(path, "wb");
+    CHECK(fp && fwrite(buf, 1, len, fp) == len);
+    if (fp)
+        fclose(fp);
+    struct vmr_kernel_config cfg = {
+        .page_size = 4096, .n_frames = 16, .swap_pages = 0, .policy = "lru", .sysroot = dir};
+    struct vmr_kernel *k;
+    CHECK_EQ_U64(vmr_kernel_create(&k, &cfg, err, sizeof err), 0);
+    struct vmr_record recs[2] = {
+        {.kind = VMR_REC_FILE, .arg = 1, .off = VMR_FILE_SIZE_UNKNOWN, .str = "/high"},
+        {.kind = VMR_REC_EXEC, .pid = 1, .arg = 1},
+    };
+    size_t failed;
+    CHECK_EQ_U64(vmr_kernel_run(k, recs, 2, &failed), VMR_EFORMAT);
+    CHECK(strstr(vmr_kernel_error(k), "/high: segments [0x7ffffffff000") != NULL);
+    vmr_kernel_destroy(k);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
+    check_exec_mapped();
+    check_exec_out_of_range();
     check_image(ELFPROG_STATIC);
     check_image(ELFPROG_DYNAMIC);
     check_exec(ELFPROG_STATIC, 0);
