@@ -507,23 +507,21 @@ static void check_exec_mapped(void)
     vmr_kernel_destroy(k);
 }
 
-/* A program whose segments lie above the user address space (0x7fff...)
- * is an error naming it, not a mapping. */
-static void check_exec_out_of_range(void)
+/* Writes bin/tiny-static with `patch` applied into a temporary sysroot and
+ * execs it: the replay must fail with `want_rc` and a message containing
+ * `want`. */
+static void exec_patched(void (*patch)(uint8_t *), int want_rc, const char *want)
 {
     char dir[] = "/tmp/vmr-test-elf-XXXXXX", path[256], err[512];
     static uint8_t buf[4096];
     CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof path, "%s/high", dir);
+    snprintf(path, sizeof path, "%s/prog", dir);
     FILE *fp = fopen(TINY_SYSROOT "/bin/tiny-static", "rb");
     size_t len = fp ? fread(buf, 1, sizeof buf, fp) : 0;
     if (fp)
         fclose(fp);
     CHECK(len > 64 + 2 * 56);
-    uint64_t high[2] = {0x7ffffffff000ULL, 0x80000000110cULL}; /* p_vaddr of both LOADs */
-    for (int i = 0; i < 2; i++)
-        for (int b = 0; b < 8; b++) /* p_vaddr and p_paddr, little-endian */
-            buf[64 + 56 * i + 16 + b] = buf[64 + 56 * i + 24 + b] = (uint8_t)(high[i] >> (8 * b));
+    patch(buf);
     fp = fopen(path, "wb");
     CHECK(fp && fwrite(buf, 1, len, fp) == len);
     if (fp)
@@ -533,21 +531,58 @@ static void check_exec_out_of_range(void)
     struct vmr_kernel *k;
     CHECK_EQ_U64(vmr_kernel_create(&k, &cfg, err, sizeof err), 0);
     struct vmr_record recs[2] = {
-        {.kind = VMR_REC_FILE, .arg = 1, .off = VMR_FILE_SIZE_UNKNOWN, .str = "/high"},
+        {.kind = VMR_REC_FILE, .arg = 1, .off = VMR_FILE_SIZE_UNKNOWN, .str = "/prog"},
         {.kind = VMR_REC_EXEC, .pid = 1, .arg = 1},
     };
     size_t failed;
-    CHECK_EQ_U64(vmr_kernel_run(k, recs, 2, &failed), VMR_EFORMAT);
-    CHECK(strstr(vmr_kernel_error(k), "/high: segments [0x7ffffffff000") != NULL);
+    CHECK_EQ_U64(vmr_kernel_run(k, recs, 2, &failed), want_rc);
+    if (!strstr(vmr_kernel_error(k), want)) {
+        fprintf(stderr, "expected '%s' in: %s\n", want, vmr_kernel_error(k));
+        vmr_test_failures++;
+    }
     vmr_kernel_destroy(k);
     remove(path);
     rmdir(dir);
 }
 
+/* Both PT_LOADs above the user address space (p_vaddr, p_paddr). */
+static void patch_high(uint8_t *buf)
+{
+    uint64_t high[2] = {0x7ffffffff000ULL, 0x80000000110cULL};
+    for (int i = 0; i < 2; i++)
+        for (int b = 0; b < 8; b++)
+            buf[64 + 56 * i + 16 + b] = buf[64 + 56 * i + 24 + b] = (uint8_t)(high[i] >> (8 * b));
+}
+
+static void patch_machine(uint8_t *buf)
+{
+    buf[18] = 183; /* e_machine = EM_AARCH64 */
+    buf[19] = 0;
+}
+
+static void patch_overlap(uint8_t *buf)
+{
+    buf[64 + 40 + 0] = 0x00; /* first p_memsz 0x10b -> 0x2000: over the second */
+    buf[64 + 40 + 1] = 0x20;
+}
+
+static void patch_type(uint8_t *buf)
+{
+    buf[16] = 1; /* ET_REL */
+}
+
+static void check_exec_errors(void)
+{
+    exec_patched(patch_high, VMR_EFORMAT, "/prog: segments [0x7ffffffff000");
+    exec_patched(patch_machine, VMR_EUNSUPPORTED, "machine 183: only x86-64");
+    exec_patched(patch_overlap, VMR_EFORMAT, "/prog: segment 1 at 0x40110c overlaps");
+    exec_patched(patch_type, VMR_EFORMAT, "/prog: ELF type 1 is not an executable");
+}
+
 int main(void)
 {
     check_exec_mapped();
-    check_exec_out_of_range();
+    check_exec_errors();
     check_image(ELFPROG_STATIC);
     check_image(ELFPROG_DYNAMIC);
     check_exec(ELFPROG_STATIC, 0);
