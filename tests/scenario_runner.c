@@ -7,6 +7,8 @@
  *   # expect: pid2.cow_copies=500            a process's counts
  *   # expect-error: undeclared file          the replay must fail so
  *
+ * A relative `--sysroot DIR` is taken from the scenario file's directory.
+ *
  * `faults` is minor_faults + major_faults. Every replay line runs the whole
  * trace again; each expect line checks the replay above it. A scenario
  * without any expectation fails, so a typo cannot make a test vacuous.
@@ -107,7 +109,7 @@ int main(int argc, char **argv)
             struct vmr_replay_config cfg;
             vmr_replay_config_init(&cfg);
             cfg.trace_path = file;
-            char *save = NULL, *policy_copy = NULL;
+            char *save = NULL, *policy_copy = NULL, *sysroot = NULL;
             int bad = 0;
             for (char *opt = strtok_r(p + 9, " \t\r\n", &save); opt;
                  opt = strtok_r(NULL, " \t\r\n", &save)) {
@@ -119,6 +121,17 @@ int main(int argc, char **argv)
                 }
                 if (strcmp(opt, "--policy") == 0)
                     val = policy_copy = strdup(val);
+                if (strcmp(opt, "--sysroot") == 0 && val[0] != '/') {
+                    /* relative to the scenario's directory, so the suite
+                     * finds tests/data/sysroot from any build directory */
+                    const char *slash = strrchr(file, '/');
+                    int dir = slash ? (int)(slash - file) : 1;
+                    free(sysroot);
+                    sysroot = malloc((size_t)dir + strlen(val) + 2);
+                    if (sysroot)
+                        sprintf(sysroot, "%.*s/%s", dir, slash ? file : ".", val);
+                    val = sysroot ? sysroot : val;
+                }
                 if (vmr_replay_config_set(&cfg, opt + 2, val, err, sizeof err) != 0) {
                     fprintf(stderr, "%s:%d: %s\n", file, lineno, err);
                     bad = 1;
@@ -127,6 +140,7 @@ int main(int argc, char **argv)
             }
             if (bad) {
                 free(policy_copy);
+                free(sysroot);
                 failures++;
                 have_run = 0;
                 continue;
@@ -134,6 +148,7 @@ int main(int argc, char **argv)
             err[0] = 0;
             run_rc = vmr_replay_run(&cfg, &res, err, sizeof err);
             free(policy_copy);
+            free(sysroot);
             have_run = 1;
         } else if (strncmp(p, "# expect:", 9) == 0) {
             if (!have_run) {

@@ -33,6 +33,13 @@ struct vmr_kernel_config {
     const char *policy;  /* policy spec: "lru", "clock", "./mine.so:k=v" */
     uint64_t seed;       /* for randomised policies */
     enum vmr_segv_action on_segv;
+    /* execve: ELF files are looked up under this directory (NULL or "" =
+     * "/"); borrowed, must stay valid while records are applied */
+    const char *sysroot;
+    /* execve of a program whose areas the trace does not carry also maps
+     * its DT_NEEDED libraries, resolved as ld.so would (hand-written
+     * traces; recorded ones carry them as mmap records) */
+    int load_needed;
 };
 
 struct vmr_kernel;
@@ -73,6 +80,48 @@ void vmr_kernel_usage(const struct vmr_kernel *k, uint64_t *frames_used, uint64_
 
 /* Page touches so far (the virtual clock). */
 uint64_t vmr_kernel_time(const struct vmr_kernel *k);
+
+/* ---- looking at address spaces ------------------------------------------ */
+
+/* One area of a process, as /proc/PID/maps shows it. */
+struct vmr_area {
+    vmr_vaddr_t start, end; /* bytes, half-open, page aligned */
+    uint32_t prot;          /* VMR_PROT_* */
+    int shared;             /* MAP_SHARED (maps shows 's', else 'p') */
+    uint64_t offset;        /* bytes: file offset of start (file and shared
+                               anonymous areas), else 0 */
+    const char *path;       /* the file of a file area, else NULL */
+    const char *name;       /* "[heap]", "[stack]", "/dev/zero (deleted)"
+                               for shared anonymous memory, else NULL */
+};
+
+/* A process whose areas are being listed. Addresses are 0 when unknown
+ * (no exec loaded an ELF, no brk seen). */
+struct vmr_proc_layout {
+    vmr_pid_t pid;
+    const char *comm;  /* the program last exec'd, or NULL */
+    vmr_vaddr_t entry; /* the program's entry point (AT_ENTRY) */
+    vmr_vaddr_t start; /* first instruction: the interpreter's entry for a
+                          dynamic program, else the entry point */
+    vmr_vaddr_t brk_start, brk;
+    size_t n_areas;
+};
+
+/* Called once per process with area NULL, then once per area in address
+ * order. A non-zero return stops the walk and is returned. */
+typedef int (*vmr_area_fn)(void *ctx, const struct vmr_proc_layout *proc,
+                           const struct vmr_area *area);
+
+/* Lists the areas of the live process pid (0: of every live process, in
+ * creation order; threads are listed with their process). Returns 0,
+ * VMR_ENOTFOUND if pid is not a live process, or fn's non-zero value. */
+int vmr_kernel_areas(const struct vmr_kernel *k, vmr_pid_t pid, vmr_area_fn fn, void *ctx);
+
+/* Called for every mark record, at its place in the trace, with the kernel
+ * state the records before it left. A non-zero return stops the run with
+ * that error. fn NULL removes the hook. */
+typedef int (*vmr_mark_fn)(void *ctx, const struct vmr_kernel *k, const struct vmr_record *rec);
+void vmr_kernel_set_mark_hook(struct vmr_kernel *k, vmr_mark_fn fn, void *ctx);
 
 /* Checks the kernel's internal invariants (frames, reverse maps, swap slot
  * references, page tables, areas): 0 if they hold, else VMR_EFORMAT with

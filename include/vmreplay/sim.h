@@ -31,6 +31,12 @@ struct vmr_replay_config {
     int (*run_batch)(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
                      size_t *failed);
     void *run_batch_arg;
+    const char *sysroot;  /* ELF files for exec; NULL = "/" (borrowed) */
+    int load_needed;      /* exec also maps DT_NEEDED libraries */
+    /* NULL: off; "": print the maps of every live process at every mark and
+     * at the end; else only at marks with this label, and at the end */
+    const char *dump_maps;
+    FILE *maps_out; /* where dump_maps prints (borrowed; NULL = stdout) */
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the
@@ -46,6 +52,10 @@ void vmr_replay_config_init(struct vmr_replay_config *cfg);
  *   page-size SIZE, a power of two
  *   seed      N
  *   on-segv   kill | ignore
+ *   sysroot   DIR: where exec finds ELF files (default /)
+ *   load-needed  yes | no: exec maps the DT_NEEDED libraries too
+ *   dump-maps LABEL: print /proc/PID/maps-style areas at marks with that
+ *             label ("" = every mark) and at the end
  * Returns 0, VMR_ENOTFOUND for an unknown key, or VMR_EINVAL/VMR_ERANGE with
  * a message in errbuf.
  */
@@ -59,6 +69,11 @@ struct vmr_replay_result;
  * naming the trace and the record's position. */
 int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result **out,
                    char *errbuf, size_t errbuf_len);
+
+/* Prints the areas of live process pid (0 = every live process) in
+ * /proc/PID/maps format, each process after a "# pid ..." comment line.
+ * Returns 0, VMR_ENOTFOUND (no such live process) or VMR_EIO. */
+int vmr_maps_write(FILE *fp, const struct vmr_kernel *k, vmr_pid_t pid);
 
 const struct vmr_run_report *vmr_replay_report(const struct vmr_replay_result *res);
 void vmr_replay_result_destroy(struct vmr_replay_result *res);

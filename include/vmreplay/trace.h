@@ -65,6 +65,12 @@ enum {
     VMR_MS_INVALIDATE = 1u << 2,
 };
 
+/* exec flags */
+enum {
+    VMR_EXEC_MAPPED = 1u << 0, /* exec: the trace carries this program's areas as mmap/brk records;
+                                  do not load the ELF */
+};
+
 /*
  * One decoded record. Fields not listed for a kind are zero.
  *

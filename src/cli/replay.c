@@ -28,6 +28,16 @@ static const char usage[] =
     "      --on-segv ACTION  kill (default: the process dies, as with SIGSEGV) or\n"
     "                        ignore (count it and go on).\n"
     "      --seed N          seed for randomised policies (default 1).\n"
+    "      --sysroot DIR     exec loads ELF programs and their interpreter from\n"
+    "                        under DIR, symbolic links resolved inside it\n"
+    "                        (default /). A missing or malformed ELF file stops\n"
+    "                        the replay with an error naming it.\n"
+    "      --load-needed     exec also maps the program's DT_NEEDED libraries,\n"
+    "                        found as ld.so would (RPATH/RUNPATH, ld.so.cache,\n"
+    "                        default directories): for hand-written traces.\n"
+    "      --dump-maps[=LABEL]  print every live process's areas in\n"
+    "                        /proc/PID/maps format to standard output at each\n"
+    "                        mark record (or each labelled LABEL) and at the end.\n"
     "  -f, --format FMT      table (default), csv or json.\n"
     "  -o, --output FILE     write the report to FILE instead of standard output.\n"
     "      --interval N      also record a time series: one CSV row each time the\n"
@@ -52,7 +62,8 @@ static const char usage[] =
     "\n"
     "Examples:\n"
     "  vmreplay replay traces/demo.vmt --memory 16M\n"
-    "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n";
+    "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n"
+    "  vmreplay replay hand.txt -m 64M --load-needed --dump-maps=start\n";
 
 /* The batch hook: progress, and the time series if asked. */
 struct hook {
@@ -90,13 +101,23 @@ static int write_series(const struct hook *h, const struct vmr_run_report *rep, 
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"memory", required_argument, NULL, 'm'},  {"swap", required_argument, NULL, 's'},
-        {"policy", required_argument, NULL, 'p'},  {"page-size", required_argument, NULL, 'P'},
-        {"on-segv", required_argument, NULL, 'S'}, {"seed", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},          {"interval", required_argument, NULL, 'i'},
-        {"per-process", no_argument, NULL, 'I'},   {"series", required_argument, NULL, 'T'},
-        {"quiet", no_argument, NULL, 'q'},         {NULL, 0, NULL, 0},
+        {"memory", required_argument, NULL, 'm'},
+        {"swap", required_argument, NULL, 's'},
+        {"policy", required_argument, NULL, 'p'},
+        {"page-size", required_argument, NULL, 'P'},
+        {"on-segv", required_argument, NULL, 'S'},
+        {"seed", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"sysroot", required_argument, NULL, 'R'},
+        {"load-needed", no_argument, NULL, 'L'},
+        {"dump-maps", optional_argument, NULL, 'D'},
+        {"interval", required_argument, NULL, 'i'},
+        {"per-process", no_argument, NULL, 'I'},
+        {"series", required_argument, NULL, 'T'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;
     struct vmr_replay_config cfg;
@@ -128,6 +149,17 @@ static int run(int argc, char **argv)
             break;
         case 'r':
             key = "seed";
+            break;
+        case 'R':
+            key = "sysroot";
+            break;
+        case 'L':
+            key = "load-needed";
+            optarg = (char *)"yes";
+            break;
+        case 'D':
+            key = "dump-maps";
+            optarg = optarg ? optarg : (char *)"";
             break;
         case 'f':
             format = optarg;
@@ -176,6 +208,7 @@ static int run(int argc, char **argv)
     if (series_out && !interval)
         return cli_usage_error(cmd, "--series needs --interval N");
     cfg.trace_path = argv[optind];
+    cfg.maps_out = stdout;
 
     struct hook hook = {0};
     if (interval && vmr_series_create(&hook.series, interval, per_process) != 0) {

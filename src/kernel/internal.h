@@ -98,6 +98,7 @@ struct mm {
     uint64_t rss;
     uint64_t heap_start, brk; /* byte addresses; heap_start 0 = unknown */
     struct proc *leader;      /* thread group that owns the counters */
+    uint64_t entry, start_pc; /* byte addresses set by an ELF exec, else 0 */
 };
 
 /* ---- processes -------------------------------------------------------- */
@@ -235,6 +236,8 @@ struct vmr_kernel {
     struct vmr_proc_report *report; /* built by vmr_kernel_procs */
     size_t cap_report;
     char err[512];
+    vmr_mark_fn mark_fn; /* vmr_kernel_set_mark_hook */
+    void *mark_ctx;
 };
 
 /* frames.c */
@@ -407,7 +410,19 @@ int proc_event(struct vmr_kernel *k, const struct vmr_record *rec);
 /* Kills p's whole thread group: why 1 = SIGSEGV, 2 = OOM. */
 void proc_kill(struct vmr_kernel *k, struct proc *p, int why);
 
+/* exec.c: loading the program of an exec record (SEMANTICS.md 4) */
+struct exec_plan;
+/* Reads the ELF files exec'ing object obj needs (program, interpreter and,
+ * with cfg.load_needed, libraries) before anything changes; an input error
+ * (missing or malformed file) sets the kernel error and returns VMR_E*. */
+int exec_prepare(struct vmr_kernel *k, uint32_t obj, struct exec_plan **out);
+/* Maps the plan into p's new, empty mm and frees the plan. */
+int exec_map(struct vmr_kernel *k, struct proc *p, struct exec_plan *plan);
+void exec_plan_free(struct exec_plan *plan);
+
 /* kernel.c */
+uint64_t path_hash(const char *s);
+uint32_t obj_new(struct vmr_kernel *k, const char *path, uint64_t size, int shmem);
 uint32_t obj_for_fid(struct vmr_kernel *k, uint32_t fid);
 uint32_t obj_new_shmem(struct vmr_kernel *k);
 void kernel_set_error(struct vmr_kernel *k, const char *fmt, ...)

@@ -133,7 +133,7 @@ uint64_t vmr_kernel_time(const struct vmr_kernel *k)
 
 /* ---- objects ---------------------------------------------------------- */
 
-static uint64_t path_hash(const char *s)
+uint64_t path_hash(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
     for (; *s; s++)
@@ -141,7 +141,7 @@ static uint64_t path_hash(const char *s)
     return h;
 }
 
-static uint32_t obj_new(struct vmr_kernel *k, const char *path, uint64_t size, int shmem)
+uint32_t obj_new(struct vmr_kernel *k, const char *path, uint64_t size, int shmem)
 {
     if (k->n_objs >= (1u << 23) ||
         vmr_grow((void **)&k->objs, &k->cap_objs, k->n_objs + 1, sizeof *k->objs) != 0)
@@ -208,8 +208,10 @@ static int do_event(struct vmr_kernel *k, const struct vmr_record *rec)
         return proc_event(k, rec);
     case VMR_REC_FILE:
         return declare_file(k, rec);
+    case VMR_REC_MARK:
+        return k->mark_fn ? k->mark_fn(k->mark_ctx, k, rec) : 0;
     default:
-        return 0; /* marks, and kinds this kernel ignores */
+        return 0; /* kinds this kernel ignores */
     }
 }
 

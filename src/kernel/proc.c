@@ -140,18 +140,27 @@ static int do_exec(struct vmr_kernel *k, struct proc *p, const struct vmr_record
                          (unsigned)rec->arg);
         return VMR_EFORMAT;
     }
-    /* the other threads die; this task continues with a new, empty
-     * address space (the program's areas come as mmap records) */
+    /* the ELF files are read before anything changes (exec.c); a trace
+     * that carries the program's areas as mmap records says so */
+    struct exec_plan *plan = NULL;
+    if (!(rec->flags & VMR_EXEC_MAPPED)) {
+        int rc = exec_prepare(k, obj, &plan);
+        if (rc != 0)
+            return rc;
+    }
+    /* the other threads die; this task continues with a new address space */
     group_exit(k, p->leader, p, PROC_EXITED);
     struct mm *mm = mm_create(k);
-    if (!mm)
+    if (!mm) {
+        exec_plan_free(plan);
         return VMR_ENOMEM;
+    }
     mm->leader = p->leader;
     mm_put(k, p->mm, p);
     p->mm = mm;
     free(p->leader->comm);
     p->leader->comm = vmr_strdup(k->objs[obj].path);
-    return 0;
+    return plan ? exec_map(k, p, plan) : 0;
 }
 
 int proc_event(struct vmr_kernel *k, const struct vmr_record *rec)

@@ -18,7 +18,7 @@
 #include "vmreplay/sim.h"
 
 #define DEFAULT_BATCH 2048
-#define N_CONFIG      10
+#define N_CONFIG      12
 
 struct vmr_replay_result {
     struct vmr_kernel *kernel;
@@ -117,6 +117,29 @@ int vmr_replay_config_set(struct vmr_replay_config *cfg, const char *key, const 
         }
         return 0;
     }
+    if (strcmp(key, "sysroot") == 0) {
+        if (!*value) {
+            vmr_errf(errbuf, errbuf_len, "--sysroot: empty directory");
+            return VMR_EINVAL;
+        }
+        cfg->sysroot = value;
+        return 0;
+    }
+    if (strcmp(key, "load-needed") == 0) {
+        if (strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+            cfg->load_needed = 1;
+        else if (strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+            cfg->load_needed = 0;
+        else {
+            vmr_errf(errbuf, errbuf_len, "--load-needed '%s': expected yes or no", value);
+            return VMR_EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "dump-maps") == 0) {
+        cfg->dump_maps = value;
+        return 0;
+    }
     vmr_errf(errbuf, errbuf_len, "unknown option '%s'", key);
     return VMR_ENOTFOUND;
 }
@@ -174,6 +197,10 @@ static void build_report(struct vmr_replay_result *res, const struct vmr_replay_
     }
     add_config(res, "seed", "%" PRIu64, cfg->seed);
     add_config(res, "on_segv", "%s", cfg->on_segv == VMR_SEGV_KILL ? "kill" : "ignore");
+    if (cfg->sysroot && strcmp(cfg->sysroot, "/") != 0)
+        add_config(res, "sysroot", "%s", cfg->sysroot);
+    if (cfg->load_needed)
+        add_config(res, "load_needed", "yes");
     add_config(res, "page_touches", "%" PRIu64, vmr_kernel_time(k));
     vmr_kernel_totals(k, &res->report.total);
     res->report.procs = vmr_kernel_procs(k, &res->report.n_procs);
@@ -189,6 +216,18 @@ static void build_report(struct vmr_replay_result *res, const struct vmr_replay_
         res->report.policy_counter_names = res->pc_names;
         res->report.policy_counter_values = res->pc_values;
     }
+}
+
+/* --dump-maps: the maps of every live process at the chosen marks. */
+static int dump_at_mark(void *ctx, const struct vmr_kernel *k, const struct vmr_record *rec)
+{
+    const struct vmr_replay_config *cfg = ctx;
+    const char *label = rec->str ? rec->str : "";
+    if (cfg->dump_maps[0] && strcmp(cfg->dump_maps, label) != 0)
+        return 0;
+    FILE *fp = cfg->maps_out ? cfg->maps_out : stdout;
+    fprintf(fp, "# maps at mark %s\n", label);
+    return vmr_maps_write(fp, k, 0);
 }
 
 int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result **out,
@@ -236,6 +275,8 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         .policy = cfg->policy,
         .seed = cfg->seed,
         .on_segv = cfg->on_segv,
+        .sysroot = cfg->sysroot,
+        .load_needed = cfg->load_needed,
     };
     rc = vmr_kernel_create(&res->kernel, &kc, errbuf, errbuf_len);
     if (rc != 0)
@@ -246,6 +287,8 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         vmr_errf(errbuf, errbuf_len, "out of memory");
         goto out;
     }
+    if (cfg->dump_maps)
+        vmr_kernel_set_mark_hook(res->kernel, dump_at_mark, (void *)cfg);
     unsigned shift = 0;
     while ((1u << shift) < page_size)
         shift++;
@@ -273,10 +316,22 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         if (rc != 0) {
             char where[512];
             vmr_trace_reader_where(r, failed, where, sizeof where);
-            vmr_errf(errbuf, errbuf_len, "%s: %s", where, vmr_kernel_error(res->kernel));
+            if (rc == VMR_EIO && !vmr_kernel_error(res->kernel)[0])
+                vmr_errf(errbuf, errbuf_len, "%s: writing the maps failed", where);
+            else
+                vmr_errf(errbuf, errbuf_len, "%s: %s", where, vmr_kernel_error(res->kernel));
             goto out;
         }
     }
+    if (cfg->dump_maps) {
+        FILE *fp = cfg->maps_out ? cfg->maps_out : stdout;
+        fprintf(fp, "# maps at the end of the trace\n");
+        if ((rc = vmr_maps_write(fp, res->kernel, 0)) != 0) {
+            vmr_errf(errbuf, errbuf_len, "writing the maps failed");
+            goto out;
+        }
+    }
+    vmr_kernel_set_mark_hook(res->kernel, NULL, NULL); /* cfg is borrowed */
     build_report(res, cfg, page_size, frames, swap_pages);
 out:
     free(next_use);
