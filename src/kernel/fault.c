@@ -28,7 +28,8 @@ struct fault {
     int major;
 };
 
-static struct vmr_access access_for(const struct fault *f, uint64_t key)
+static inline __attribute__((always_inline)) struct vmr_access access_for(const struct fault *f,
+                                                                          uint64_t key)
 {
     const struct vmr_kernel *k = f->k;
     return (struct vmr_access){
@@ -62,7 +63,7 @@ static void touch_resident(struct fault *f, vmr_pfn_t pfn, uint8_t bits)
 
 /* A frame for a new page, or VMR_PFN_NONE if the faulting process died
  * while memory was found (OOM kill) or none could be found. */
-static vmr_pfn_t get_frame(struct fault *f)
+static inline __attribute__((always_inline)) vmr_pfn_t get_frame(struct fault *f)
 {
     vmr_pfn_t pfn = frame_get(f->k, f->p);
     if (f->p->state != PROC_ALIVE) {
@@ -87,7 +88,8 @@ static void map_pte(struct fault *f, vmr_pfn_t pfn, int writable)
 
 /* Sets up a frame from get_frame for a private anonymous page with `key`
  * and hands it to the policy. */
-static void anon_frame_init(struct fault *f, vmr_pfn_t pfn, uint64_t key, uint8_t bits)
+static inline __attribute__((always_inline)) void anon_frame_init(struct fault *f, vmr_pfn_t pfn,
+                                                                  uint64_t key, uint8_t bits)
 {
     struct vmr_kernel *k = f->k;
     struct frame *fr = &k->frames[pfn];
@@ -115,7 +117,7 @@ static vmr_pfn_t new_anon_page(struct fault *f, uint8_t bits)
  * holds. A read swap-in keeps that copy for a clean eviction later; a write
  * makes it stale and frees it. These are the faults that dominate large
  * runs: one frame, one mapping, set up in one go. */
-static int do_anon_page(struct fault *f, uint64_t e)
+static inline __attribute__((always_inline)) int do_anon_page(struct fault *f, uint64_t e)
 {
     struct vmr_kernel *k = f->k;
     vmr_pfn_t pfn = get_frame(f);
@@ -312,52 +314,77 @@ static void segv(struct vmr_kernel *k, struct proc *p)
         proc_kill(k, p, 1);
 }
 
-void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
-                  uint32_t count)
+/* Every fault but the common one, which fault_handle resolves itself. */
+static void __attribute__((noinline)) fault_general(struct fault *f)
 {
-    struct fault f = {
-        .k = k, .p = p, .mm = p->mm, .c = &p->leader->c, .vpn = vpn, .op = op, .count = count};
-    f.v = mm_find_vma(f.mm, vpn);
-    if (!f.v) {
-        f.c->segv_unmapped++;
-        segv(k, p);
+    struct vmr_kernel *k = f->k;
+    if (!f->v) {
+        f->c->segv_unmapped++;
+        segv(k, f->p);
         return;
     }
-    if (!(f.v->prot & op_prot[op])) {
-        f.c->segv_protection++;
-        segv(k, p);
+    if (!(f->v->prot & op_prot[f->op])) {
+        f->c->segv_protection++;
+        segv(k, f->p);
         return;
     }
-    f.pte = pte ? pte : pt_lookup_alloc(k, f.mm, vpn);
-    if (!f.pte) {
+    if (!f->pte && !(f->pte = pt_lookup_alloc(k, f->mm, f->vpn))) {
         kernel_set_error(k, "out of memory");
         k->broken = 1;
         return;
     }
-    uint64_t e = *f.pte;
+    uint64_t e = *f->pte;
     int done;
     if (e & PTE_PRESENT) {
-        if (op == VMR_OP_WRITE) {
-            done = do_wp_page(&f);
+        if (f->op == VMR_OP_WRITE) {
+            done = do_wp_page(f);
         } else {
             /* the area allows it but the PTE lagged behind (e.g. after
              * mprotect): refresh its bits */
-            *f.pte = (e & ~(uint64_t)(PTE_READ | PTE_EXEC)) |
-                     (mm_pte_bits(f.v, 0) & (PTE_READ | PTE_EXEC));
-            touch_resident(&f, (vmr_pfn_t)pte_payload(e), VMR_FRAME_REFERENCED);
+            *f->pte = (e & ~(uint64_t)(PTE_READ | PTE_EXEC)) |
+                      (mm_pte_bits(f->v, 0) & (PTE_READ | PTE_EXEC));
+            touch_resident(f, (vmr_pfn_t)pte_payload(e), VMR_FRAME_REFERENCED);
             done = 1;
         }
-    } else if (e & PTE_SWAP_EXCL || (!e && f.v->obj == NIL)) {
-        done = do_anon_page(&f, e);
+    } else if (e & PTE_SWAP_EXCL || (!e && f->v->obj == NIL)) {
+        done = do_anon_page(f, e);
     } else if (e & PTE_SWAP) {
-        done = do_swap_page(&f);
+        done = do_swap_page(f);
     } else {
-        done = do_object_page(&f);
+        done = do_object_page(f);
     }
     if (!done)
         return;
-    if (f.major)
-        f.c->major_faults++;
+    if (f->major)
+        f->c->major_faults++;
     else
-        f.c->minor_faults++;
+        f->c->minor_faults++;
+}
+
+void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
+                  uint32_t count)
+{
+    struct fault f = {.k = k,
+                      .p = p,
+                      .mm = p->mm,
+                      .c = &p->leader->c,
+                      .vpn = vpn,
+                      .pte = pte,
+                      .op = op,
+                      .count = count};
+    f.v = mm_find_vma(f.mm, vpn);
+    /* the common fault, resolved here without a call: a private anonymous
+     * page touched for the first time or coming back from its own swap
+     * copy, in an area that allows the access */
+    const uint64_t e = pte ? *pte : 1;
+    if (f.v && (f.v->prot & op_prot[op]) && ((e & PTE_SWAP_EXCL) || (e == 0 && f.v->obj == NIL))) {
+        if (do_anon_page(&f, e)) {
+            if (f.major)
+                f.c->major_faults++;
+            else
+                f.c->minor_faults++;
+        }
+        return;
+    }
+    fault_general(&f);
 }

@@ -234,127 +234,163 @@ static const size_t op_counter[3] = {offsetof(struct vmr_counters, reads),
 #define PF_NEAR 8
 #define PF_RING 32 /* a power of two above PF_FAR */
 
-static uint64_t *pte_peek(struct vmr_kernel *k, const struct vmr_record *r)
+/* The PTE of an access record's first page if it is by the process whose
+ * address space `mm` is (pid `pid`), requested from memory; else NULL. */
+static inline uint64_t *pte_peek(const struct vmr_record *r, uint32_t pid, struct mm *mm,
+                                 unsigned shift)
 {
-    if (r->kind > VMR_REC_FETCH || r->pid != k->cached_pid || !k->cached_proc ||
-        !k->cached_proc->mm)
+    if (r->kind > VMR_REC_FETCH || r->pid != pid || !mm)
         return NULL;
-    uint64_t *pte = pt_lookup(k->cached_proc->mm, r->addr >> k->page_shift);
+    uint64_t *pte = pt_lookup(mm, r->addr >> shift);
     if (pte)
         __builtin_prefetch(pte);
     return pte;
 }
 
-static void pte_target_prefetch(const struct vmr_kernel *k, const uint64_t *pte)
+/* Once the peeked PTE has arrived: the frame a hit will read its key from
+ * (policies told of every hit), or the slot a shared swap-in will read. */
+static inline void pte_target_prefetch(const struct vmr_kernel *k, const uint64_t *pte)
 {
     if (!pte)
         return;
     /* the PTE may have changed since it was peeked: check before indexing */
     uint64_t e = *pte, x = pte_payload(e);
-    if ((e & (PTE_SWAP | PTE_SWAP_EXCL)) == PTE_SWAP && x < k->n_slots)
-        __builtin_prefetch(&k->slots[x]);
-    else if ((e & PTE_PRESENT) && x < k->n_frames)
+    if ((e & PTE_PRESENT) && x < k->n_frames)
         __builtin_prefetch(&k->frames[x]);
+    else if ((e & (PTE_SWAP | PTE_SWAP_EXCL)) == PTE_SWAP && x < k->n_slots)
+        __builtin_prefetch(&k->slots[x]);
 }
 
-/* One page touch that hits: the MMU's referenced/dirty bits, and the
- * policy's on_hit if it wants every access. */
-static inline void hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op,
-                       int needs_hits)
+/* The address space PTEs are peeked in: the cached process's, if alive. */
+static inline struct mm *peek_mm(const struct vmr_kernel *k)
 {
-    k->frame_bits[pfn] |= hit_bits[op];
-    if (needs_hits) {
-        struct vmr_access a = {
-            .time = k->time,
-            .next_use = k->next_use && k->time < k->n_next_use ? k->next_use[k->time] : UINT64_MAX,
-            .key = k->frames[pfn].key,
-            .pid = r->pid,
-            .count = r->count,
-            .op = (uint8_t)op,
-        };
-        k->policy.ops->on_hit(k->policy.state, pfn, &a);
-    }
+    return k->cached_proc && k->cached_proc->state == PROC_ALIVE ? k->cached_proc->mm : NULL;
 }
 
+/* Events (records other than accesses) in the middle of a batch. */
+static int run_event(struct vmr_kernel *k, const struct vmr_record *r)
+{
+    int rc = do_event(k, r);
+    if (rc == 0 && k->broken)
+        rc = VMR_EFORMAT;
+    if (rc == VMR_ENOMEM && !k->err[0])
+        kernel_set_error(k, "out of memory");
+    return rc;
+}
+
+/*
+ * The replay hot path. Per access record: the process (cached from the last
+ * record), the per-process counters, then per page the PTE - peeked PF_FAR
+ * records earlier for the first page - and either a hit (the MMU's bits,
+ * plus on_hit for policies told of every access) or a fault. State that
+ * only this loop changes (the clock) or that only events and faults change
+ * (the process, its address space, freed leaves) is kept in locals and
+ * refreshed after those.
+ */
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
 {
     const unsigned shift = k->page_shift;
     const int needs_hits = (k->policy_flags & VMR_POLICY_NEEDS_HITS) != 0;
+    uint8_t *const bits = k->frame_bits;
+    const uint64_t *const next_use = k->next_use;
+    const uint64_t n_next_use = k->n_next_use;
     uint64_t *ring[PF_RING] = {0};
     uint64_t gen = k->leaf_gen;
+    uint64_t t = k->time;
+    uint32_t cpid = k->cached_pid;
+    struct proc *p = k->cached_proc;
+    struct mm *cmm = peek_mm(k);
     for (size_t i = 0; i < PF_FAR && i < n; i++)
-        ring[i] = pte_peek(k, &recs[i]);
+        ring[i] = pte_peek(&recs[i], cpid, cmm, shift);
     for (size_t i = 0; i < n; i++) {
         if (i + PF_FAR < n)
-            ring[(i + PF_FAR) % PF_RING] = pte_peek(k, &recs[i + PF_FAR]);
-        if (i + PF_NEAR < n)
+            ring[(i + PF_FAR) % PF_RING] = pte_peek(&recs[i + PF_FAR], cpid, cmm, shift);
+        if (needs_hits && i + PF_NEAR < n)
             pte_target_prefetch(k, ring[(i + PF_NEAR) % PF_RING]);
         const struct vmr_record *r = &recs[i];
-        if (r->kind > VMR_REC_FETCH) {
-            int rc = do_event(k, r);
-            if (rc == 0 && k->broken)
-                rc = VMR_EFORMAT;
+        if (__builtin_expect(r->kind > VMR_REC_FETCH, 0)) {
+            k->time = t;
+            int rc = run_event(k, r);
             if (rc != 0) {
-                if (rc == VMR_ENOMEM && !k->err[0])
-                    kernel_set_error(k, "out of memory");
                 *failed = i;
                 return rc;
             }
             /* areas or processes changed: the peeked PTEs may be stale */
             memset(ring, 0, sizeof ring);
             gen = k->leaf_gen;
+            cpid = k->cached_pid;
+            p = k->cached_proc;
+            cmm = peek_mm(k);
             continue;
         }
-        struct proc *p = k->cached_proc;
-        if (!p || k->cached_pid != r->pid || p->state == PROC_EXITED) {
+        if (__builtin_expect(!p || cpid != r->pid || p->state == PROC_EXITED, 0)) {
             p = proc_get(k, r->pid);
             if (!p) {
+                k->time = t;
                 kernel_set_error(k, "out of memory");
                 *failed = i;
                 return VMR_ENOMEM;
             }
-            k->cached_pid = r->pid;
+            k->cached_pid = cpid = r->pid;
             k->cached_proc = p;
+            cmm = peek_mm(k);
         }
         uint64_t vpn = r->addr >> shift;
         const uint64_t last = (r->addr + r->size - 1) >> shift;
-        if (p->state != PROC_ALIVE) {
-            k->time += last - vpn + 1; /* the clock counts every touch */
+        if (__builtin_expect(p->state != PROC_ALIVE, 0)) {
+            t += last - vpn + 1; /* the clock counts every touch */
             continue;
         }
         const unsigned op = r->kind;
+        const uint32_t count = r->count;
         struct vmr_counters *c = &p->leader->c;
-        c->accesses += r->count;
-        *(uint64_t *)((char *)c + op_counter[op]) += r->count;
-        if (gen != k->leaf_gen) {
-            memset(ring, 0, sizeof ring);
-            gen = k->leaf_gen;
-        }
+        c->accesses += count;
+        *(uint64_t *)((char *)c + op_counter[op]) += count;
         uint64_t *pte = ring[i % PF_RING];
         if (!pte)
             pte = pt_lookup(p->mm, vpn);
         for (;;) {
             const uint64_t e = pte ? *pte : 0;
             if ((e & pte_need[op]) == pte_need[op]) {
-                hit(k, (vmr_pfn_t)pte_payload(e), r, op, needs_hits);
+                const vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
+                bits[pfn] |= hit_bits[op];
+                if (needs_hits) {
+                    struct vmr_access a = {
+                        .time = t,
+                        .next_use = next_use && t < n_next_use ? next_use[t] : UINT64_MAX,
+                        .key = k->frames[pfn].key,
+                        .pid = cpid,
+                        .count = count,
+                        .op = (uint8_t)op,
+                    };
+                    k->policy.ops->on_hit(k->policy.state, pfn, &a);
+                }
             } else {
-                fault_handle(k, p, vpn, pte, op, r->count);
+                k->time = t;
+                fault_handle(k, p, vpn, pte, op, count);
                 if (k->broken) {
                     *failed = i;
                     return VMR_EFORMAT;
                 }
+                if (__builtin_expect(k->leaf_gen != gen, 0)) {
+                    /* a process was killed: its leaves are gone */
+                    memset(ring, 0, sizeof ring);
+                    gen = k->leaf_gen;
+                    cmm = peek_mm(k);
+                }
             }
-            k->time++;
-            if (vpn == last)
+            t++;
+            if (__builtin_expect(vpn == last, 1))
                 break;
             vpn++;
             if (p->state != PROC_ALIVE) {
-                k->time += last - vpn + 1;
+                t += last - vpn + 1;
                 break;
             }
             pte = pt_lookup(p->mm, vpn);
         }
     }
+    k->time = t;
     return 0;
 }
 
