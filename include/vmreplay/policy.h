@@ -34,6 +34,12 @@
  *   - oracle: VMR_POLICY_NEEDS_HITS. Also told of every hit (LRU, LFU, ARC,
  *     LIRS, OPT), which real hardware cannot do.
  *
+ * Extensions are gated by flags, and ops added at the end of the table are
+ * read only when their flag is set, so a table compiled against an older
+ * version-1 header (which cannot set those flags) is still read correctly:
+ * VMR_POLICY_HIT_NO_KEY lets the kernel skip looking up the key of every
+ * hit; VMR_POLICY_PEEK adds peek_victim.
+ *
  * Hot path rules for implementers: allocate everything in create (sized by
  * n_frames; ghost lists bounded by a multiple of n_frames); no allocation in
  * the callbacks.
@@ -64,7 +70,14 @@ enum {
 enum {
     VMR_POLICY_NEEDS_HITS = 1u << 0,   /* call on_hit on every access to a resident page */
     VMR_POLICY_NEEDS_FUTURE = 1u << 1, /* fill vmr_access.next_use (oracle pre-pass) */
+    VMR_POLICY_HIT_NO_KEY = 1u << 3,   /* on_hit does not read vmr_access.key: the kernel
+                                          may pass VMR_KEY_UNKNOWN (saves a cache miss
+                                          per hit on large memories) */
+    VMR_POLICY_PEEK = 1u << 4,         /* peek_victim is set */
 };
+
+/* vmr_access.key in on_hit for VMR_POLICY_HIT_NO_KEY policies. */
+#define VMR_KEY_UNKNOWN UINT64_MAX
 
 /* What a policy is told of one access (a page touch). */
 struct vmr_access {
@@ -135,6 +148,13 @@ struct vmr_policy_ops {
 
     /* Optional: writes up to max counters, returns how many exist. */
     size_t (*report)(void *state, struct vmr_policy_counter *out, size_t max);
+
+    /* Read only with VMR_POLICY_PEEK: a cheap guess, changing nothing, of
+     * the frame select_victim would choose now (VMR_PFN_NONE: no guess).
+     * After each eviction the kernel prefetches the metadata of the guessed
+     * frame, so the next eviction finds it in cache; a wrong guess costs
+     * only that prefetch, never a different outcome. */
+    vmr_pfn_t (*peek_victim)(const void *state);
 };
 
 /* The type of the function a plug-in exports, and its declaration (so a

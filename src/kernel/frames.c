@@ -385,5 +385,12 @@ vmr_pfn_t frame_reclaim(struct vmr_kernel *k, struct proc *actor)
         return k->broken ? VMR_PFN_NONE : reclaim_slow(k, actor);
     k->frames[v].rmap = NIL;
     k->frames[v].pte1 = NULL;
+    if (k->policy_flags & VMR_POLICY_PEEK) {
+        /* the next eviction's frame, if the policy can tell: a cache miss
+         * started now is over by then */
+        vmr_pfn_t next = k->policy.ops->peek_victim(k->policy.state);
+        if (next < k->n_frames)
+            __builtin_prefetch(&k->frames[next]);
+    }
     return v;
 }

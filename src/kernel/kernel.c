@@ -291,6 +291,7 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
 {
     const unsigned shift = k->page_shift;
     const int needs_hits = (k->policy_flags & VMR_POLICY_NEEDS_HITS) != 0;
+    const int hit_keys = needs_hits && !(k->policy_flags & VMR_POLICY_HIT_NO_KEY);
     uint8_t *const bits = k->frame_bits;
     const uint64_t *const next_use = k->next_use;
     const uint64_t n_next_use = k->n_next_use;
@@ -305,7 +306,7 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
     for (size_t i = 0; i < n; i++) {
         if (i + PF_FAR < n)
             ring[(i + PF_FAR) % PF_RING] = pte_peek(&recs[i + PF_FAR], cpid, cmm, shift);
-        if (needs_hits && i + PF_NEAR < n)
+        if (hit_keys && i + PF_NEAR < n)
             pte_target_prefetch(k, ring[(i + PF_NEAR) % PF_RING]);
         const struct vmr_record *r = &recs[i];
         if (__builtin_expect(r->kind > VMR_REC_FETCH, 0)) {
@@ -358,7 +359,7 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
                     struct vmr_access a = {
                         .time = t,
                         .next_use = next_use && t < n_next_use ? next_use[t] : UINT64_MAX,
-                        .key = k->frames[pfn].key,
+                        .key = hit_keys ? k->frames[pfn].key : VMR_KEY_UNKNOWN,
                         .pid = cpid,
                         .count = count,
                         .op = (uint8_t)op,

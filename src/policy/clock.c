@@ -142,6 +142,13 @@ static void clock_on_remove(void *state, vmr_pfn_t frame)
     clock_unlink(state, frame);
 }
 
+/* The frame under the hand: the victim unless it is referenced or pinned. */
+static vmr_pfn_t clock_peek_victim(const void *state)
+{
+    const struct clock *s = state;
+    return s->hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->hand;
+}
+
 static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct clock *s = state;
@@ -152,7 +159,7 @@ static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t m
 
 const struct vmr_policy_ops vmr_policy_clock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_PEEK,
     .name = "clock",
     .summary = "second chance over the referenced bit (Corbato 1968), as libCacheSim's Clock",
     .params = NULL,
@@ -164,4 +171,5 @@ const struct vmr_policy_ops vmr_policy_clock = {
     .on_evict = clock_on_evict,
     .on_remove = clock_on_remove,
     .report = clock_report,
+    .peek_victim = clock_peek_victim,
 };

@@ -63,6 +63,14 @@ static int fifo_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
+/* The least recently loaded frame: select_victim's choice unless it is pinned. */
+static vmr_pfn_t fifo_peek_victim(const void *state)
+{
+    const struct fifo *s = state;
+    uint32_t f = s->link[s->n_frames].prev;
+    return f == s->n_frames ? VMR_PFN_NONE : f;
+}
+
 static void fifo_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     (void)key;
@@ -78,7 +86,7 @@ static void fifo_on_remove(void *state, vmr_pfn_t frame)
 
 const struct vmr_policy_ops vmr_policy_fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_PEEK,
     .name = "fifo",
     .summary = "first in, first out: evicts the page loaded longest ago (textbook FIFO)",
     .params = NULL,
@@ -90,4 +98,5 @@ const struct vmr_policy_ops vmr_policy_fifo = {
     .on_evict = fifo_on_evict,
     .on_remove = fifo_on_remove,
     .report = NULL,
+    .peek_victim = fifo_peek_victim,
 };

@@ -76,6 +76,14 @@ static int lru_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
+/* The least recently used frame: select_victim's choice unless it is pinned. */
+static vmr_pfn_t lru_peek_victim(const void *state)
+{
+    const struct lru *s = state;
+    uint32_t f = s->link[s->n_frames].prev;
+    return f == s->n_frames ? VMR_PFN_NONE : f;
+}
+
 static void lru_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     (void)key;
@@ -91,7 +99,7 @@ static void lru_on_remove(void *state, vmr_pfn_t frame)
 
 const struct vmr_policy_ops vmr_policy_lru = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK,
     .name = "lru",
     .summary = "least recently used: evicts the page untouched longest (exact LRU; Mattson et "
                "al. 1970)",
@@ -104,4 +112,5 @@ const struct vmr_policy_ops vmr_policy_lru = {
     .on_evict = lru_on_evict,
     .on_remove = lru_on_remove,
     .report = NULL,
+    .peek_victim = lru_peek_victim,
 };

@@ -121,12 +121,15 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
                           : !ops->on_remove     ? "on_remove"
                           : (ops->flags & VMR_POLICY_NEEDS_HITS) && !ops->on_hit
                               ? "on_hit (required by VMR_POLICY_NEEDS_HITS)"
+                          : (ops->flags & VMR_POLICY_PEEK) && !ops->peek_victim
+                              ? "peek_victim (required by VMR_POLICY_PEEK)"
                               : NULL;
     if (missing) {
         vmr_errf(errbuf, errbuf_len, "%s: the policy's ops table has no %s", path, missing);
         return VMR_EINVAL;
     }
-    uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE;
+    uint32_t known =
+        VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK;
     if (ops->flags & ~known) {
         vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
                  (unsigned)(ops->flags & ~known));
