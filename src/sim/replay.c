@@ -14,17 +14,17 @@
 #include <string.h>
 
 #include "parse.h"
+#include "runinfo.h"
 #include "vec.h"
 #include "vmreplay/sim.h"
 
 #define DEFAULT_BATCH 2048
-#define N_CONFIG      12
 
 struct vmr_replay_result {
     struct vmr_kernel *kernel;
+    struct vmr_kernel_config kc;
     struct vmr_run_report report;
-    struct vmr_kv config[N_CONFIG];
-    char values[N_CONFIG][64];
+    struct runinfo config;
     char *trace_path;
     struct vmr_policy_counter pc[32];
     const char *pc_names[32];
@@ -144,25 +144,6 @@ int vmr_replay_config_set(struct vmr_replay_config *cfg, const char *key, const 
     return VMR_ENOTFOUND;
 }
 
-static void add_config(struct vmr_replay_result *res, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_config(struct vmr_replay_result *res, const char *key, const char *fmt, ...)
-{
-    size_t i = res->report.n_config++;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->values[i], sizeof res->values[i], fmt, ap);
-    va_end(ap);
-    res->config[i].key = key;
-    res->config[i].value = res->values[i];
-}
-
-static uint64_t to_pages(uint64_t amount, int in_pages, uint32_t page_size)
-{
-    return in_pages ? amount : amount / page_size;
-}
-
 void vmr_replay_result_destroy(struct vmr_replay_result *res)
 {
     if (!res)
@@ -177,31 +158,13 @@ const struct vmr_run_report *vmr_replay_report(const struct vmr_replay_result *r
     return &res->report;
 }
 
-static void build_report(struct vmr_replay_result *res, const struct vmr_replay_config *cfg,
-                         uint32_t page_size, uint64_t frames, uint64_t swap_pages)
+static void build_report(struct vmr_replay_result *res)
 {
     struct vmr_kernel *k = res->kernel;
     const struct vmr_policy *pol = vmr_kernel_policy(k);
-    char size[32];
-    res->report.config = res->config;
-    add_config(res, "trace", "%s", res->trace_path);
-    add_config(res, "policy", "%s", pol->spec);
-    add_config(res, "page_size", "%" PRIu32, page_size);
-    add_config(res, "memory_pages", "%" PRIu64, frames);
-    vmr_format_size(frames * page_size, size, sizeof size);
-    add_config(res, "memory", "%s", size);
-    if (swap_pages == VMR_SWAP_UNLIMITED) {
-        add_config(res, "swap_pages", "unlimited");
-    } else {
-        add_config(res, "swap_pages", "%" PRIu64, swap_pages);
-    }
-    add_config(res, "seed", "%" PRIu64, cfg->seed);
-    add_config(res, "on_segv", "%s", cfg->on_segv == VMR_SEGV_KILL ? "kill" : "ignore");
-    if (cfg->sysroot && strcmp(cfg->sysroot, "/") != 0)
-        add_config(res, "sysroot", "%s", cfg->sysroot);
-    if (cfg->load_needed)
-        add_config(res, "load_needed", "yes");
-    add_config(res, "page_touches", "%" PRIu64, vmr_kernel_time(k));
+    runinfo_fill(&res->config, res->trace_path, pol->spec, &res->kc, 1, vmr_kernel_time(k));
+    res->report.config = res->config.kv;
+    res->report.n_config = res->config.n;
     vmr_kernel_totals(k, &res->report.total);
     res->report.procs = vmr_kernel_procs(k, &res->report.n_procs);
     if (pol->ops->report) {
@@ -238,29 +201,18 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         vmr_errf(errbuf, errbuf_len, "no trace given");
         return VMR_EINVAL;
     }
-    if (cfg->memory == 0) {
-        vmr_errf(errbuf, errbuf_len, "no memory size given (--memory)");
-        return VMR_EINVAL;
-    }
     struct vmr_trace_reader *r = NULL;
     int rc = vmr_trace_reader_open(&r, cfg->trace_path, VMR_FORM_AUTO, errbuf, errbuf_len);
     if (rc != 0)
         return rc;
     const struct vmr_trace_info *info = vmr_trace_reader_info(r);
-    uint32_t page_size = cfg->page_size ? cfg->page_size : info->page_size ? info->page_size : 4096;
-    uint64_t frames = to_pages(cfg->memory, cfg->memory_in_pages, page_size);
-    uint64_t swap_pages = cfg->swap == VMR_SWAP_UNLIMITED
-                              ? VMR_SWAP_UNLIMITED
-                              : to_pages(cfg->swap, cfg->swap_in_pages, page_size);
     struct vmr_replay_result *res = NULL;
     uint64_t *next_use = NULL;
-    if (frames == 0 || frames >= UINT32_MAX) {
-        vmr_errf(errbuf, errbuf_len,
-                 "memory of %" PRIu64 " pages of %" PRIu32 " bytes: must be 1 to 4294967294 pages",
-                 frames, page_size);
-        rc = VMR_EINVAL;
+    struct vmr_kernel_config kc;
+    rc = runinfo_kernel_config(cfg, info->page_size, &kc, errbuf, errbuf_len);
+    if (rc != 0)
         goto out;
-    }
+    const uint32_t page_size = kc.page_size;
     res = calloc(1, sizeof *res);
     size_t batch = cfg->batch_records ? cfg->batch_records : DEFAULT_BATCH;
     if (!res || !(res->trace_path = vmr_strdup(cfg->trace_path))) {
@@ -268,21 +220,13 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         vmr_errf(errbuf, errbuf_len, "out of memory");
         goto out;
     }
-    struct vmr_kernel_config kc = {
-        .page_size = page_size,
-        .n_frames = (uint32_t)frames,
-        .swap_pages = swap_pages,
-        .policy = cfg->policy,
-        .seed = cfg->seed,
-        .on_segv = cfg->on_segv,
-        .sysroot = cfg->sysroot,
-        .load_needed = cfg->load_needed,
-    };
+    res->kc = kc;
     rc = vmr_kernel_create(&res->kernel, &kc, errbuf, errbuf_len);
     if (rc != 0)
         goto out;
-    /* decoding overlaps simulation on a second core (binary traces) */
-    if (!cfg->no_readahead && vmr_trace_reader_readahead(r, batch) == VMR_ENOMEM) {
+    /* decoding overlaps simulation on a second core (binary traces), in
+     * buffers of a few batches so that hand-overs between threads are rare */
+    if (!cfg->no_readahead && vmr_trace_reader_readahead(r, 4 * batch) == VMR_ENOMEM) {
         rc = VMR_ENOMEM;
         vmr_errf(errbuf, errbuf_len, "out of memory");
         goto out;
@@ -332,7 +276,7 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         }
     }
     vmr_kernel_set_mark_hook(res->kernel, NULL, NULL); /* cfg is borrowed */
-    build_report(res, cfg, page_size, frames, swap_pages);
+    build_report(res);
 out:
     free(next_use);
     vmr_trace_reader_destroy(r);

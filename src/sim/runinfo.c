@@ -1,12 +1,12 @@
 /*
  * runinfo.c - replay options to a kernel config, and the config columns of
- * a run's rows (runinfo.h). Must stay in step with build_report in
- * replay.c: tests compare compare's rows with replay's.
+ * a run's rows (runinfo.h), for every command that writes runs.
  */
 #include "runinfo.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "parse.h"
 #include "vec.h"
@@ -39,6 +39,8 @@ int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_pa
     kc->policy = cfg->policy;
     kc->seed = cfg->seed;
     kc->on_segv = cfg->on_segv;
+    kc->sysroot = cfg->sysroot;
+    kc->load_needed = cfg->load_needed;
     return 0;
 }
 
@@ -71,6 +73,10 @@ void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec
         putf(ri, "swap_pages", kc->swap_pages);
     putf(ri, "seed", kc->seed);
     put(ri, "on_segv", kc->on_segv == VMR_SEGV_KILL ? "kill" : "ignore");
+    if (kc->sysroot && strcmp(kc->sysroot, "/") != 0)
+        put(ri, "sysroot", kc->sysroot);
+    if (kc->load_needed)
+        put(ri, "load_needed", "yes");
     if (with_touches)
         putf(ri, "page_touches", page_touches);
 }

@@ -1,8 +1,9 @@
 /*
  * runinfo.h - one run's kernel configuration from a replay config, and the
- * config columns replay writes (trace, policy, page_size, memory_pages,
- * memory, swap_pages, seed, on_segv, page_touches), shared by compare,
- * series and sweep so their rows line up with replay's.
+ * config columns of its rows (trace, policy, page_size, memory_pages,
+ * memory, swap_pages, seed, on_segv, sysroot and load_needed when not the
+ * default, page_touches), shared by replay, compare, series and sweep so
+ * their rows line up.
  */
 #ifndef VMREPLAY_SIM_RUNINFO_H
 #define VMREPLAY_SIM_RUNINFO_H
@@ -10,7 +11,7 @@
 #include "vmreplay/kernel.h"
 #include "vmreplay/sim.h"
 
-#define RUNINFO_MAX 10
+#define RUNINFO_MAX 12
 
 struct runinfo {
     struct vmr_kv kv[RUNINFO_MAX];
