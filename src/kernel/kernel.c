@@ -223,51 +223,19 @@ static const size_t op_counter[3] = {offsetof(struct vmr_counters, reads),
                                      offsetof(struct vmr_counters, writes),
                                      offsetof(struct vmr_counters, fetches)};
 
-/* Prefetch distances, in records: the PTE of record i + PF_FAR is looked up
- * and requested from memory, and once it has arrived (at i + PF_NEAR) the
- * swap slot or frame it names. Random page streams over footprints larger
- * than the caches are memory-latency bound; overlapping the misses of a few
- * records roughly halves the time per fault. The PTE pointer found for the
- * first page of record i is used again when i is replayed, unless a leaf
- * was freed in between (leaf_gen) or an event intervened. */
-#define PF_FAR  16
-#define PF_NEAR 8
-#define PF_RING 32 /* a power of two above PF_FAR */
+/* Access records are replayed in chunks of up to CHUNK: first the PTE of
+ * each record's first page is looked up and requested from memory (the
+ * page-table leaves of a large footprint are cache misses), then the
+ * records are replayed, by which time those PTEs have arrived. */
+#define CHUNK 64
 
-/* The PTE of an access record's first page if it is by the process whose
- * address space `mm` is (pid `pid`), requested from memory; else NULL. */
-static inline uint64_t *pte_peek(const struct vmr_record *r, uint32_t pid, struct mm *mm,
-                                 unsigned shift)
-{
-    if (r->kind > VMR_REC_FETCH || r->pid != pid || !mm)
-        return NULL;
-    uint64_t *pte = pt_lookup(mm, r->addr >> shift);
-    if (pte)
-        __builtin_prefetch(pte);
-    return pte;
-}
-
-/* Once the peeked PTE has arrived: the frame a hit will read its key from
- * (policies told of every hit), or the slot a shared swap-in will read. */
-static inline void pte_target_prefetch(const struct vmr_kernel *k, const uint64_t *pte)
-{
-    if (!pte)
-        return;
-    /* the PTE may have changed since it was peeked: check before indexing */
-    uint64_t e = *pte, x = pte_payload(e);
-    if ((e & PTE_PRESENT) && x < k->n_frames)
-        __builtin_prefetch(&k->frames[x]);
-    else if ((e & (PTE_SWAP | PTE_SWAP_EXCL)) == PTE_SWAP && x < k->n_slots)
-        __builtin_prefetch(&k->slots[x]);
-}
-
-/* The address space PTEs are peeked in: the cached process's, if alive. */
+/* The address space PTEs are looked up in ahead: the cached process's. */
 static inline struct mm *peek_mm(const struct vmr_kernel *k)
 {
     return k->cached_proc && k->cached_proc->state == PROC_ALIVE ? k->cached_proc->mm : NULL;
 }
 
-/* Events (records other than accesses) in the middle of a batch. */
+/* Events (records other than accesses). */
 static int run_event(struct vmr_kernel *k, const struct vmr_record *r)
 {
     int rc = do_event(k, r);
@@ -278,120 +246,153 @@ static int run_event(struct vmr_kernel *k, const struct vmr_record *r)
     return rc;
 }
 
+/* A page touch that hits: the MMU's referenced/dirty bits, and on_hit for
+ * policies told of every access. */
+static inline void hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op)
+{
+    k->frame_bits[pfn] |= hit_bits[op];
+    if (k->policy_flags & VMR_POLICY_NEEDS_HITS) {
+        const uint64_t t = k->time;
+        struct vmr_access a = {
+            .time = t,
+            .next_use = k->next_use && t < k->n_next_use ? k->next_use[t] : UINT64_MAX,
+            .key = (k->policy_flags & VMR_POLICY_HIT_NO_KEY) ? VMR_KEY_UNKNOWN : k->frames[pfn].key,
+            .pid = r->pid,
+            .count = r->count,
+            .op = (uint8_t)op,
+        };
+        k->policy.ops->on_hit(k->policy.state, pfn, &a);
+    }
+}
+
+/* Any access record: by any process, over any number of pages. `pte` is
+ * the first page's PTE if the caller looked it up in the cached process. */
+static int access_record(struct vmr_kernel *k, const struct vmr_record *r, uint64_t *pte)
+{
+    struct proc *p = k->cached_proc;
+    if (!p || k->cached_pid != r->pid || p->state == PROC_EXITED) {
+        p = proc_get(k, r->pid);
+        if (!p) {
+            kernel_set_error(k, "out of memory");
+            return VMR_ENOMEM;
+        }
+        k->cached_pid = r->pid;
+        k->cached_proc = p;
+        pte = NULL;
+    }
+    const unsigned shift = k->page_shift;
+    uint64_t vpn = r->addr >> shift;
+    const uint64_t last = (r->addr + r->size - 1) >> shift;
+    if (p->state != PROC_ALIVE) {
+        k->time += last - vpn + 1; /* the clock counts every touch */
+        return 0;
+    }
+    const unsigned op = r->kind;
+    struct vmr_counters *c = &p->leader->c;
+    c->accesses += r->count;
+    *(uint64_t *)((char *)c + op_counter[op]) += r->count;
+    if (!pte)
+        pte = pt_lookup(p->mm, vpn);
+    for (;;) {
+        const uint64_t e = pte ? *pte : 0;
+        if ((e & pte_need[op]) == pte_need[op]) {
+            hit(k, (vmr_pfn_t)pte_payload(e), r, op);
+        } else {
+            fault_handle(k, p, vpn, pte, op, r->count);
+            if (k->broken)
+                return VMR_EFORMAT;
+        }
+        k->time++;
+        if (vpn == last)
+            return 0;
+        vpn++;
+        if (p->state != PROC_ALIVE) {
+            k->time += last - vpn + 1;
+            return 0;
+        }
+        pte = pt_lookup(p->mm, vpn);
+    }
+}
+
 /*
- * The replay hot path. Per access record: the process (cached from the last
- * record), the per-process counters, then per page the PTE - peeked PF_FAR
- * records earlier for the first page - and either a hit (the MMU's bits,
- * plus on_hit for policies told of every access) or a fault. State that
- * only this loop changes (the clock) or that only events and faults change
- * (the process, its address space, freed leaves) is kept in locals and
- * refreshed after those.
+ * The replay hot path. Runs of access records are cut into chunks; for a
+ * chunk, the first-page PTEs of the records of the cached process are
+ * looked up and prefetched, then each record is replayed: one page of the
+ * cached process is the fast lane (counters, then hit or fault), anything
+ * else goes through access_record. A fault that kills a process frees
+ * leaves (leaf_gen): the chunk's remaining PTEs are dropped then.
  */
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
 {
     const unsigned shift = k->page_shift;
-    const int needs_hits = (k->policy_flags & VMR_POLICY_NEEDS_HITS) != 0;
-    const int hit_keys = needs_hits && !(k->policy_flags & VMR_POLICY_HIT_NO_KEY);
-    uint8_t *const bits = k->frame_bits;
-    const uint64_t *const next_use = k->next_use;
-    const uint64_t n_next_use = k->n_next_use;
-    uint64_t *ring[PF_RING] = {0};
-    uint64_t gen = k->leaf_gen;
-    uint64_t t = k->time;
-    uint32_t cpid = k->cached_pid;
-    struct proc *p = k->cached_proc;
-    struct mm *cmm = peek_mm(k);
-    for (size_t i = 0; i < PF_FAR && i < n; i++)
-        ring[i] = pte_peek(&recs[i], cpid, cmm, shift);
-    for (size_t i = 0; i < n; i++) {
-        if (i + PF_FAR < n)
-            ring[(i + PF_FAR) % PF_RING] = pte_peek(&recs[i + PF_FAR], cpid, cmm, shift);
-        if (hit_keys && i + PF_NEAR < n)
-            pte_target_prefetch(k, ring[(i + PF_NEAR) % PF_RING]);
-        const struct vmr_record *r = &recs[i];
-        if (__builtin_expect(r->kind > VMR_REC_FETCH, 0)) {
-            k->time = t;
-            int rc = run_event(k, r);
+    uint64_t *ptes[CHUNK];
+    size_t i = 0;
+    while (i < n) {
+        if (recs[i].kind > VMR_REC_FETCH) {
+            int rc = run_event(k, &recs[i]);
             if (rc != 0) {
                 *failed = i;
                 return rc;
             }
-            /* areas or processes changed: the peeked PTEs may be stale */
-            memset(ring, 0, sizeof ring);
-            gen = k->leaf_gen;
-            cpid = k->cached_pid;
-            p = k->cached_proc;
-            cmm = peek_mm(k);
+            i++;
             continue;
         }
-        if (__builtin_expect(!p || cpid != r->pid || p->state == PROC_EXITED, 0)) {
-            p = proc_get(k, r->pid);
-            if (!p) {
-                k->time = t;
-                kernel_set_error(k, "out of memory");
-                *failed = i;
-                return VMR_ENOMEM;
+        /* look the chunk's PTEs up, and start fetching them */
+        const uint32_t pid = k->cached_pid;
+        struct mm *const mm = peek_mm(k);
+        size_t m = 0;
+        for (; m < CHUNK && i + m < n && recs[i + m].kind <= VMR_REC_FETCH; m++) {
+            const struct vmr_record *r = &recs[i + m];
+            uint64_t *pte = NULL;
+            if (r->pid == pid && mm) {
+                pte = pt_lookup(mm, r->addr >> shift);
+                if (pte)
+                    __builtin_prefetch(pte);
             }
-            k->cached_pid = cpid = r->pid;
-            k->cached_proc = p;
-            cmm = peek_mm(k);
+            ptes[m] = pte;
         }
-        uint64_t vpn = r->addr >> shift;
-        const uint64_t last = (r->addr + r->size - 1) >> shift;
-        if (__builtin_expect(p->state != PROC_ALIVE, 0)) {
-            t += last - vpn + 1; /* the clock counts every touch */
-            continue;
-        }
-        const unsigned op = r->kind;
-        const uint32_t count = r->count;
-        struct vmr_counters *c = &p->leader->c;
-        c->accesses += count;
-        *(uint64_t *)((char *)c + op_counter[op]) += count;
-        uint64_t *pte = ring[i % PF_RING];
-        if (!pte)
-            pte = pt_lookup(p->mm, vpn);
-        for (;;) {
-            const uint64_t e = pte ? *pte : 0;
-            if ((e & pte_need[op]) == pte_need[op]) {
-                const vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
-                bits[pfn] |= hit_bits[op];
-                if (needs_hits) {
-                    struct vmr_access a = {
-                        .time = t,
-                        .next_use = next_use && t < n_next_use ? next_use[t] : UINT64_MAX,
-                        .key = hit_keys ? k->frames[pfn].key : VMR_KEY_UNKNOWN,
-                        .pid = cpid,
-                        .count = count,
-                        .op = (uint8_t)op,
-                    };
-                    k->policy.ops->on_hit(k->policy.state, pfn, &a);
+        /* replay them */
+        const uint64_t gen = k->leaf_gen;
+        struct proc *p = k->cached_proc;
+        for (size_t j = 0; j < m; j++) {
+            const struct vmr_record *r = &recs[i + j];
+            uint64_t *pte = ptes[j];
+            const uint64_t vpn = r->addr >> shift;
+            if (__builtin_expect(!pte || r->pid != k->cached_pid || p->state != PROC_ALIVE ||
+                                     (r->addr + r->size - 1) >> shift != vpn,
+                                 0)) {
+                int rc = access_record(k, r, pte);
+                if (rc != 0) {
+                    *failed = i + j;
+                    return rc;
                 }
+                p = k->cached_proc;
             } else {
-                k->time = t;
-                fault_handle(k, p, vpn, pte, op, count);
-                if (k->broken) {
-                    *failed = i;
-                    return VMR_EFORMAT;
+                const unsigned op = r->kind;
+                struct vmr_counters *c = &p->leader->c;
+                c->accesses += r->count;
+                *(uint64_t *)((char *)c + op_counter[op]) += r->count;
+                const uint64_t e = *pte;
+                if ((e & pte_need[op]) == pte_need[op]) {
+                    hit(k, (vmr_pfn_t)pte_payload(e), r, op);
+                } else {
+                    fault_handle(k, p, vpn, pte, op, r->count);
+                    if (k->broken) {
+                        *failed = i + j;
+                        return VMR_EFORMAT;
+                    }
                 }
-                if (__builtin_expect(k->leaf_gen != gen, 0)) {
-                    /* a process was killed: its leaves are gone */
-                    memset(ring, 0, sizeof ring);
-                    gen = k->leaf_gen;
-                    cmm = peek_mm(k);
-                }
+                k->time++;
             }
-            t++;
-            if (__builtin_expect(vpn == last, 1))
-                break;
-            vpn++;
-            if (p->state != PROC_ALIVE) {
-                t += last - vpn + 1;
+            if (__builtin_expect(k->leaf_gen != gen, 0)) {
+                /* a process was killed and its leaves freed: look the rest
+                 * of the chunk up again */
+                m = j + 1;
                 break;
             }
-            pte = pt_lookup(p->mm, vpn);
         }
+        i += m;
     }
-    k->time = t;
     return 0;
 }
 

@@ -124,6 +124,47 @@ static struct vmr_record random_record(struct vmr_rng *g)
 
 static struct vmr_counters all; /* summed over runs: every path was taken */
 
+#define N_STEPS 4000
+
+/* The same records replayed in batches of random sizes, as replay does,
+ * must give the same counts as one record at a time: the batch loop's
+ * look-ahead (PTEs looked up before earlier records of the batch ran, a
+ * process killed in the middle of a batch) must not change anything. */
+static void check_batched(const struct vmr_kernel_config *cfg, const struct vmr_record *files,
+                          const struct vmr_record *recs, int n, const struct vmr_counters *want,
+                          uint64_t seed)
+{
+    struct vmr_kernel *k;
+    char err[512];
+    if (vmr_kernel_create(&k, cfg, err, sizeof err) != 0) {
+        vmr_test_failures++;
+        return;
+    }
+    size_t failed;
+    CHECK(vmr_kernel_run(k, files, 2, &failed) == 0);
+    struct vmr_rng g;
+    vmr_rng_seed(&g, seed ^ 0x5eed);
+    for (int i = 0; i < n;) {
+        size_t len = 1 + (size_t)vmr_rng_below(&g, 200);
+        if (len > (size_t)(n - i))
+            len = (size_t)(n - i);
+        /* a record that fails (a fork onto a live pid) ends its batch, as
+         * it ended its one-record call */
+        if (vmr_kernel_run(k, &recs[i], len, &failed) != 0)
+            len = failed + 1;
+        i += (int)len;
+    }
+    struct vmr_counters got;
+    vmr_kernel_totals(k, &got);
+    if (memcmp(&got, want, sizeof got) != 0) {
+        fprintf(stderr, "%s seed %llu: counts differ when replayed in batches\n", cfg->policy,
+                (unsigned long long)seed);
+        vmr_test_failures++;
+    }
+    CHECK(vmr_kernel_check(k, err, sizeof err) == 0);
+    vmr_kernel_destroy(k);
+}
+
 static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t swap)
 {
     struct vmr_kernel_config cfg = {.page_size = PAGE,
@@ -151,8 +192,11 @@ static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t
     struct vmr_rng g;
     vmr_rng_seed(&g, seed);
     n_recent = 0;
-    for (int i = 0; i < 4000; i++) {
+    static struct vmr_record recs[N_STEPS];
+    int n_recs = 0;
+    for (int i = 0; i < N_STEPS; i++) {
         struct vmr_record r = random_record(&g);
+        recs[n_recs++] = r;
         int rc = vmr_kernel_run(k, &r, 1, &failed);
         if (rc != 0 && !(r.kind == VMR_REC_FORK || r.kind == VMR_REC_THREAD)) {
             fprintf(stderr, "%s seed %llu step %d: kind %u: %s\n", policy, (unsigned long long)seed,
@@ -176,6 +220,7 @@ static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t
     CHECK(t.swap_ins + t.file_reads >= t.major_faults);
     CHECK(t.swap_outs <= t.evictions); /* every swap-out is part of an eviction */
     vmr_counters_merge(&all, &t);
+    check_batched(&cfg, files, recs, n_recs, &t, seed);
     if (getenv("VERBOSE"))
         fprintf(stderr, "%s %llu: copies %llu reuses %llu faults %llu segv %llu oom %llu\n", policy,
                 (unsigned long long)seed, (unsigned long long)t.cow_copies,
