@@ -65,6 +65,11 @@ enum {
     VMR_MS_INVALIDATE = 1u << 2,
 };
 
+/* exec flags (kept on one line, identical to the kernel side's definition) */
+/* clang-format off */
+enum { VMR_EXEC_MAPPED = 1u << 0, /* exec: the trace carries this program's areas as mmap/brk records; do not load the ELF */ };
+/* clang-format on */
+
 /*
  * One decoded record. Fields not listed for a kind are zero.
  *
@@ -78,7 +83,7 @@ enum {
  *   brk        pid, addr = requested break (0 = query), off = resulting break
  *   fork       pid = parent, arg = child
  *   thread     pid = creating process, arg = new thread id (shares the mm)
- *   exec       pid, arg = file id of the program, err
+ *   exec       pid, arg = file id of the program, flags (VMR_EXEC_*), err
  *   exit       pid, arg = exit status
  *   file       arg = file id (>= 1), off = size in bytes or
  *              VMR_FILE_SIZE_UNKNOWN, flags (VMR_FILE_*), str = path
