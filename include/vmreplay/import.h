@@ -65,4 +65,25 @@ int vmr_import_memory(const char *format, const void *data, size_t size, const c
 int vmr_import_lackey_line(const char *line, size_t len, struct vmr_record *rec, char *errbuf,
                            size_t errbuf_len);
 
+/* ---- `vmreplay record`: the streams of our Valgrind tool -------------- */
+
+struct vmr_import_valgrind_stats {
+    uint64_t raw_bytes;  /* size of the tool's streams */
+    uint64_t n_accesses; /* accesses written (repeat counts summed) */
+    uint64_t n_dropped;  /* accesses inside Valgrind's preload objects */
+    uint32_t n_processes, n_threads, n_execs, n_marks;
+    uint32_t truncated_streams; /* processes killed in the middle of a write */
+};
+
+/*
+ * Merges the per-process raw streams the tool (src/record/vgtool) wrote
+ * into `dir` (PID.raw) and appends the records to w; `root_pid` is the
+ * process Valgrind started. The ordering rule and the translation are
+ * described at the top of src/import/valgrind.c and in README.md. A stream
+ * cut short (a killed process) ends at its last complete record.
+ */
+int vmr_import_valgrind_streams(const char *dir, uint32_t root_pid, uint32_t page_size,
+                                struct vmr_trace_writer *w, struct vmr_import_valgrind_stats *stats,
+                                char *errbuf, size_t errbuf_len);
+
 #endif

@@ -23,6 +23,7 @@ extern const struct vmr_cmd vmr_cmd_cat;
 extern const struct vmr_cmd vmr_cmd_info;
 extern const struct vmr_cmd vmr_cmd_policies;
 extern const struct vmr_cmd vmr_cmd_import;
+extern const struct vmr_cmd vmr_cmd_record;
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
