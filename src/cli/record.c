@@ -76,8 +76,8 @@ static const char *tool_dir(const char **why)
                "libraries were missing: install Debian's valgrind package and rebuild)";
         return NULL;
     }
-    snprintf(path, sizeof path, "%s/vmrtrace-amd64-linux", dir);
-    if (access(path, X_OK) != 0) {
+    if (snprintf(path, sizeof path, "%s/vmrtrace-amd64-linux", dir) >= (int)sizeof path ||
+        access(path, X_OK) != 0) {
         *why = "the Valgrind tool vmrtrace-amd64-linux is not where the build put it "
                "(set VMREPLAY_VGTOOL_DIR)";
         return NULL;
@@ -97,8 +97,8 @@ static const char *resolve_program(const char *prog)
     while (*p) {
         const char *colon = strchr(p, ':');
         size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? p : ".", prog);
-        if (access(buf, X_OK) == 0)
+        if (snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? p : ".", prog) < (int)sizeof buf &&
+            access(buf, X_OK) == 0)
             return buf;
         p += n + (colon != NULL);
     }
@@ -125,8 +125,8 @@ static void remove_dir(const char *dir)
         while ((de = readdir(d)) != NULL) {
             if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                 continue;
-            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-            unlink(path);
+            if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < (int)sizeof path)
+                unlink(path);
         }
         closedir(d);
     }
@@ -176,7 +176,8 @@ static int merge_lackey(const char *dir, struct vmr_trace_writer *w, char *err, 
 {
     DIR *d = opendir(dir);
     if (!d) {
-        snprintf(err, len, "%s: %s", dir, strerror(errno));
+        if (snprintf(err, len, "%s: %s", dir, strerror(errno)) >= (int)len)
+            err[len - 1] = '\0';
         return VMR_EIO;
     }
     char **names = NULL;
@@ -198,7 +199,8 @@ static int merge_lackey(const char *dir, struct vmr_trace_writer *w, char *err, 
     qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path)
+            continue;
         struct vmr_import_options opt = {0};
         opt.pid = (vmr_pid_t)strtoul(names[i] + 3, NULL, 10);
         rc = vmr_import_file("lackey", path, &opt, w, err, len);
@@ -281,7 +283,9 @@ static int run(int argc, char **argv)
         return cli_usage_error(cmd, "lackey always records fetches; --fetches is for vmrtrace");
 
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/vmreplay-record-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (snprintf(dir, sizeof dir, "%s/vmreplay-record-XXXXXX",
+                 tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof dir - 64)
+        return cli_usage_error(cmd, "--tmpdir: path too long");
     if (!mkdtemp(dir)) {
         cli_error("cannot create a directory in %s: %s", tmpdir && *tmpdir ? tmpdir : "/tmp",
                   strerror(errno));
