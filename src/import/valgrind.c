@@ -55,9 +55,13 @@ struct fdent {
     char *path;
 };
 
+enum { STREAM_BUF = 1 << 16 };
+
 struct stream {
     uint32_t pid;
     FILE *fp;
+    unsigned char *buf; /* read buffer: bytes [pos, len) not yet decoded */
+    size_t pos, len;
     char *name;
     int active, done, started;
     uint64_t seg_time;
@@ -87,12 +91,37 @@ struct merge {
 
 /* ---- reading a stream ------------------------------------------------------ */
 
-/* Returns 1 with *v, 0 at a clean end, -1 at a truncated end. */
+/* Next byte of the stream, or EOF. */
+static int get_byte(struct stream *s)
+{
+    if (s->pos == s->len) {
+        s->pos = 0;
+        s->len = fread(s->buf, 1, STREAM_BUF, s->fp);
+        if (s->len == 0)
+            return EOF;
+    }
+    return s->buf[s->pos++];
+}
+
+/* Returns 1 with *v, -1 at a truncated end. */
 static int get_varint(struct stream *s, uint64_t *v)
 {
+    if (s->len - s->pos >= 10) { /* fast path: the whole varint is buffered */
+        const unsigned char *p = s->buf + s->pos;
+        uint64_t x = 0;
+        for (int i = 0; i < 10; i++) {
+            x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+            if (!(p[i] & 0x80)) {
+                s->pos += (size_t)i + 1;
+                *v = x;
+                return 1;
+            }
+        }
+        return -1;
+    }
     uint64_t x = 0;
     for (int shift = 0; shift < 70; shift += 7) {
-        int c = getc_unlocked(s->fp);
+        int c = get_byte(s);
         if (c == EOF)
             return -1;
         x |= (uint64_t)(c & 0x7f) << shift;
@@ -109,8 +138,12 @@ static int get_string(struct stream *s, char *out)
     uint64_t n;
     if (get_varint(s, &n) != 1 || n > MAX_STR)
         return -1;
-    if (n && fread(out, 1, (size_t)n, s->fp) != n)
-        return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        int c = get_byte(s);
+        if (c == EOF)
+            return -1;
+        out[i] = (char)c;
+    }
     out[n] = '\0';
     return memchr(out, '\0', (size_t)n) ? -1 : 1;
 }
@@ -304,7 +337,7 @@ static int read_image(struct merge *m, struct stream *s, const char *exe)
     s->n_hidden = 0;
     m->st->n_execs++;
     for (;;) {
-        int tag = getc_unlocked(s->fp);
+        int tag = get_byte(s);
         uint64_t t, tid, start, len, prot, kind, off;
         if (tag == EOF)
             return 1;
@@ -560,12 +593,11 @@ static int do_event(struct merge *m, struct stream *s, unsigned code)
     return rc;
 }
 
-/* Emits one segment of s: accesses up to and including the next event. */
-static int run_segment(struct merge *m, struct stream *s)
+static int run_segment_open(struct merge *m, struct stream *s)
 {
     struct vmr_record rec = {0};
     for (;;) {
-        int tag = getc_unlocked(s->fp);
+        int tag = get_byte(s);
         if (tag == EOF) {
             s->done = 1;
             return 0;
@@ -611,6 +643,26 @@ truncated:
     return 0;
 }
 
+/* Emits one segment of s: accesses up to and including the next event. */
+static int run_segment(struct merge *m, struct stream *s)
+{
+    if (!s->fp) { /* opened when it first runs, closed when done: only the
+                   * processes alive together hold a descriptor */
+        if (!(s->buf = malloc(STREAM_BUF)))
+            return fail(m, VMR_ENOMEM, "%s", "out of memory");
+        if (!(s->fp = fopen(s->name, "rb")))
+            return fail(m, VMR_EIO, "%s: cannot open", s->name);
+    }
+    int rc = run_segment_open(m, s);
+    if (s->done) {
+        fclose(s->fp);
+        s->fp = NULL;
+        free(s->buf);
+        s->buf = NULL;
+    }
+    return rc;
+}
+
 static int open_streams(struct merge *m, const char *dir)
 {
     DIR *d = opendir(dir);
@@ -637,12 +689,6 @@ static int open_streams(struct merge *m, const char *dir)
             break;
         }
         snprintf(s->name, l, "%s/%s", dir, de->d_name);
-        if (!(s->fp = fopen(s->name, "rb"))) {
-            rc = fail(m, VMR_EIO, "%s: cannot open", s->name);
-            free(s->name);
-            break;
-        }
-        setvbuf(s->fp, NULL, _IOFBF, 1 << 20);
         m->n++;
         if (vmr_hashmap_put(&m->by_pid, pid, m->n))
             rc = fail(m, VMR_ENOMEM, "%s", "out of memory");
@@ -704,6 +750,7 @@ int vmr_import_valgrind_streams(const char *dir, uint32_t root_pid, uint32_t pag
         stats->n_processes += s->started;
         if (s->fp)
             fclose(s->fp);
+        free(s->buf);
         free(s->name);
         free(s->pending_exec);
         for (size_t j = 0; j < s->n_fds; j++)
