@@ -1,8 +1,8 @@
 #!/bin/sh
 # `vmreplay record` on the small programs of tests/record (built by the
 # suite into $RECBIN): each trace must hold exactly what the program did —
-# its areas, the pages it touched between its phase markers, fork, exec and
-# exit records in order — no area of Valgrind's own, the program's exit
+# its areas, the pages it touched between its phase markers, fork, exec,
+# thread and exit records in order — no area of Valgrind's own, the program's exit
 # status as the recorder's, and a valid trace when the program is killed.
 # Skipped (77) when the recorder's Valgrind tool was not built.
 set -u
@@ -114,6 +114,19 @@ C=$(awk '$1 == "fork" { print $3; exit }' "$T/rec_fork.txt")
 CA=$(addr_of "$T/rec_fork.txt" "^mmap $C 0x[0-9a-f]+ $((PS / 1024))K rw- private,anon$")
 [ -n "$CA" ] && [ "$(pages "$T/rec_fork.txt" w "$CA" "$PS")" = 1 ] ||
     bad "rec_fork: the child's page write"
+
+# --- a thread writes 4 pages of a buffer the main thread mapped
+rec rec_thread 0
+B=$(addr_of "$T/rec_thread.txt" "^mmap [0-9]+ 0x[0-9a-f]+ $((4 * PS / 1024))K rw- private,anon$")
+between "$T/rec_thread.txt" threads joined >"$T/thread.phase"
+TID=$(awk '$1 == "thread" { print $3; exit }' "$T/thread.phase")
+if [ -z "$TID" ] || [ -z "$B" ]; then
+    bad "rec_thread: no thread record or no buffer mapping"
+else
+    grep "^w $TID " "$T/thread.phase" >"$T/thread.w"
+    [ "$(pages "$T/thread.w" w "$B" $((4 * PS)))" = 4 ] || bad "rec_thread: the thread's 4 pages"
+    grep -q "^exit $TID$" "$T/thread.phase" || bad "rec_thread: no exit of the thread before the join"
+fi
 
 # --- killed with SIGKILL: exit 137, a valid trace holding the marker
 rec rec_killed 137
