@@ -84,7 +84,7 @@ enum {
  *   brk        pid, addr = requested break (0 = query), off = resulting break
  *   fork       pid = parent, arg = child
  *   thread     pid = creating process, arg = new thread id (shares the mm)
- *   exec       pid, arg = file id of the program, err
+ *   exec       pid, arg = file id of the program, flags (VMR_EXEC_*), err
  *   exit       pid, arg = exit status
  *   file       arg = file id (>= 1), off = size in bytes or
  *              VMR_FILE_SIZE_UNKNOWN, flags (VMR_FILE_*), str = path

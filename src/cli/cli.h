@@ -27,6 +27,8 @@ extern const struct vmr_cmd vmr_cmd_sweep;
 extern const struct vmr_cmd vmr_cmd_merge;
 extern const struct vmr_cmd vmr_cmd_mrc;
 extern const struct vmr_cmd vmr_cmd_report;
+extern const struct vmr_cmd vmr_cmd_import;
+extern const struct vmr_cmd vmr_cmd_record;
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 

@@ -9,9 +9,9 @@
 #include "vmreplay/common.h"
 
 static const struct vmr_cmd *const commands[] = {
-    &vmr_cmd_replay, &vmr_cmd_synth,    &vmr_cmd_convert, &vmr_cmd_cat,
-    &vmr_cmd_info,   &vmr_cmd_policies, &vmr_cmd_compare, &vmr_cmd_sweep,
-    &vmr_cmd_merge,  &vmr_cmd_mrc,      &vmr_cmd_report,
+    &vmr_cmd_replay,   &vmr_cmd_synth,   &vmr_cmd_convert, &vmr_cmd_cat,   &vmr_cmd_info,
+    &vmr_cmd_policies, &vmr_cmd_compare, &vmr_cmd_sweep,   &vmr_cmd_merge, &vmr_cmd_mrc,
+    &vmr_cmd_report,   &vmr_cmd_import,  &vmr_cmd_record,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

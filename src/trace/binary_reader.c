@@ -418,6 +418,10 @@ static int decode_event(struct vmr_trace_reader *r, struct br *b, unsigned code,
         GET32(rec->pid, "pid");
         GET32(rec->arg, "file id");
         GET32(err, "errno");
+        if (q < qend) { /* optional flags; range checked by trace_record_check */
+            GET32(u32, "exec flags");
+            rec->flags = (uint16_t)(u32 > UINT16_MAX ? UINT16_MAX : u32);
+        }
         break;
     case EV_FILE:
         rec->kind = VMR_REC_FILE;

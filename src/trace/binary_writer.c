@@ -187,7 +187,9 @@ static uint8_t *put_event_payload(uint8_t *p, const struct vmr_record *r, unsign
         *code = EV_EXEC;
         p = put_varint(p, r->pid);
         p = put_varint(p, r->arg);
-        return put_varint(p, (uint32_t)r->err);
+        p = put_varint(p, (uint32_t)r->err);
+        /* flags are an optional trailing field: absent means 0 (FORMAT.md) */
+        return r->flags ? put_varint(p, r->flags) : p;
     case VMR_REC_FILE:
         *code = EV_FILE;
         p = put_varint(p, r->arg);

@@ -93,6 +93,12 @@ int trace_record_check(const struct vmr_record *rec, char *err, size_t len)
             return VMR_EINVAL;
         }
         return 0;
+    case VMR_REC_EXEC:
+        if (rec->flags & ~VMR_EXEC_MAPPED) {
+            vmr_errf(err, len, "unknown exec flags 0x%x", rec->flags & ~VMR_EXEC_MAPPED);
+            return VMR_EINVAL;
+        }
+        return 0;
     case VMR_REC_FILE:
         if (rec->arg == VMR_FID_NONE) {
             vmr_errf(err, len, "file id 0 (file ids start at 1)");

@@ -463,7 +463,7 @@ static const char *const syntax[VMR_REC_N_KINDS] = {
     [VMR_REC_BRK] = "brk PID ADDR [result=ADDR]",
     [VMR_REC_FORK] = "fork PID CHILD",
     [VMR_REC_THREAD] = "thread PID TID",
-    [VMR_REC_EXEC] = "exec PID PATH|fd=FID [err=ERRNO]",
+    [VMR_REC_EXEC] = "exec PID PATH|fd=FID [mapped] [err=ERRNO]",
     [VMR_REC_EXIT] = "exit PID [status=N]",
     [VMR_REC_FILE] = "file FID PATH [size=BYTES]",
     [VMR_REC_MADVISE] = "madvise PID ADDR LEN ADVICE [err=ERRNO]",
@@ -651,6 +651,10 @@ static int parse_record(struct vmr_trace_reader *r, struct tok *tok, int ntok,
         allowed = 1u << OPT_STATUS;
         break;
     case VMR_REC_EXEC:
+        if (from < ntok && tok_is(&tok[from], "mapped") && !tok[from].quoted) {
+            rec->flags = VMR_EXEC_MAPPED;
+            from++;
+        }
         allowed = 1u << OPT_ERR;
         break;
     case VMR_REC_FILE:

@@ -260,6 +260,8 @@ static int put_exec(struct vmr_trace_writer *w, const struct vmr_record *rec)
             put_u64(t, rec->pid);
             put_c(t, ' ');
             put_string(t, p->path, 1);
+            if (rec->flags & VMR_EXEC_MAPPED)
+                put_s(t, " mapped");
             put_err(t, rec->err);
             if (text_files_declare(&t->decl, fid, p->path, strlen(p->path), VMR_FILE_SIZE_UNKNOWN,
                                    VMR_FILE_IMPLICIT) != 0) {
@@ -286,6 +288,8 @@ static int put_exec(struct vmr_trace_writer *w, const struct vmr_record *rec)
         put_s(t, "fd=");
         put_u64(t, fid);
     }
+    if (rec->flags & VMR_EXEC_MAPPED)
+        put_s(t, " mapped");
     put_err(t, rec->err);
     return flush_line(w);
 }

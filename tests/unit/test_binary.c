@@ -136,6 +136,7 @@ static struct vmr_record random_record(struct vmr_rng *g, uint64_t *addr)
         r.addr = r.len = 0;
         r.arg = (uint32_t)vmr_rng_next(g);
         r.err = r.kind == VMR_REC_EXEC ? 2 : 0;
+        r.flags = r.kind == VMR_REC_EXEC && (r.arg & 1) ? VMR_EXEC_MAPPED : 0;
         break;
     case VMR_REC_FILE:
         r.addr = r.len = 0;
@@ -401,6 +402,35 @@ static void test_handmade(void)
     CHECK(read_all(dump(junk, sizeof junk), NULL, 0, &n, err, sizeof err) == VMR_EFORMAT);
 }
 
+/* exec flags are an optional trailing varint: a 1.0 payload without them
+ * reads as flags 0, with 1 as mapped (plus ignored later fields), any other
+ * bit is malformed; the writer leaves them out when 0. */
+static void test_exec_flags(void)
+{
+    size_t n;
+    char err[512];
+    const unsigned char old[] = {3 | 7 << 2, 3, 5, 9, 0};
+    const unsigned char mapped[] = {3 | 7 << 2, 5, 5, 9, 2, 1, 0x77};
+    const unsigned char unknown[] = {3 | 7 << 2, 4, 5, 9, 0, 2};
+    struct vmr_record want = {.kind = VMR_REC_EXEC, .pid = 5, .arg = 9};
+    CHECK(read_all(handmade(1, 0, old, sizeof old, 1, 0, 0), &want, 1, &n, err, sizeof err) == 0);
+    want.flags = VMR_EXEC_MAPPED;
+    want.err = 2;
+    CHECK(read_all(handmade(1, 0, mapped, sizeof mapped, 1, 0, 0), &want, 1, &n, err, sizeof err) ==
+          0);
+    CHECK_EQ_U64(n, 1);
+    CHECK(read_all(handmade(1, 0, unknown, sizeof unknown, 1, 0, 0), NULL, 0, &n, err,
+                   sizeof err) == VMR_EFORMAT);
+    CHECK(strstr(err, "exec flags") != NULL);
+    /* the writer: same bytes as 1.0 without the flag, one more byte with it */
+    struct vmr_record e = {.kind = VMR_REC_EXEC, .pid = 5, .arg = 9};
+    long plain = file_size(write_trace(&e, 1, 0));
+    e.flags = VMR_EXEC_MAPPED;
+    const char *path = write_trace(&e, 1, 0);
+    CHECK(file_size(path) > plain);
+    CHECK(read_all(path, &e, 1, &n, err, sizeof err) == 0);
+}
+
 static void test_writer_refuses(void)
 {
     const char *path = vmr_test_tmp("bad.vmt");
@@ -434,6 +464,7 @@ int main(void)
     test_no_index_and_prefixes();
     test_flipped_bytes();
     test_handmade();
+    test_exec_flags();
     test_writer_refuses();
     return vmr_test_done();
 }

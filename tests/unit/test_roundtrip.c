@@ -250,6 +250,7 @@ static void gen_record(struct gen *G, struct recs *rs)
         } else {
             return;
         }
+        rec.flags = vmr_rng_below(g, 2) ? VMR_EXEC_MAPPED : 0;
         break;
     }
     case VMR_REC_FILE:
@@ -367,6 +368,8 @@ static void canonical_text_roundtrip(void)
                        "exec 4 fd=1\n"
                        "exec 4 /data/input.bin\n"
                        "exec 5 \"with space\"\n"
+                       "exec 6 /bin/true mapped\n"
+                       "exec 7 fd=1 mapped err=ENOENT\n"
                        "madvise 1 0x10000 4K dontneed\n"
                        "madvise 1 0x10000 4K 65535 err=2147483647\n"
                        "msync 1 0x10000 4K sync,invalidate err=EINVAL\n"
@@ -384,7 +387,7 @@ static void canonical_text_roundtrip(void)
     struct vmr_trace_reader *r;
     char err[1024];
     read_trace(t0, &rs, NULL);
-    CHECK_EQ_U64(rs.n, 31); /* one implicit file */
+    CHECK_EQ_U64(rs.n, 33); /* one implicit file */
     /* the header as the text reader gives it goes into the binary file */
     if (vmr_trace_reader_open(&r, t0, VMR_FORM_AUTO, err, sizeof err) != 0)
         die("open", err);
