@@ -6,15 +6,20 @@
  * recently, T2 pages seen at least twice, each LRU; the ghost lists B1 and
  * B2 remember the keys last evicted from them. A miss whose key is in B1
  * raises the target size p of T1 by max(|B2|/|B1|, 1), one in B2 lowers it
- * by max(|B1|/|B2|, 1) (integer quotients, as libCacheSim's ARC); REPLACE
+ * by max(|B1|/|B2|, 1); REPLACE
  * evicts T1's LRU page into B1 if |T1| > p, or |T1| == p and the missed key
  * is in B2, else T2's LRU page into B2. |T1|+|B1| <= c and
  * |T1|+|T2|+|B1|+|B2| <= 2c (c = frames). Exact recency needs every hit:
  * an oracle policy, with no parameters (ARC has none).
  *
- * The counts match libCacheSim's ARC (cache/eviction/ARC.c) exactly on
- * runs without frees, when the kernel calls on_miss (VMR_POLICY_WANTS_MISS)
- * before choosing a victim, as the paper adapts p before REPLACE. Without
+ * Parameter delta: "real" (default) takes the quotients as real numbers, as
+ * the paper's Figure 4 writes them; it reproduces the paper's Table IV
+ * (OLTP) to its two decimals at 4 of 5 sizes (tests/unit/
+ * test_policy_arc_traces.c). "int" truncates them, as libCacheSim's ARC
+ * (cache/eviction/ARC.c) does; with it the counts match libCacheSim exactly
+ * on runs without frees. Both need the kernel to call on_miss
+ * (VMR_POLICY_WANTS_MISS) before choosing a victim, as the paper adapts p
+ * before REPLACE. Without
  * that call the adaptation is done late, in on_insert, and the "key in B2"
  * tie rule cannot apply: choices may then differ slightly from the paper.
  * The paper's deletions of B1's or B2's LRU entry on a new key (its case
@@ -31,8 +36,10 @@
  * above) after every on_insert.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "builtin.h"
+#include "vec.h"
 
 enum { ARC_T1, ARC_T2, ARC_B1, ARC_B2, ARC_NLISTS };
 enum { MISS_NONE, MISS_NEW, MISS_B1, MISS_B2 };
@@ -43,6 +50,7 @@ struct arc {
     uint32_t c, n_ghost_nodes, base;
     uint32_t size[ARC_NLISTS];
     double p;
+    int int_delta;
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
     uint64_t *gkey;
@@ -51,6 +59,11 @@ struct arc {
     uint64_t pending_key, pending_time;
     uint64_t b1_hits, b2_hits;
     struct frame_link *link;
+};
+
+static const struct vmr_policy_param arc_params[] = {
+    {"delta", "real", "p's step max(|B2|/|B1|, 1): real (the paper) or int (libCacheSim)"},
+    {NULL, NULL, NULL},
 };
 
 static void arc_destroy(void *state)
@@ -71,9 +84,22 @@ static int arc_create(const struct vmr_policy_config *cfg, void **state)
     int rc = vmr_policy_check_params(&vmr_policy_arc, cfg);
     if (rc != 0)
         return rc;
+    int int_delta = 0;
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        if (strcmp(cfg->params[i].key, "delta") != 0)
+            continue;
+        if (strcmp(cfg->params[i].value, "int") == 0) {
+            int_delta = 1;
+        } else if (strcmp(cfg->params[i].value, "real") != 0) {
+            vmr_errf(cfg->errbuf, cfg->errbuf_len, "policy 'arc': delta=%s is not real or int",
+                     cfg->params[i].value);
+            return VMR_EINVAL;
+        }
+    }
     struct arc *s = calloc(1, sizeof *s);
     if (!s)
         return VMR_ENOMEM;
+    s->int_delta = int_delta;
     uint32_t c = cfg->n_frames;
     s->bits = cfg->frame_bits;
     s->c = c;
@@ -139,12 +165,14 @@ static void arc_miss(struct arc *s, const struct vmr_access *a)
     }
     uint32_t b1 = s->size[ARC_B1], b2 = s->size[ARC_B2];
     if (s->where[g] == ARC_B1) {
-        uint32_t delta = b2 / b1 > 1 ? b2 / b1 : 1;
+        double q = s->int_delta ? (double)(b2 / b1) : (double)b2 / b1;
+        double delta = q > 1 ? q : 1;
         s->p = s->p + delta < s->c ? s->p + delta : s->c;
         s->pending = MISS_B1;
         s->b1_hits++;
     } else {
-        uint32_t delta = b1 / b2 > 1 ? b1 / b2 : 1;
+        double q = s->int_delta ? (double)(b1 / b2) : (double)b1 / b2;
+        double delta = q > 1 ? q : 1;
         s->p = s->p - delta > 0 ? s->p - delta : 0;
         s->pending = MISS_B2;
         s->b2_hits++;
@@ -242,7 +270,7 @@ static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max
 {
     const struct arc *s = state;
     const struct vmr_policy_counter c[] = {
-        {"p", (uint64_t)s->p},
+        {"p", (uint64_t)(s->p + 0.5)},
         {"b1_hits", s->b1_hits},
         {"b2_hits", s->b2_hits},
         {"ghosts", s->size[ARC_B1] + s->size[ARC_B2]},
@@ -259,7 +287,7 @@ const struct vmr_policy_ops vmr_policy_arc = {
     .name = "arc",
     .summary = "adaptive replacement cache: T1/T2 LRU lists with B1/B2 ghosts and an adaptive "
                "target (Megiddo & Modha, FAST 2003), as libCacheSim's ARC",
-    .params = NULL,
+    .params = arc_params,
     .create = arc_create,
     .destroy = arc_destroy,
     .on_insert = arc_on_insert,

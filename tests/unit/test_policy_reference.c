@@ -17,11 +17,13 @@
  *         oldest (or where it stopped), clears visited bits moving towards
  *         the newest (wrapping), evicts the first unvisited one and stays
  *         on the next newer one; removal moves the hand the same way;
- *   ARC   libCacheSim's ARC (cache/eviction/ARC.c), itself Figure 4 of
- *         Megiddo & Modha (FAST 2003), written from the paper's cases:
- *         ghost hit -> adapt p by the integer quotient, REPLACE, into T2;
- *         new key with a full cache -> case IV A/B deletions and REPLACE.
- *         Compared only on strings without frees (the paper has none).
+ *   ARC   Figure 4 of Megiddo & Modha (FAST 2003), written from the
+ *         paper's cases as libCacheSim's ARC (cache/eviction/ARC.c) does:
+ *         ghost hit -> adapt p, REPLACE, into T2; new key with a full cache
+ *         -> case IV A/B deletions and REPLACE. p's step is the real
+ *         quotient ("arc", the paper) or the truncated one ("arc:delta=int",
+ *         libCacheSim). Compared only on strings without frees (the paper
+ *         has none).
  * Half of the strings also free pages outright now and then (munmap): the
  * page just leaves the queue (libCacheSim's Clock_remove), and the harness
  * reuses the freed frames in its own order.
@@ -31,7 +33,7 @@
 #include "policy_harness.h"
 #include "testlib.h"
 
-enum model { FIFO, LRU, CLOCK, OPT, SIEVE, ARC };
+enum model { FIFO, LRU, CLOCK, OPT, SIEVE, ARC, ARC_INT };
 
 static uint64_t model_faults(enum model m, uint32_t frames, const uint64_t *pages,
                              const uint64_t *next, const uint64_t *removed, size_t n)
@@ -177,7 +179,7 @@ static void arc_replace(struct klist *t1, struct klist *t2, struct klist *b1, st
     }
 }
 
-static uint64_t arc_faults(uint32_t c, const uint64_t *pages, size_t n)
+static uint64_t arc_faults(uint32_t c, const uint64_t *pages, size_t n, int int_delta)
 {
     struct klist t1 = {0}, t2 = {0}, b1 = {0}, b2 = {0};
     double p = 0;
@@ -198,16 +200,18 @@ static uint64_t arc_faults(uint32_t c, const uint64_t *pages, size_t n)
         faults++;
         long g1 = kfind(&b1, x), g2 = kfind(&b2, x);
         if (g1 >= 0) {
-            long d = b2.n / b1.n > 1 ? b2.n / b1.n : 1;
-            p = p + (double)d < c ? p + (double)d : c;
+            double q = int_delta ? (double)(b2.n / b1.n) : (double)b2.n / (double)b1.n;
+            double d = q > 1 ? q : 1;
+            p = p + d < c ? p + d : c;
             arc_replace(&t1, &t2, &b1, &b2, p, 0);
             kdel(&b1, kfind(&b1, x));
             kpush(&t2, x);
             continue;
         }
         if (g2 >= 0) {
-            long d = b1.n / b2.n > 1 ? b1.n / b2.n : 1;
-            p = p - (double)d > 0 ? p - (double)d : 0;
+            double q = int_delta ? (double)(b1.n / b2.n) : (double)b1.n / (double)b2.n;
+            double d = q > 1 ? q : 1;
+            p = p - d > 0 ? p - d : 0;
             arc_replace(&t1, &t2, &b1, &b2, p, 1);
             kdel(&b2, kfind(&b2, x));
             kpush(&t2, x);
@@ -259,7 +263,8 @@ static int run_with_removals(const char *spec, uint32_t frames, const uint64_t *
 
 int main(void)
 {
-    static const char *const spec[] = {"fifo", "lru", "clock", "opt", "sieve", "arc"};
+    static const char *const spec[] = {"fifo",  "lru", "clock",        "opt",
+                                       "sieve", "arc", "arc:delta=int"};
     enum { N = 3000 };
     uint64_t *pages = malloc(N * sizeof *pages);
     uint8_t *writes = malloc(N);
@@ -277,8 +282,8 @@ int main(void)
             removed[t] =
                 with_removals && (pages[t] * 31 + t) % 17 == 0 ? pages[(t * 7) % n] : UINT64_MAX;
         for (uint32_t frames = 1; frames <= 40; frames += 1 + frames / 4) {
-            for (int m = FIFO; m <= ARC; m++) {
-                if (m == ARC && with_removals)
+            for (int m = FIFO; m <= ARC_INT; m++) {
+                if (m >= ARC && with_removals)
                     continue;
                 struct vmr_ph_stats st;
                 char err[512] = "";
@@ -293,7 +298,7 @@ int main(void)
                 }
                 uint64_t want = m == SIEVE
                                     ? sieve_faults(frames, pages, with_removals ? removed : NULL, n)
-                                : m == ARC ? arc_faults(frames, pages, n)
+                                : m >= ARC ? arc_faults(frames, pages, n, m == ARC_INT)
                                            : model_faults((enum model)m, frames, pages, next,
                                                           with_removals ? removed : NULL, n);
                 if (st.faults != want)
