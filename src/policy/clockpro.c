@@ -25,6 +25,14 @@
  * Hardware-realistic: the reference bit is the MMU's REFERENCED bit; hits
  * are not reported.
  *
+ * HAND_cold sweeps the resident cold pages only, kept in a ring of their
+ * own in the order they became cold (a new page, a demoted hot page, and a
+ * cold page starting its test period take the newest place, just behind
+ * HAND_cold), so that finding a victim never walks over hot pages and
+ * non-resident entries: with a small cold target, the single clock of the
+ * paper would make every fault walk most of the clock. The other two hands
+ * sweep the whole clock as in the paper.
+ *
  * Pinned pages are passed by every hand untouched. If HAND_cold finds no
  * resident cold unpinned page within a few turns, HAND_hot is forced to
  * demote one; as a last resort any unpinned resident page is taken.
@@ -45,6 +53,7 @@ struct clockpro {
     uint8_t *hot, *in_test; /* frames */
     uint32_t c, n_hot, n_cold, n_test, mc;
     uint32_t hand_hot, hand_cold, hand_test;
+    struct frame_link *cl; /* ring of the resident cold frames, HAND_cold on it */
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
     uint64_t *gkey;
@@ -68,6 +77,7 @@ static void cp_destroy(void *state)
     free(s->free_ghosts);
     free(s->gkey);
     free(s->link);
+    free(s->cl);
     gmap_release(&s->map);
     free(s);
 }
@@ -93,12 +103,14 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     s->free_ghosts = malloc((size_t)c * sizeof *s->free_ghosts);
     s->gkey = malloc((size_t)c * sizeof *s->gkey);
     s->link = malloc(2 * (size_t)c * sizeof *s->link);
-    if (!s->hot || !s->in_test || !s->free_ghosts || !s->gkey || !s->link ||
+    s->cl = malloc((size_t)c * sizeof *s->cl);
+    if (!s->hot || !s->in_test || !s->free_ghosts || !s->gkey || !s->link || !s->cl ||
         gmap_init(&s->map, c) != 0) {
         cp_destroy(s);
         return VMR_ENOMEM;
     }
     flist_init_nodes(s->link, 2 * c);
+    flist_init_nodes(s->cl, c);
     for (uint32_t i = 0; i < c; i++)
         s->free_ghosts[i] = 2 * c - 1 - i;
     s->n_free_ghosts = c;
@@ -113,7 +125,7 @@ static void cp_link_head(struct clockpro *s, uint32_t x)
     uint32_t h = s->hand_hot;
     if (h == FRAME_UNLINKED) {
         l[x].prev = l[x].next = x;
-        s->hand_hot = s->hand_cold = s->hand_test = x;
+        s->hand_hot = s->hand_test = x;
         return;
     }
     uint32_t p = l[h].prev;
@@ -128,14 +140,12 @@ static void cp_unlink(struct clockpro *s, uint32_t x)
     struct frame_link *l = s->link;
     uint32_t nx = l[x].next, p = l[x].prev;
     if (nx == x) {
-        s->hand_hot = s->hand_cold = s->hand_test = FRAME_UNLINKED;
+        s->hand_hot = s->hand_test = FRAME_UNLINKED;
     } else {
         l[p].next = nx;
         l[nx].prev = p;
         if (s->hand_hot == x)
             s->hand_hot = nx;
-        if (s->hand_cold == x)
-            s->hand_cold = nx;
         if (s->hand_test == x)
             s->hand_test = nx;
     }
@@ -146,6 +156,38 @@ static void cp_to_head(struct clockpro *s, uint32_t x)
 {
     cp_unlink(s, x);
     cp_link_head(s, x);
+}
+
+/* The cold ring: f takes the newest place, just behind HAND_cold. */
+static void cold_link(struct clockpro *s, uint32_t f)
+{
+    struct frame_link *l = s->cl;
+    uint32_t h = s->hand_cold;
+    if (h == FRAME_UNLINKED) {
+        l[f].prev = l[f].next = f;
+        s->hand_cold = f;
+        return;
+    }
+    uint32_t p = l[h].prev;
+    l[f].prev = p;
+    l[f].next = h;
+    l[p].next = f;
+    l[h].prev = f;
+}
+
+static void cold_unlink(struct clockpro *s, uint32_t f)
+{
+    struct frame_link *l = s->cl;
+    uint32_t nx = l[f].next, p = l[f].prev;
+    if (nx == f) {
+        s->hand_cold = FRAME_UNLINKED;
+    } else {
+        l[p].next = nx;
+        l[nx].prev = p;
+        if (s->hand_cold == f)
+            s->hand_cold = nx;
+    }
+    l[f].prev = l[f].next = FRAME_UNLINKED;
 }
 
 static void cp_drop_ghost(struct clockpro *s, uint32_t g)
@@ -204,6 +246,7 @@ static int cp_hot_step(struct clockpro *s)
     s->n_hot--;
     s->n_cold++;
     s->demotions++;
+    cold_link(s, x);
     return 1;
 }
 
@@ -260,48 +303,50 @@ static void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *
     s->in_test[frame] = 1;
     s->n_cold++;
     cp_link_head(s, frame);
+    cold_link(s, frame);
 }
 
 static int cp_select_victim(void *state, vmr_pfn_t *frame)
 {
     struct clockpro *s = state;
     for (int attempt = 0; attempt < 4; attempt++) {
-        uint64_t guard = 3 * ((uint64_t)s->n_hot + s->n_cold + s->n_test) + 8;
-        while (guard-- > 0 && s->n_cold > 0) {
+        /* each step clears a bit or finds the victim; pinned pages are
+         * passed, at most one turn of them */
+        uint32_t pinned_run = 0;
+        while (s->n_cold > 0 && pinned_run < s->n_cold) {
             uint32_t x = s->hand_cold;
-            if (x >= s->c || s->hot[x]) {
-                s->hand_cold = s->link[x].next;
-                continue;
-            }
             uint8_t b = s->bits[x];
             if (b & VMR_FRAME_PINNED) {
-                s->hand_cold = s->link[x].next;
+                s->hand_cold = s->cl[x].next;
+                pinned_run++;
                 continue;
             }
+            pinned_run = 0;
             if (!(b & VMR_FRAME_REFERENCED)) {
                 *frame = x;
                 return 0;
             }
             s->bits[x] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
-            s->hand_cold = s->link[x].next;
             if (s->in_test[x]) {
+                /* re-accessed in its test period: hot */
                 if (s->mc < s->c)
                     s->mc++;
                 s->n_cold--;
+                cold_unlink(s, x);
                 cp_promote(s, x);
             } else {
+                /* a new test period, from the head */
                 s->in_test[x] = 1;
                 cp_to_head(s, x);
+                s->hand_cold = s->cl[x].next; /* x is now the newest */
             }
         }
         /* no cold victim: make one */
         cp_run_hot(s, 1);
     }
     /* last resort: any unpinned resident page */
-    uint32_t x = s->hand_cold;
-    uint64_t n = (uint64_t)s->n_hot + s->n_cold + s->n_test;
-    for (uint64_t i = 0; i < n && x != FRAME_UNLINKED; i++, x = s->link[x].next)
-        if (x < s->c && !(s->bits[x] & VMR_FRAME_PINNED)) {
+    for (uint32_t x = 0; x < s->c; x++)
+        if (s->link[x].next != FRAME_UNLINKED && !(s->bits[x] & VMR_FRAME_PINNED)) {
             *frame = x;
             return 0;
         }
@@ -312,10 +357,12 @@ static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     struct clockpro *s = state;
     int keep = !s->hot[frame] && s->in_test[frame];
-    if (s->hot[frame])
+    if (s->hot[frame]) {
         s->n_hot--;
-    else
+    } else {
         s->n_cold--;
+        cold_unlink(s, frame);
+    }
     s->hot[frame] = s->in_test[frame] = 0;
     if (!keep) {
         cp_unlink(s, frame);
@@ -347,8 +394,6 @@ static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
         s->hand_hot = g;
     if (s->hand_test == frame)
         s->hand_test = g;
-    if (s->hand_cold == frame)
-        s->hand_cold = l[g].next; /* HAND_cold moves past its victim */
     s->n_test++;
     cp_run_test(s);
 }
@@ -356,10 +401,12 @@ static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 static void cp_on_remove(void *state, vmr_pfn_t frame)
 {
     struct clockpro *s = state;
-    if (s->hot[frame])
+    if (s->hot[frame]) {
         s->n_hot--;
-    else
+    } else {
         s->n_cold--;
+        cold_unlink(s, frame);
+    }
     s->hot[frame] = s->in_test[frame] = 0;
     cp_unlink(s, frame);
 }

@@ -10,19 +10,22 @@
  *
  * Hardware-realistic variant: a kernel learns of references only through
  * the referenced bit, so the counter grows by one each time the hand finds
- * the bit set (and clears it), saturating at 2^bits - 1, instead of on
- * every hit. At the hand: referenced -> counter + 1; then counter > 0 ->
- * counter - 1 and move on; else the victim. A new page starts with
- * counter `init` and its bit cleared, in the newest place just behind the
- * hand (as clock.c, whose behaviour bits=1, init=0 reproduces exactly).
+ * the bit set (saturating at 2^bits - 1) instead of on every hit. At the
+ * hand: referenced -> clear the bit, counter + 1, move on; unreferenced
+ * with a counter above 0 -> counter - 1, move on; unreferenced at 0 -> the
+ * victim. A page used in every sweep thus builds up credit, and leaves only
+ * after counter + 1 sweeps without use. A new page starts with counter
+ * `init` and its bit cleared, in the newest place just behind the hand (as
+ * clock.c; bits=0 stores nothing and is exactly CLOCK).
  * Parameters: bits (default 2: libCacheSim's n-bit Clock and the main queue
  * of S3-FIFO use 2-bit counters; GCLOCK's papers leave the weight open),
  * init (default 0, the counter of a newly loaded page).
  *
  * Owns the ring of resident frames (oldest at the hand) and the counters.
  * Invariants: as clock.c; count[f] <= max for every frame.
- * Cost: a full sweep decrements every counter, so a victim is found within
- * (max + 1) turns; amortised O(max) per fault.
+ * Cost: a sweep clears every bit it meets and decrements every other
+ * counter, so a victim is found within max + 2 turns; amortised O(max) per
+ * fault.
  */
 #include <stdlib.h>
 
@@ -38,7 +41,7 @@ struct gclock {
 };
 
 static const struct vmr_policy_param gclock_params[] = {
-    {"bits", "2", "counter width in bits (1..7); bits=1 is CLOCK"},
+    {"bits", "2", "counter width in bits (0..7); bits=0 is CLOCK"},
     {"init", "0", "counter of a newly loaded page"},
     {NULL, NULL, NULL},
 };
@@ -57,7 +60,7 @@ static int gclock_create(const struct vmr_policy_config *cfg, void **state)
     int rc = vmr_policy_check_params(&vmr_policy_gclock, cfg);
     uint64_t nbits = 0, init = 0;
     if (rc == 0)
-        rc = vmr_policy_param_u64(&vmr_policy_gclock, cfg, "bits", 2, 1, 7, &nbits);
+        rc = vmr_policy_param_u64(&vmr_policy_gclock, cfg, "bits", 2, 0, 7, &nbits);
     if (rc == 0)
         rc = vmr_policy_param_u64(&vmr_policy_gclock, cfg, "init", 0, 0, (1u << nbits) - 1, &init);
     if (rc != 0)
@@ -117,13 +120,13 @@ static int gclock_select_victim(void *state, vmr_pfn_t *frame)
         if (b & VMR_FRAME_REFERENCED) {
             bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
             if (c < s->max)
-                c++;
+                count[f] = (uint8_t)(c + 1);
+            continue;
         }
         if (c > 0) {
             count[f] = (uint8_t)(c - 1);
             continue;
         }
-        count[f] = 0;
         s->hand = f;
         *frame = f;
         return 0;

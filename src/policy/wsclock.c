@@ -9,10 +9,17 @@
  * now, move on; not referenced and older than the window tau -> if clean,
  * the victim; if dirty, a write-back would be scheduled and the hand moves
  * on; not referenced but within tau -> in the working set, move on. After
- * a full turn with no clean old page, the first old dirty page is taken
- * (its write-back is counted when it is evicted), else the page with the
- * oldest last use (the book: "any page"). Hardware-realistic: reads and
- * clears REFERENCED, reads DIRTY.
+ * a full turn with no clean old page, the first old dirty page is taken,
+ * else the page with the oldest last use (the book: "any page").
+ * Hardware-realistic: reads and clears REFERENCED, reads DIRTY.
+ *
+ * Write-backs: a policy cannot clean a page here (the kernel writes it when
+ * it is evicted), so "schedule a write" is modelled by marking the page:
+ * when the hand comes back to a marked page that is still old and unused,
+ * its write is taken as done and it is the victim (the write-back is
+ * counted then, once, as the scheduled write would have been). A use
+ * clears the mark. So the hand passes a dirty page at most twice, instead
+ * of on every fault.
  *
  * Time: "now" is the virtual clock (page touches) of the fault being
  * served, from on_miss (VMR_POLICY_WANTS_MISS) or, when the kernel does not
@@ -30,6 +37,7 @@
 
 struct wsclock {
     uint8_t *bits;
+    uint8_t *scheduled; /* write-back "scheduled" by the hand */
     uint64_t *last_use;
     uint64_t now, tau;
     uint32_t hand, n_resident;
@@ -48,6 +56,7 @@ static void ws_destroy(void *state)
     if (!s)
         return;
     free(s->last_use);
+    free(s->scheduled);
     free(s->link);
     free(s);
 }
@@ -68,7 +77,8 @@ static int ws_create(const struct vmr_policy_config *cfg, void **state)
     s->hand = FRAME_UNLINKED;
     s->last_use = calloc(cfg->n_frames, sizeof *s->last_use);
     s->link = malloc((size_t)cfg->n_frames * sizeof *s->link);
-    if (!s->last_use || !s->link) {
+    s->scheduled = calloc(cfg->n_frames, 1);
+    if (!s->last_use || !s->link || !s->scheduled) {
         ws_destroy(s);
         return VMR_ENOMEM;
     }
@@ -89,6 +99,7 @@ static void ws_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *
     struct frame_link *l = s->link;
     s->now = a->time;
     s->last_use[frame] = a->time;
+    s->scheduled[frame] = 0;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     s->n_resident++;
     uint32_t h = s->hand;
@@ -118,12 +129,14 @@ static int ws_select_victim(void *state, vmr_pfn_t *frame)
         if (b & VMR_FRAME_REFERENCED) {
             bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
             s->last_use[f] = now;
+            s->scheduled[f] = 0;
         } else if (now - s->last_use[f] > s->tau) {
-            if (!(b & VMR_FRAME_DIRTY)) {
+            if (!(b & VMR_FRAME_DIRTY) || s->scheduled[f]) {
                 s->hand = f;
                 *frame = f;
                 return 0;
             }
+            s->scheduled[f] = 1;
             if (old_dirty == FRAME_UNLINKED)
                 old_dirty = f;
         }

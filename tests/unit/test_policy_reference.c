@@ -12,6 +12,7 @@
  *         to the newest end; evict the oldest; the new object goes to the
  *         newest end. This is the definition issue 4 compares with;
  *   OPT   evict the resident page with the farthest next use;
+ *   GCLOCK with bits=0 (no counter) is CLOCK, the same model;
  *   SIEVE libCacheSim's Sieve (cache/eviction/Sieve.c): a queue with a
  *         visited bit, 0 on insert, 1 on a hit; the hand starts at the
  *         oldest (or where it stopped), clears visited bits moving towards
@@ -33,7 +34,7 @@
 #include "policy_harness.h"
 #include "testlib.h"
 
-enum model { FIFO, LRU, CLOCK, OPT, SIEVE, ARC, ARC_INT };
+enum model { FIFO, LRU, CLOCK, OPT, SIEVE, GCLOCK0, ARC, ARC_INT };
 
 static uint64_t model_faults(enum model m, uint32_t frames, const uint64_t *pages,
                              const uint64_t *next, const uint64_t *removed, size_t n)
@@ -263,8 +264,11 @@ static int run_with_removals(const char *spec, uint32_t frames, const uint64_t *
 
 int main(void)
 {
-    static const char *const spec[] = {"fifo",  "lru", "clock",        "opt",
-                                       "sieve", "arc", "arc:delta=int"};
+    /* indexed by enum model */
+    static const char *const spec[] = {
+        "fifo", "lru", "clock", "opt", "sieve", "gclock:bits=0", "arc", "arc:delta=int",
+    };
+    _Static_assert(sizeof spec / sizeof spec[0] == ARC_INT + 1, "one spec per model");
     enum { N = 3000 };
     uint64_t *pages = malloc(N * sizeof *pages);
     uint8_t *writes = malloc(N);
@@ -296,11 +300,11 @@ int main(void)
                     vmr_test_failures++;
                     continue;
                 }
-                uint64_t want = m == SIEVE
-                                    ? sieve_faults(frames, pages, with_removals ? removed : NULL, n)
-                                : m >= ARC ? arc_faults(frames, pages, n, m == ARC_INT)
-                                           : model_faults((enum model)m, frames, pages, next,
-                                                          with_removals ? removed : NULL, n);
+                uint64_t want =
+                    m == SIEVE ? sieve_faults(frames, pages, with_removals ? removed : NULL, n)
+                    : m >= ARC ? arc_faults(frames, pages, n, m == ARC_INT)
+                               : model_faults(m == GCLOCK0 ? CLOCK : (enum model)m, frames, pages,
+                                              next, with_removals ? removed : NULL, n);
                 if (st.faults != want)
                     fprintf(stderr, "seed %llu, %u frames: %s gives %llu faults, model %llu\n",
                             (unsigned long long)seed, (unsigned)frames, spec[m],
