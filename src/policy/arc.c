@@ -56,6 +56,7 @@ struct arc {
     uint64_t *gkey;
     struct gmap map;
     int pending;
+    uint32_t pending_ghost; /* the missed key's ghost node, if any */
     uint64_t pending_key, pending_time;
     uint64_t b1_hits, b2_hits;
     struct frame_link *link;
@@ -159,6 +160,7 @@ static void arc_miss(struct arc *s, const struct vmr_access *a)
     uint32_t g = gmap_find(&s->map, a->key);
     s->pending_key = a->key;
     s->pending_time = a->time;
+    s->pending_ghost = g;
     if (g == GMAP_NONE) {
         s->pending = MISS_NEW;
         return;
@@ -196,7 +198,10 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     int kind = s->pending;
     s->pending = MISS_NONE;
     if (kind != MISS_NEW) {
-        uint32_t g = gmap_find(&s->map, a->key);
+        /* the ghost found at the miss, unless trimmed since (then reused) */
+        uint32_t g = s->pending_ghost;
+        if (!flist_linked(s->link, g) || s->gkey[g - s->c] != a->key)
+            g = gmap_find(&s->map, a->key);
         if (g != GMAP_NONE)
             arc_drop_ghost(s, g);
         arc_push(s, frame, ARC_T2);
@@ -247,9 +252,8 @@ static void arc_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     struct arc *s = state;
     int ghost = s->where[frame] == ARC_T1 ? ARC_B1 : ARC_B2;
     arc_pull(s, frame);
-    uint32_t old = gmap_find(&s->map, key);
-    if (old != GMAP_NONE)
-        arc_drop_ghost(s, old);
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
     /* keep within the pool; in a normal evict-then-insert this never
      * fires, on_insert trims to the paper's bounds */
     if (s->size[ARC_B1] + s->size[ARC_B2] >= s->c + 1)

@@ -141,9 +141,13 @@ static inline void flist_init_nodes(struct frame_link *l, uint32_t n)
  */
 #define GMAP_NONE UINT32_MAX
 
+struct gmap_slot {
+    uint64_t key;
+    uint32_t val;
+};
+
 struct gmap {
-    uint64_t *keys;
-    uint32_t *vals;
+    struct gmap_slot *slots; /* key and value side by side: one miss per probe */
     uint32_t mask;
     uint32_t shift;
 };
@@ -160,9 +164,9 @@ static inline uint32_t gmap_home(const struct gmap *g, uint64_t key)
 static inline uint32_t gmap_find(const struct gmap *g, uint64_t key)
 {
     for (uint32_t i = gmap_home(g, key);; i = (i + 1) & g->mask) {
-        uint32_t v = g->vals[i];
-        if (v == GMAP_NONE || g->keys[i] == key)
-            return v;
+        const struct gmap_slot *e = &g->slots[i];
+        if (e->val == GMAP_NONE || e->key == key)
+            return e->val;
     }
 }
 
@@ -170,10 +174,10 @@ static inline uint32_t gmap_find(const struct gmap *g, uint64_t key)
 static inline void gmap_put(struct gmap *g, uint64_t key, uint32_t v)
 {
     uint32_t i = gmap_home(g, key);
-    while (g->vals[i] != GMAP_NONE)
+    while (g->slots[i].val != GMAP_NONE)
         i = (i + 1) & g->mask;
-    g->keys[i] = key;
-    g->vals[i] = v;
+    g->slots[i].key = key;
+    g->slots[i].val = v;
 }
 
 /* Removes key if present. */

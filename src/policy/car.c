@@ -215,9 +215,8 @@ static void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     struct car *s = state;
     int ghost = s->where[frame] == CAR_T1 ? CAR_B1 : CAR_B2;
     car_pull(s, frame);
-    uint32_t old = gmap_find(&s->map, key);
-    if (old != GMAP_NONE)
-        car_drop_ghost(s, old);
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
     if (s->size[CAR_B1] + s->size[CAR_B2] >= s->c + 1)
         car_drop_lru_ghost(s, CAR_B2);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];

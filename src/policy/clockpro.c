@@ -368,9 +368,8 @@ static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
         cp_unlink(s, frame);
         return;
     }
-    uint32_t old = gmap_find(&s->map, key);
-    if (old != GMAP_NONE)
-        cp_drop_ghost(s, old);
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
     if (s->n_free_ghosts == 0) { /* cannot happen with n_test <= c kept below */
         cp_unlink(s, frame);
         return;

@@ -262,9 +262,8 @@ static void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, uint64_t 
         flist_unlink(s->sl, frame);
         return;
     }
-    uint32_t old = gmap_find(&s->map, key);
-    if (old != GMAP_NONE)
-        lirs_free_ghost(s, old);
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
     if (s->n_free_ghosts == 0) /* the bound: the oldest non-resident entry goes */
         lirs_free_ghost(s, s->c + s->gl[s->g_sent].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];

@@ -137,45 +137,41 @@ int gmap_init(struct gmap *g, uint32_t max)
     }
     g->mask = cap - 1;
     g->shift = 64 - bits;
-    g->keys = malloc((size_t)cap * sizeof *g->keys);
-    g->vals = malloc((size_t)cap * sizeof *g->vals);
-    if (!g->keys || !g->vals) {
-        gmap_release(g);
+    g->slots = malloc((size_t)cap * sizeof *g->slots);
+    if (!g->slots)
         return VMR_ENOMEM;
-    }
-    memset(g->vals, 0xff, (size_t)cap * sizeof *g->vals);
+    for (uint32_t i = 0; i < cap; i++)
+        g->slots[i] = (struct gmap_slot){0, GMAP_NONE};
     return 0;
 }
 
 void gmap_release(struct gmap *g)
 {
-    free(g->keys);
-    free(g->vals);
-    g->keys = NULL;
-    g->vals = NULL;
+    free(g->slots);
+    g->slots = NULL;
 }
 
 void gmap_del(struct gmap *g, uint64_t key)
 {
+    struct gmap_slot *t = g->slots;
     uint32_t i = gmap_home(g, key);
     for (;; i = (i + 1) & g->mask) {
-        if (g->vals[i] == GMAP_NONE)
+        if (t[i].val == GMAP_NONE)
             return;
-        if (g->keys[i] == key)
+        if (t[i].key == key)
             break;
     }
     /* backward shift: move later entries of the run into the hole when
      * their home does not lie (cyclically) in (hole, j] */
     uint32_t hole = i;
-    for (uint32_t j = (i + 1) & g->mask; g->vals[j] != GMAP_NONE; j = (j + 1) & g->mask) {
-        uint32_t h = gmap_home(g, g->keys[j]);
+    for (uint32_t j = (i + 1) & g->mask; t[j].val != GMAP_NONE; j = (j + 1) & g->mask) {
+        uint32_t h = gmap_home(g, t[j].key);
         if (((j - h) & g->mask) >= ((j - hole) & g->mask)) {
-            g->keys[hole] = g->keys[j];
-            g->vals[hole] = g->vals[j];
+            t[hole] = t[j];
             hole = j;
         }
     }
-    g->vals[hole] = GMAP_NONE;
+    t[hole].val = GMAP_NONE;
 }
 
 /* Splits "k=v,k=v" in place (buf) into kv[]; the message names the spec. */

@@ -207,9 +207,8 @@ static void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     s3_pull(s, frame, l);
     if (l != S3_S)
         return;
-    uint32_t old = gmap_find(&s->map, key);
-    if (old != GMAP_NONE)
-        s3_drop_ghost(s, old);
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
     if (s->size[S3_G] == s->ghost_cap)
         s3_drop_ghost(s, s->link[s->base + S3_G].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];

@@ -172,9 +172,8 @@ static void twoq_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     twoq_leave(s, frame);
     if (!was_a1in)
         return;
-    uint32_t old = gmap_find(&s->map, key);
-    if (old != GMAP_NONE) /* a key can come back under another frame */
-        twoq_drop_ghost(s, old);
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
     if (s->n_a1out == s->kout)
         twoq_drop_ghost(s, s->link[s->s_a1out].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
