@@ -237,6 +237,7 @@ static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max
         {"p", (uint64_t)s->p},
         {"b1_hits", s->b1_hits},
         {"b2_hits", s->b2_hits},
+        {"ghosts", s->size[CAR_B1] + s->size[CAR_B2]},
     };
     size_t n = sizeof c / sizeof c[0];
     for (size_t i = 0; i < n && i < max; i++)

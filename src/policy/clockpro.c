@@ -415,7 +415,7 @@ static size_t cp_report(void *state, struct vmr_policy_counter *out, size_t max)
     const struct clockpro *s = state;
     const struct vmr_policy_counter c[] = {
         {"cold_target", s->mc},        {"hot", s->n_hot},
-        {"nonresident", s->n_test},    {"test_hits", s->test_hits},
+        {"ghosts", s->n_test},         {"test_hits", s->test_hits},
         {"promotions", s->promotions}, {"demotions", s->demotions},
     };
     size_t n = sizeof c / sizeof c[0];

@@ -229,6 +229,7 @@ static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
     const struct vmr_policy_counter c[] = {
         {"ghost_hits", s->ghost_hits},
         {"promotions", s->promotions},
+        {"ghosts", s->size[S3_G]},
     };
     size_t n = sizeof c / sizeof c[0];
     for (size_t i = 0; i < n && i < max; i++)
