@@ -12,7 +12,8 @@
  * hits; the paper's 38.93% would be about 355,880, 0.04% fewer): the
  * test allows that point 0.03 percentage points. ARC with the truncated
  * step of libCacheSim ("arc:delta=int") is further off (39.06, 46.17, 55.12,
- * 61.92, 65.58) and is only printed.
+ * 61.92, 65.58 when last measured); it is not run here, to keep the test
+ * short.
  */
 #include <stdlib.h>
 #include <zstd.h>
@@ -106,9 +107,9 @@ int main(void)
         return vmr_test_done();
     CHECK_EQ_U64(n, 914145);
     for (size_t i = 0; i < sizeof oltp / sizeof oltp[0]; i++) {
-        const char *spec[] = {"lru", "arc", "arc:delta=int"};
-        double want[] = {oltp[i].lru, oltp[i].arc, oltp[i].arc};
-        for (int k = 0; k < 3; k++) {
+        const char *spec[] = {"lru", "arc"};
+        double want[] = {oltp[i].lru, oltp[i].arc};
+        for (int k = 0; k < 2; k++) {
             struct vmr_ph_stats st;
             char err[512] = "";
             if (vmr_ph_run(spec[k], oltp[i].c, pages, NULL, n, 1, &st, err, sizeof err) != 0) {
@@ -119,8 +120,6 @@ int main(void)
             double got = 100.0 * (double)st.hits / (double)n;
             printf("OLTP c=%-6u %-13s %.4f%% hits (%llu), paper %.2f%%\n", (unsigned)oltp[i].c,
                    spec[k], got, (unsigned long long)st.hits, want[k]);
-            if (k == 2)
-                continue;
             double tol = k == 1 && oltp[i].c == 1000 ? 0.03 : 0.005;
             if (!(got >= want[k] - tol && got < want[k] + tol)) {
                 fprintf(stderr, "OLTP c=%u %s: %.4f%%, the paper's Table IV says %.2f%%\n",
