@@ -34,15 +34,30 @@
  *   - oracle: VMR_POLICY_NEEDS_HITS. Also told of every hit (LRU, LFU, ARC,
  *     LIRS, OPT), which real hardware cannot do.
  *
- * Extensions are gated by flags, and ops added at the end of the table are
- * read only when their flag is set, so a table compiled against an older
- * version-1 header (which cannot set those flags) is still read correctly:
- * VMR_POLICY_HIT_NO_KEY lets the kernel skip looking up the key of every
- * hit; VMR_POLICY_PEEK adds peek_victim.
+ * A miss (optional, VMR_POLICY_WANTS_MISS): before the kernel looks for a
+ * frame for a page that is not resident, it calls on_miss with that access
+ * (the same vmr_access, key included, that on_insert then gets). A policy
+ * whose choice of victim depends on the incoming page (ARC: its ghost hit
+ * adapts the target before REPLACE) uses it; it must still work when the
+ * call does not come (a kernel or harness that predates the flag), by
+ * doing that work late, in on_insert.
+ *
+ * Time: vmr_access.time is the virtual clock (page touches so far).
+ * Hardware-realistic policies that need a clock (NRU's periodic reset,
+ * Aging's ticks, WSClock's window) read it from the accesses they are given
+ * (on_insert, on_miss), since hits are not reported to them.
  *
  * Hot path rules for implementers: allocate everything in create (sized by
  * n_frames; ghost lists bounded by a multiple of n_frames); no allocation in
  * the callbacks.
+ *
+ * Versions: VMR_POLICY_ABI_VERSION 1. Extensions that older plug-ins cannot
+ * notice are gated by flags, and the ops they add sit at the end of the
+ * table and are read only when their flag is set, so a table compiled
+ * against an older version-1 header (which cannot set those flags) is still
+ * read correctly: VMR_POLICY_WANTS_MISS adds on_miss; VMR_POLICY_HIT_NO_KEY
+ * lets the kernel skip looking up the key of every hit; VMR_POLICY_PEEK adds
+ * peek_victim.
  */
 #ifndef VMREPLAY_POLICY_H
 #define VMREPLAY_POLICY_H
@@ -70,6 +85,7 @@ enum {
 enum {
     VMR_POLICY_NEEDS_HITS = 1u << 0,   /* call on_hit on every access to a resident page */
     VMR_POLICY_NEEDS_FUTURE = 1u << 1, /* fill vmr_access.next_use (oracle pre-pass) */
+    VMR_POLICY_WANTS_MISS = 1u << 2,   /* call on_miss before finding a frame for a miss */
     VMR_POLICY_HIT_NO_KEY = 1u << 3,   /* on_hit does not read vmr_access.key: the kernel
                                           may pass VMR_KEY_UNKNOWN (saves a cache miss
                                           per hit on large memories) */
@@ -148,6 +164,10 @@ struct vmr_policy_ops {
 
     /* Optional: writes up to max counters, returns how many exist. */
     size_t (*report)(void *state, struct vmr_policy_counter *out, size_t max);
+
+    /* Read only with VMR_POLICY_WANTS_MISS: the page of access `a` is not
+     * resident; select_victim (if no frame is free) and on_insert follow. */
+    void (*on_miss)(void *state, const struct vmr_access *a);
 
     /* Read only with VMR_POLICY_PEEK: a cheap guess, changing nothing, of
      * the frame select_victim would choose now (VMR_PFN_NONE: no guess).

@@ -20,11 +20,45 @@ extern const struct vmr_policy_ops vmr_policy_fifo;
 extern const struct vmr_policy_ops vmr_policy_lru;
 extern const struct vmr_policy_ops vmr_policy_clock;
 extern const struct vmr_policy_ops vmr_policy_opt;
+extern const struct vmr_policy_ops vmr_policy_random;
+extern const struct vmr_policy_ops vmr_policy_gclock;
+extern const struct vmr_policy_ops vmr_policy_nru;
+extern const struct vmr_policy_ops vmr_policy_aging;
+extern const struct vmr_policy_ops vmr_policy_lfu;
+extern const struct vmr_policy_ops vmr_policy_2q;
+extern const struct vmr_policy_ops vmr_policy_slru;
+extern const struct vmr_policy_ops vmr_policy_arc;
+extern const struct vmr_policy_ops vmr_policy_car;
+extern const struct vmr_policy_ops vmr_policy_lirs;
+extern const struct vmr_policy_ops vmr_policy_clockpro;
+extern const struct vmr_policy_ops vmr_policy_sieve;
+extern const struct vmr_policy_ops vmr_policy_s3fifo;
+extern const struct vmr_policy_ops vmr_policy_wsclock;
+extern const struct vmr_policy_ops vmr_policy_linux;
 
 /* Checks cfg->params against ops->params: VMR_EINVAL with a message in
  * cfg->errbuf for an unknown or repeated key. Built-ins call it in create
  * even though the registry already did, so create is safe to call directly. */
 int vmr_policy_check_params(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg);
+
+/* The value of parameter `name` as a number in [min, max], or `def` if it
+ * was not given; VMR_EINVAL with a message in cfg->errbuf otherwise. */
+int vmr_policy_param_u64(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
+                         const char *name, uint64_t def, uint64_t min, uint64_t max, uint64_t *out);
+int vmr_policy_param_double(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
+                            const char *name, double def, double min, double max, double *out);
+
+/* A fraction of the frame count, rounded, clamped to [lo, hi]. */
+static inline uint32_t frac_frames(uint32_t n_frames, double f, uint32_t lo, uint32_t hi)
+{
+    double v = (double)n_frames * f + 0.5;
+    uint32_t r = v >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    if (r < lo)
+        r = lo;
+    if (r > hi)
+        r = hi;
+    return r;
+}
 
 #define FRAME_UNLINKED UINT32_MAX
 
@@ -70,5 +104,83 @@ static inline void flist_unlink(struct frame_link *l, uint32_t f)
     l[nx].prev = p;
     l[f].prev = l[f].next = FRAME_UNLINKED;
 }
+
+/* Links f as the new tail (l[at] is the list's sentinel), the head being
+ * l[at].next: shorthands for the queue idiom most policies use. */
+static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
+{
+    return l[sentinel].next;
+}
+
+static inline uint32_t flist_tail(const struct frame_link *l, uint32_t sentinel)
+{
+    return l[sentinel].prev;
+}
+
+/* Initialises `n` sentinels starting at index `first` (empty lists). */
+static inline void flist_init_sentinels(struct frame_link *l, uint32_t first, uint32_t n)
+{
+    for (uint32_t i = first; i < first + n; i++)
+        l[i].prev = l[i].next = i;
+}
+
+static inline void flist_init_nodes(struct frame_link *l, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        l[i].prev = l[i].next = FRAME_UNLINKED;
+}
+
+/*
+ * A fixed-capacity map from page key to a uint32_t (a ghost entry's index),
+ * for the policies that remember evicted pages (2Q, ARC, CAR, LIRS,
+ * CLOCK-Pro, S3-FIFO). Open addressing with linear probing and
+ * backward-shift deletion, allocated once for at most `max` entries (the
+ * table is kept at most half full), so the callbacks never allocate.
+ * Invariant: every stored key is reachable from its home slot without
+ * crossing an empty slot (val == GMAP_NONE).
+ */
+#define GMAP_NONE UINT32_MAX
+
+struct gmap_slot {
+    uint64_t key;
+    uint32_t val;
+};
+
+struct gmap {
+    struct gmap_slot *slots; /* key and value side by side: one miss per probe */
+    uint32_t mask;
+    uint32_t shift;
+};
+
+int gmap_init(struct gmap *g, uint32_t max);
+void gmap_release(struct gmap *g);
+
+static inline uint32_t gmap_home(const struct gmap *g, uint64_t key)
+{
+    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> g->shift) & g->mask;
+}
+
+/* The value for key, or GMAP_NONE. */
+static inline uint32_t gmap_find(const struct gmap *g, uint64_t key)
+{
+    for (uint32_t i = gmap_home(g, key);; i = (i + 1) & g->mask) {
+        const struct gmap_slot *e = &g->slots[i];
+        if (e->val == GMAP_NONE || e->key == key)
+            return e->val;
+    }
+}
+
+/* Adds key (which must be absent) with value v (not GMAP_NONE). */
+static inline void gmap_put(struct gmap *g, uint64_t key, uint32_t v)
+{
+    uint32_t i = gmap_home(g, key);
+    while (g->slots[i].val != GMAP_NONE)
+        i = (i + 1) & g->mask;
+    g->slots[i].key = key;
+    g->slots[i].val = v;
+}
+
+/* Removes key if present. */
+void gmap_del(struct gmap *g, uint64_t key);
 
 #endif

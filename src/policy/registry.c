@@ -11,6 +11,8 @@
  * and says in errbuf which part of the spec is wrong.
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -19,10 +21,11 @@
 #include "vec.h"
 
 static const struct vmr_policy_ops *const builtins[] = {
-    &vmr_policy_fifo,
-    &vmr_policy_lru,
-    &vmr_policy_clock,
-    &vmr_policy_opt,
+    &vmr_policy_fifo,   &vmr_policy_lru,     &vmr_policy_clock,    &vmr_policy_opt,
+    &vmr_policy_random, &vmr_policy_gclock,  &vmr_policy_nru,      &vmr_policy_aging,
+    &vmr_policy_lfu,    &vmr_policy_2q,      &vmr_policy_slru,     &vmr_policy_arc,
+    &vmr_policy_car,    &vmr_policy_lirs,    &vmr_policy_clockpro, &vmr_policy_sieve,
+    &vmr_policy_s3fifo, &vmr_policy_wsclock, &vmr_policy_linux,
 };
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
 
@@ -76,6 +79,101 @@ int vmr_policy_check_params(const struct vmr_policy_ops *ops, const struct vmr_p
     return 0;
 }
 
+static const char *param_value(const struct vmr_policy_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_params; i++)
+        if (strcmp(cfg->params[i].key, name) == 0)
+            return cfg->params[i].value;
+    return NULL;
+}
+
+int vmr_policy_param_u64(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
+                         const char *name, uint64_t def, uint64_t min, uint64_t max, uint64_t *out)
+{
+    const char *v = param_value(cfg, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-' || x < min || x > max) {
+        vmr_errf(cfg->errbuf, cfg->errbuf_len,
+                 "policy '%s': %s=%s is not a whole number in [%llu, %llu]", ops->name, name, v,
+                 (unsigned long long)min, (unsigned long long)max);
+        return VMR_EINVAL;
+    }
+    *out = x;
+    return 0;
+}
+
+int vmr_policy_param_double(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
+                            const char *name, double def, double min, double max, double *out)
+{
+    const char *v = param_value(cfg, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (!*v || *end || errno || !(x >= min && x <= max)) {
+        vmr_errf(cfg->errbuf, cfg->errbuf_len, "policy '%s': %s=%s is not a number in [%g, %g]",
+                 ops->name, name, v, min, max);
+        return VMR_EINVAL;
+    }
+    *out = x;
+    return 0;
+}
+
+int gmap_init(struct gmap *g, uint32_t max)
+{
+    uint32_t cap = 16, bits = 4;
+    while (cap < 2 * (uint64_t)max + 2) {
+        cap *= 2;
+        bits++;
+    }
+    g->mask = cap - 1;
+    g->shift = 64 - bits;
+    g->slots = malloc((size_t)cap * sizeof *g->slots);
+    if (!g->slots)
+        return VMR_ENOMEM;
+    for (uint32_t i = 0; i < cap; i++)
+        g->slots[i] = (struct gmap_slot){0, GMAP_NONE};
+    return 0;
+}
+
+void gmap_release(struct gmap *g)
+{
+    free(g->slots);
+    g->slots = NULL;
+}
+
+void gmap_del(struct gmap *g, uint64_t key)
+{
+    struct gmap_slot *t = g->slots;
+    uint32_t i = gmap_home(g, key);
+    for (;; i = (i + 1) & g->mask) {
+        if (t[i].val == GMAP_NONE)
+            return;
+        if (t[i].key == key)
+            break;
+    }
+    /* backward shift: move later entries of the run into the hole when
+     * their home does not lie (cyclically) in (hole, j] */
+    uint32_t hole = i;
+    for (uint32_t j = (i + 1) & g->mask; t[j].val != GMAP_NONE; j = (j + 1) & g->mask) {
+        uint32_t h = gmap_home(g, t[j].key);
+        if (((j - h) & g->mask) >= ((j - hole) & g->mask)) {
+            t[hole] = t[j];
+            hole = j;
+        }
+    }
+    t[hole].val = GMAP_NONE;
+}
+
 /* Splits "k=v,k=v" in place (buf) into kv[]; the message names the spec. */
 static int parse_params(char *buf, struct vmr_policy_kv *kv, size_t *n_kv, const char *spec,
                         char *errbuf, size_t errbuf_len)
@@ -121,6 +219,8 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
                           : !ops->on_remove     ? "on_remove"
                           : (ops->flags & VMR_POLICY_NEEDS_HITS) && !ops->on_hit
                               ? "on_hit (required by VMR_POLICY_NEEDS_HITS)"
+                          : (ops->flags & VMR_POLICY_WANTS_MISS) && !ops->on_miss
+                              ? "on_miss (required by VMR_POLICY_WANTS_MISS)"
                           : (ops->flags & VMR_POLICY_PEEK) && !ops->peek_victim
                               ? "peek_victim (required by VMR_POLICY_PEEK)"
                               : NULL;
@@ -128,8 +228,8 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
         vmr_errf(errbuf, errbuf_len, "%s: the policy's ops table has no %s", path, missing);
         return VMR_EINVAL;
     }
-    uint32_t known =
-        VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK;
+    uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_WANTS_MISS |
+                     VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK;
     if (ops->flags & ~known) {
         vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
                  (unsigned)(ops->flags & ~known));

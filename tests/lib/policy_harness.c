@@ -225,6 +225,11 @@ int vmr_ph_access(struct vmr_ph *h, uint64_t page, int write, uint64_t next_use)
         h->time++;
         return 0;
     }
+    if (h->ops->flags & VMR_POLICY_WANTS_MISS) {
+        h->ops->on_miss(h->pol.state, &a);
+        if (check_bits(h, "on_miss") != 0)
+            return VMR_EINVAL;
+    }
     uint32_t f = 0;
     int rc = get_frame(h, &f);
     if (rc != 0)

@@ -5,8 +5,9 @@
  * Pages are plain uint64_t numbers (also used as the access key). The
  * harness owns n_frames frames and their frame_bits; free frames are used
  * first (lowest number first at the start, then the most recently freed);
- * with none free it asks select_victim, evicts (on_evict), and loads the
- * page into that frame (on_insert). Every access sets REFERENCED (and DIRTY
+ * on a miss it calls on_miss (VMR_POLICY_WANTS_MISS policies), then, with no
+ * frame free, asks select_victim, evicts (on_evict), and loads the page
+ * into that frame (on_insert). Every access sets REFERENCED (and DIRTY
  * for a write) before the policy's on_insert/on_hit, as the kernel's MMU
  * model does; on_hit is called only for VMR_POLICY_NEEDS_HITS policies.
  *

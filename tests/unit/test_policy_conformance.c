@@ -9,10 +9,14 @@
  *   - a victim refused by the kernel (pinned, asked again) is not lost;
  *   - only REFERENCED may be changed in frame_bits, and only cleared;
  *   - the same seed gives the same victims; the frame count is respected
- *     (frame n-1 is used; ASan checks the arrays are sized by n_frames).
+ *     (frame n-1 is used; ASan checks the arrays are sized by n_frames);
+ *   - ghost lists stay bounded: a policy that keeps ghosts reports their
+ *     number as the counter "ghosts", at most 2 x frames + 2 with the
+ *     default parameters, after every operation.
  * The harness checks the protocol on every call (paranoid mode).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy_harness.h"
 #include "rng.h"
@@ -106,6 +110,17 @@ static int replay(const char *spec, uint32_t frames, uint64_t seed, struct vmr_p
         default:
             rc = vmr_ph_reclaim(h, o->page);
             break;
+        }
+        const struct vmr_policy *pol = vmr_ph_policy(h);
+        if (pol->ops->report) {
+            struct vmr_policy_counter c[16];
+            size_t nc = pol->ops->report(pol->state, c, 16);
+            for (size_t j = 0; j < nc && j < 16; j++)
+                if (strcmp(c[j].name, "ghosts") == 0 && c[j].value > 2 * (uint64_t)frames + 2) {
+                    fprintf(stderr, "%s: %llu ghosts with %u frames\n", spec,
+                            (unsigned long long)c[j].value, (unsigned)frames);
+                    rc = VMR_EINVAL;
+                }
         }
         if (vmr_ph_n_resident(h) > frames) {
             fprintf(stderr, "%s: %u resident > %u frames\n", spec, vmr_ph_n_resident(h),
@@ -255,11 +270,24 @@ int main(void)
 {
     size_t n;
     const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n);
-    CHECK(n >= 4);
+    CHECK(n >= 19);
+    size_t with_ghosts = 0;
     for (size_t i = 0; i < n; i++) {
+        /* the policies that keep ghosts must say how many */
+        struct vmr_ph *h;
+        char err[512];
+        if (vmr_ph_create(&h, ops[i]->name, 4, 1, err, sizeof err) == 0) {
+            const struct vmr_policy *pol = vmr_ph_policy(h);
+            struct vmr_policy_counter c[16];
+            size_t nc = pol->ops->report ? pol->ops->report(pol->state, c, 16) : 0;
+            for (size_t j = 0; j < nc && j < 16; j++)
+                with_ghosts += strcmp(c[j].name, "ghosts") == 0;
+            vmr_ph_destroy(h);
+        }
         test_flags(ops[i]);
         check_policy(ops[i]->name);
     }
+    CHECK_EQ_U64(with_ghosts, 6); /* 2q arc car lirs clockpro s3fifo */
 #ifdef VMR_PLUGIN_EXAMPLE
     check_policy(VMR_PLUGIN_EXAMPLE);
     check_policy(VMR_PLUGIN_EXAMPLE ":retries=0");

@@ -65,13 +65,20 @@ static void test_random_strings(void)
         size_t n = 500 + (size_t)(seed * 131 % 1500);
         vmr_ph_random_string(seed, shape, n, n_pages, pages, writes);
         size_t d = distinct(pages, n, n_pages);
+        /* OPT and LRU on every string, the others on every third (time) */
+        int all = seed % 3 == 0;
         for (size_t p = 0; p < n_builtins; p++)
             for (size_t k = 0; k < N_COUNTS; k++)
-                f[p * N_COUNTS + k] = run(ops[p]->name, frame_counts[k], pages, writes, n, seed);
+                f[p * N_COUNTS + k] =
+                    all || p == opt || p == lru
+                        ? run(ops[p]->name, frame_counts[k], pages, writes, n, seed)
+                        : UINT64_MAX;
         for (size_t k = 0; k < N_COUNTS; k++) {
             uint64_t fo = f[opt * N_COUNTS + k];
             for (size_t p = 0; p < n_builtins; p++) {
                 uint64_t fp = f[p * N_COUNTS + k];
+                if (fp == UINT64_MAX)
+                    continue;
                 if (fo > fp)
                     fprintf(stderr, "seed %llu, %u frames: opt %llu > %s %llu\n",
                             (unsigned long long)seed, (unsigned)frame_counts[k],

@@ -3,9 +3,11 @@
  * SIGMETRICS 2002, as packaged by cache2k) must give exactly the published
  * hit counts (../shared/traces/README.md; cache2k asserts the same). These
  * counts do not depend on OPT's tie rule. Skipped (77) if the shared traces
- * are not there. Also prints FIFO/LRU/CLOCK at the same sizes for reference.
+ * are not there. Every other built-in policy must hit at most as often as
+ * OPT at the same sizes; their hits are printed for reference.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy_harness.h"
 #include "testlib.h"
@@ -69,16 +71,22 @@ int main(void)
             CHECK_EQ_U64(st.hits, p->opt_hits);
             printf("%-26s %5u frames: opt %6llu hits", tr->file, (unsigned)p->frames,
                    (unsigned long long)st.hits);
-            static const char *const others[] = {"fifo", "lru", "clock"};
-            for (size_t o = 0; o < 3; o++) {
+            size_t n_ops;
+            const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n_ops);
+            for (size_t o = 0; o < n_ops; o++) {
                 struct vmr_ph_stats so;
-                if (vmr_ph_run(others[o], p->frames, pages, NULL, n, 1, &so, err, sizeof err)) {
+                if (strcmp(ops[o]->name, "opt") == 0)
+                    continue;
+                if (vmr_ph_run(ops[o]->name, p->frames, pages, NULL, n, 1, &so, err, sizeof err)) {
                     fprintf(stderr, "%s\n", err);
                     vmr_test_failures++;
                     continue;
                 }
+                if (so.hits > st.hits)
+                    fprintf(stderr, "%s at %u frames: %s %llu hits > OPT\n", tr->file,
+                            (unsigned)p->frames, ops[o]->name, (unsigned long long)so.hits);
                 CHECK(so.hits <= st.hits);
-                printf(", %s %llu", others[o], (unsigned long long)so.hits);
+                printf(", %s %llu", ops[o]->name, (unsigned long long)so.hits);
             }
             printf("\n");
         }

@@ -1,0 +1,262 @@
+/*
+ * car.c - CAR: CLOCK with Adaptive Replacement.
+ *
+ * Definition: S. Bansal and D. S. Modha, "CAR: Clock with Adaptive
+ * Replacement", FAST 2004 (Figure 2). Two clocks T1 (pages seen once
+ * recently) and T2 (seen again), each page with a reference bit, and ghost
+ * LRU lists B1, B2 as in ARC; p is the target size of T1. replace():
+ * while no victim, if |T1| >= max(1, p): T1's head with bit 0 is demoted to
+ * B1 (the victim), with bit 1 it goes to T2's tail with the bit cleared;
+ * else T2's head with bit 0 goes to B2 (the victim), with bit 1 it goes to
+ * T2's tail with the bit cleared. A missed page in neither ghost list goes
+ * to T1's tail (and B1's or B2's LRU entry is discarded if |T1|+|B1| = c,
+ * or the directory holds 2c); one in B1 raises p by max(1, |B2|/|B1|), one
+ * in B2 lowers it by max(1, |B1|/|B2|), and goes to T2's tail; new pages
+ * start with the bit clear. No parameters.
+ *
+ * Hardware-realistic: the page reference bit is the MMU's REFERENCED bit,
+ * which the kernel sets on every access (on_insert clears it for the new
+ * page) and replace() reads and clears; hits are not reported.
+ *
+ * Pinned pages are rotated to the tail of their own clock without touching
+ * their bit; if a whole clock is pinned the other one is swept.
+ *
+ * Owns T1/T2 (frames, head = the clock hand), B1/B2 (ghost nodes n..n+c+1,
+ * head = LRU), a key -> ghost map.
+ * Invariants: |B1|+|B2| <= c+1 at all times, and the paper's bounds
+ * |T1|+|B1| <= c, |T1|+|T2|+|B1|+|B2| <= 2c after every on_insert.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "builtin.h"
+
+enum { CAR_T1, CAR_T2, CAR_B1, CAR_B2, CAR_NLISTS };
+
+struct car {
+    uint8_t *bits;
+    uint8_t *where;
+    uint32_t c, n_ghost_nodes, base;
+    uint32_t size[CAR_NLISTS];
+    double p;
+    uint32_t n_free_ghosts;
+    uint32_t *free_ghosts;
+    uint64_t *gkey;
+    struct gmap map;
+    uint64_t b1_hits, b2_hits;
+    struct frame_link *link;
+};
+
+static void car_destroy(void *state)
+{
+    struct car *s = state;
+    if (!s)
+        return;
+    free(s->where);
+    free(s->free_ghosts);
+    free(s->gkey);
+    free(s->link);
+    gmap_release(&s->map);
+    free(s);
+}
+
+static int car_create(const struct vmr_policy_config *cfg, void **state)
+{
+    int rc = vmr_policy_check_params(&vmr_policy_car, cfg);
+    if (rc != 0)
+        return rc;
+    struct car *s = calloc(1, sizeof *s);
+    if (!s)
+        return VMR_ENOMEM;
+    uint32_t c = cfg->n_frames;
+    s->bits = cfg->frame_bits;
+    s->c = c;
+    s->n_ghost_nodes = c + 2;
+    s->base = c + s->n_ghost_nodes;
+    size_t nodes = (size_t)c + s->n_ghost_nodes;
+    s->where = malloc(nodes);
+    s->free_ghosts = malloc(s->n_ghost_nodes * sizeof *s->free_ghosts);
+    s->gkey = malloc(s->n_ghost_nodes * sizeof *s->gkey);
+    s->link = malloc((nodes + CAR_NLISTS) * sizeof *s->link);
+    if (!s->where || !s->free_ghosts || !s->gkey || !s->link ||
+        gmap_init(&s->map, s->n_ghost_nodes) != 0) {
+        car_destroy(s);
+        return VMR_ENOMEM;
+    }
+    flist_init_nodes(s->link, (uint32_t)nodes);
+    flist_init_sentinels(s->link, s->base, CAR_NLISTS);
+    for (uint32_t i = 0; i < s->n_ghost_nodes; i++)
+        s->free_ghosts[i] = c + s->n_ghost_nodes - 1 - i;
+    s->n_free_ghosts = s->n_ghost_nodes;
+    *state = s;
+    return 0;
+}
+
+static void car_push(struct car *s, uint32_t x, int l)
+{
+    s->where[x] = (uint8_t)l;
+    flist_link_before(s->link, s->base + (uint32_t)l, x);
+    s->size[l]++;
+}
+
+static void car_pull(struct car *s, uint32_t x)
+{
+    flist_unlink(s->link, x);
+    s->size[s->where[x]]--;
+}
+
+static void car_drop_ghost(struct car *s, uint32_t g)
+{
+    gmap_del(&s->map, s->gkey[g - s->c]);
+    car_pull(s, g);
+    s->free_ghosts[s->n_free_ghosts++] = g;
+}
+
+static void car_drop_lru_ghost(struct car *s, int l)
+{
+    if (s->size[l] == 0)
+        l = l == CAR_B1 ? CAR_B2 : CAR_B1;
+    car_drop_ghost(s, s->link[s->base + (uint32_t)l].next);
+}
+
+static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    struct car *s = state;
+    s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
+    uint32_t g = gmap_find(&s->map, a->key);
+    if (g == GMAP_NONE) {
+        if (s->size[CAR_T1] + s->size[CAR_B1] >= s->c && s->size[CAR_B1] > 0)
+            car_drop_lru_ghost(s, CAR_B1);
+        else if (s->size[CAR_T1] + s->size[CAR_T2] + s->size[CAR_B1] + s->size[CAR_B2] >=
+                     2 * s->c &&
+                 s->size[CAR_B1] + s->size[CAR_B2] > 0)
+            car_drop_lru_ghost(s, CAR_B2);
+        car_push(s, frame, CAR_T1);
+        return;
+    }
+    double b1 = s->size[CAR_B1], b2 = s->size[CAR_B2];
+    if (s->where[g] == CAR_B1) {
+        s->p = fmin(s->p + fmax(1.0, b2 / b1), s->c);
+        s->b1_hits++;
+    } else {
+        s->p = fmax(s->p - fmax(1.0, b1 / b2), 0.0);
+        s->b2_hits++;
+    }
+    car_drop_ghost(s, g);
+    car_push(s, frame, CAR_T2);
+}
+
+/* One step of the hand of clock l: 1 and *frame if its head is the victim,
+ * 0 if the head moved on, -1 if the clock is empty. */
+static int car_step(struct car *s, int l, vmr_pfn_t *frame)
+{
+    const uint32_t sent = s->base + (uint32_t)l;
+    uint32_t f = s->link[sent].next;
+    if (f == sent)
+        return -1;
+    uint8_t b = s->bits[f];
+    if (b & VMR_FRAME_PINNED) {
+        car_pull(s, f);
+        car_push(s, f, l);
+        return 0;
+    }
+    if (!(b & VMR_FRAME_REFERENCED)) {
+        *frame = f;
+        return 1;
+    }
+    s->bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
+    car_pull(s, f);
+    car_push(s, f, CAR_T2);
+    return 0;
+}
+
+static int car_select_victim(void *state, vmr_pfn_t *frame)
+{
+    struct car *s = state;
+    uint32_t resident = s->size[CAR_T1] + s->size[CAR_T2];
+    /* every step clears a bit, moves T1 -> T2, or rotates a pinned page;
+     * pinned_run counts the rotations since the last other step */
+    uint32_t pinned_run = 0;
+    int forced = -1;  /* a clock that is all pinned makes us sweep the other */
+    int switches = 0; /* switches since the last step that was not a pinned rotation */
+    while (resident > 0) {
+        int l;
+        if (forced >= 0)
+            l = forced;
+        else
+            l = (double)s->size[CAR_T1] >= fmax(1.0, s->p) ? CAR_T1 : CAR_T2;
+        if (s->size[l] == 0)
+            l = l == CAR_T1 ? CAR_T2 : CAR_T1;
+        uint32_t head = s->link[s->base + (uint32_t)l].next;
+        int pinned = (s->bits[head] & VMR_FRAME_PINNED) != 0;
+        int r = car_step(s, l, frame);
+        if (r == 1)
+            return 0;
+        if (!pinned) {
+            pinned_run = 0;
+            switches = 0;
+            continue;
+        }
+        if (++pinned_run >= s->size[l]) {
+            /* a full turn of this clock found only pinned pages */
+            int other = l == CAR_T1 ? CAR_T2 : CAR_T1;
+            if (switches > 0 || s->size[other] == 0)
+                return VMR_ENOVICTIM;
+            forced = other;
+            switches++;
+            pinned_run = 0;
+        }
+    }
+    return VMR_ENOVICTIM;
+}
+
+static void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    struct car *s = state;
+    int ghost = s->where[frame] == CAR_T1 ? CAR_B1 : CAR_B2;
+    car_pull(s, frame);
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
+    if (s->size[CAR_B1] + s->size[CAR_B2] >= s->c + 1)
+        car_drop_lru_ghost(s, CAR_B2);
+    uint32_t g = s->free_ghosts[--s->n_free_ghosts];
+    s->gkey[g - s->c] = key;
+    gmap_put(&s->map, key, g);
+    car_push(s, g, ghost);
+}
+
+static void car_on_remove(void *state, vmr_pfn_t frame)
+{
+    car_pull(state, frame);
+}
+
+static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max)
+{
+    const struct car *s = state;
+    const struct vmr_policy_counter c[] = {
+        {"p", (uint64_t)s->p},
+        {"b1_hits", s->b1_hits},
+        {"b2_hits", s->b2_hits},
+        {"ghosts", s->size[CAR_B1] + s->size[CAR_B2]},
+    };
+    size_t n = sizeof c / sizeof c[0];
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = c[i];
+    return n;
+}
+
+const struct vmr_policy_ops vmr_policy_car = {
+    .abi_version = VMR_POLICY_ABI_VERSION,
+    .flags = 0,
+    .name = "car",
+    .summary = "CLOCK with adaptive replacement: ARC's adaptation over two clocks of "
+               "referenced bits (Bansal & Modha, FAST 2004)",
+    .params = NULL,
+    .create = car_create,
+    .destroy = car_destroy,
+    .on_insert = car_on_insert,
+    .select_victim = car_select_victim,
+    .on_evict = car_on_evict,
+    .on_remove = car_on_remove,
+    .report = car_report,
+};

@@ -1,0 +1,235 @@
+/*
+ * linux.c - a Linux-like two-list policy: active and inactive lists driven
+ * only by the hardware referenced bit and a software "referenced" flag.
+ *
+ * Definition: the page replacement of Linux 2.6 (mm/vmscan.c before the
+ * split LRU of 2.6.28), as described by M. Gorman, "Understanding the
+ * Linux Virtual Memory Manager", Prentice Hall 2004, chapter 10, with the
+ * two-touch activation of page_check_references(). New pages go to the
+ * newest end of the inactive list with the flag clear (the fault leaves
+ * the referenced bit set, as a freshly mapped PTE is young). To reclaim:
+ *   - while the inactive list is smaller than active / inactive_ratio,
+ *     `batch` pages are taken from the oldest end of the active list: a
+ *     referenced one has its bit cleared and goes back to the newest end
+ *     of the active list, an unreferenced one moves to the newest end of
+ *     the inactive list (flag clear);
+ *   - then the oldest inactive page: referenced and flagged -> activated
+ *     (bit cleared); referenced, not flagged -> bit cleared, flagged, back
+ *     to the newest end of the inactive list; not referenced -> the victim.
+ * Defaults from the kernel: inactive_ratio=1 (what Linux uses below 1 GB
+ * of memory), batch=32 (SWAP_CLUSTER_MAX). Hardware-realistic: hits are not
+ * reported. It does not distinguish anonymous from file pages (the kernel
+ * activates a referenced anonymous page at once); the policy interface
+ * does not say which a page is.
+ *
+ * Pinned pages are rotated untouched. If the inactive list is all pinned
+ * (or the scan runs for more than a few turns), the oldest unpinned page of
+ * either list is taken.
+ *
+ * Owns the two lists (head = oldest) and per-frame list and flag.
+ */
+#include <stdlib.h>
+
+#include "builtin.h"
+
+enum { LX_INACTIVE, LX_ACTIVE };
+
+struct linux_lists {
+    uint8_t *bits;
+    uint8_t *where;
+    uint8_t *flag; /* PG_referenced */
+    uint32_t n, s_inactive, s_active;
+    uint32_t n_inactive, n_active;
+    uint32_t ratio, batch;
+    uint64_t activations, deactivations;
+    struct frame_link link[];
+};
+
+static const struct vmr_policy_param linux_params[] = {
+    {"inactive_ratio", "1", "keep the inactive list at least active/ratio long"},
+    {"batch", "32", "active pages scanned per refill (SWAP_CLUSTER_MAX)"},
+    {NULL, NULL, NULL},
+};
+
+static void lx_destroy(void *state)
+{
+    struct linux_lists *s = state;
+    if (!s)
+        return;
+    free(s->where);
+    free(s->flag);
+    free(s);
+}
+
+static int lx_create(const struct vmr_policy_config *cfg, void **state)
+{
+    const struct vmr_policy_ops *ops = &vmr_policy_linux;
+    uint64_t ratio = 1, batch = 32;
+    int rc = vmr_policy_check_params(ops, cfg);
+    if (rc == 0)
+        rc = vmr_policy_param_u64(ops, cfg, "inactive_ratio", 1, 1, 1000, &ratio);
+    if (rc == 0)
+        rc = vmr_policy_param_u64(ops, cfg, "batch", 32, 1, UINT32_MAX, &batch);
+    if (rc != 0)
+        return rc;
+    uint32_t n = cfg->n_frames;
+    struct linux_lists *s = calloc(1, sizeof *s + ((size_t)n + 2) * sizeof s->link[0]);
+    if (!s)
+        return VMR_ENOMEM;
+    s->where = malloc(n);
+    s->flag = calloc(n, 1);
+    if (!s->where || !s->flag) {
+        lx_destroy(s);
+        return VMR_ENOMEM;
+    }
+    s->bits = cfg->frame_bits;
+    s->n = n;
+    s->s_inactive = n;
+    s->s_active = n + 1;
+    s->ratio = (uint32_t)ratio;
+    s->batch = (uint32_t)batch;
+    flist_init_nodes(s->link, n);
+    flist_init_sentinels(s->link, n, 2);
+    *state = s;
+    return 0;
+}
+
+static void lx_push(struct linux_lists *s, uint32_t f, int l)
+{
+    s->where[f] = (uint8_t)l;
+    flist_link_before(s->link, l == LX_ACTIVE ? s->s_active : s->s_inactive, f);
+    if (l == LX_ACTIVE)
+        s->n_active++;
+    else
+        s->n_inactive++;
+}
+
+static void lx_pull(struct linux_lists *s, uint32_t f)
+{
+    flist_unlink(s->link, f);
+    if (s->where[f] == LX_ACTIVE)
+        s->n_active--;
+    else
+        s->n_inactive--;
+}
+
+static void lx_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    (void)a;
+    struct linux_lists *s = state;
+    s->flag[frame] = 0;
+    lx_push(s, frame, LX_INACTIVE);
+}
+
+static void lx_refill(struct linux_lists *s)
+{
+    for (uint32_t i = 0; i < s->batch && s->n_active > 0; i++) {
+        uint32_t f = s->link[s->s_active].next;
+        uint8_t b = s->bits[f];
+        lx_pull(s, f);
+        if (b & VMR_FRAME_PINNED) {
+            lx_push(s, f, LX_ACTIVE);
+        } else if (b & VMR_FRAME_REFERENCED) {
+            s->bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
+            lx_push(s, f, LX_ACTIVE);
+        } else {
+            s->flag[f] = 0;
+            lx_push(s, f, LX_INACTIVE);
+            s->deactivations++;
+        }
+    }
+}
+
+static int lx_oldest_unpinned(const struct linux_lists *s, uint32_t sent, vmr_pfn_t *frame)
+{
+    for (uint32_t f = s->link[sent].next; f != sent; f = s->link[f].next)
+        if (!(s->bits[f] & VMR_FRAME_PINNED)) {
+            *frame = f;
+            return 1;
+        }
+    return 0;
+}
+
+static int lx_select_victim(void *state, vmr_pfn_t *frame)
+{
+    struct linux_lists *s = state;
+    uint64_t guard = 4 * ((uint64_t)s->n_active + s->n_inactive) + 64;
+    uint32_t pinned_run = 0;
+    while (guard-- > 0) {
+        if ((uint64_t)s->n_inactive * s->ratio < s->n_active)
+            lx_refill(s);
+        if (s->n_inactive == 0) {
+            if (s->n_active == 0)
+                return VMR_ENOVICTIM;
+            continue;
+        }
+        uint32_t f = s->link[s->s_inactive].next;
+        uint8_t b = s->bits[f];
+        if (b & VMR_FRAME_PINNED) {
+            lx_pull(s, f);
+            lx_push(s, f, LX_INACTIVE);
+            if (++pinned_run >= s->n_inactive)
+                break;
+            continue;
+        }
+        pinned_run = 0;
+        if (!(b & VMR_FRAME_REFERENCED)) {
+            *frame = f;
+            return 0;
+        }
+        s->bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
+        lx_pull(s, f);
+        if (s->flag[f]) {
+            s->flag[f] = 0;
+            lx_push(s, f, LX_ACTIVE);
+            s->activations++;
+        } else {
+            s->flag[f] = 1;
+            lx_push(s, f, LX_INACTIVE);
+        }
+    }
+    if (lx_oldest_unpinned(s, s->s_inactive, frame) || lx_oldest_unpinned(s, s->s_active, frame))
+        return 0;
+    return VMR_ENOVICTIM;
+}
+
+static void lx_on_remove(void *state, vmr_pfn_t frame)
+{
+    lx_pull(state, frame);
+}
+
+static void lx_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    (void)key;
+    lx_pull(state, frame);
+}
+
+static size_t lx_report(void *state, struct vmr_policy_counter *out, size_t max)
+{
+    const struct linux_lists *s = state;
+    const struct vmr_policy_counter c[] = {
+        {"activations", s->activations},
+        {"deactivations", s->deactivations},
+        {"active", s->n_active},
+    };
+    size_t n = sizeof c / sizeof c[0];
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = c[i];
+    return n;
+}
+
+const struct vmr_policy_ops vmr_policy_linux = {
+    .abi_version = VMR_POLICY_ABI_VERSION,
+    .flags = 0,
+    .name = "linux",
+    .summary = "Linux 2.6-like active/inactive lists over referenced bits, two-touch activation "
+               "(Gorman 2004, mm/vmscan.c)",
+    .params = linux_params,
+    .create = lx_create,
+    .destroy = lx_destroy,
+    .on_insert = lx_on_insert,
+    .select_victim = lx_select_victim,
+    .on_evict = lx_on_evict,
+    .on_remove = lx_on_remove,
+    .report = lx_report,
+};

@@ -1,0 +1,255 @@
+/*
+ * s3fifo.c - S3-FIFO: a small FIFO, a main FIFO and a ghost FIFO.
+ *
+ * Definition: J. Yang, Y. Zhang, Z. Qiu, Y. Yue and K. V. Rashmi, "FIFO
+ * queues are all you need for cache eviction", SOSP 2023 (Algorithm 1),
+ * with the defaults of its reference implementation (libCacheSim
+ * S3FIFO.c: small-size-ratio=0.10, ghost-size-ratio=0.90,
+ * move-to-main-threshold=2, 2-bit counters). A missed page enters the small
+ * queue S, or the main queue M if its key is in the ghost queue G; a hit
+ * raises its counter (at most 3). To evict: if M holds more than its share
+ * (c - |S|'s target) or S is empty, M's oldest page is reinserted at M's
+ * tail with its counter minus one while the counter is non-zero, else it is
+ * the victim; otherwise S's oldest page moves to M if its counter reached
+ * the threshold (counter reset), else it is the victim and its key enters
+ * G (G drops its oldest key beyond its size). This is the paper's original
+ * algorithm (libCacheSim S3FIFOv0.c); the counters count every hit, so it
+ * is an oracle policy here.
+ *
+ * Pinned pages are rotated to the tail of their queue untouched; when a
+ * queue is all pinned the other one is swept.
+ *
+ * Owns the queues S, M (frames, head = oldest) and G (ghost nodes), the
+ * counters and a key -> ghost map. Invariants: a resident frame is in S or
+ * M; |G| <= ghost size; the map holds exactly G's keys.
+ */
+#include <stdlib.h>
+
+#include "builtin.h"
+
+enum { S3_S, S3_M, S3_G, S3_NLISTS };
+
+struct s3fifo {
+    uint8_t *bits;
+    uint8_t *where; /* frame -> S3_S / S3_M */
+    uint8_t *freq;
+    uint32_t c, small_cap, main_cap, ghost_cap, threshold, base;
+    uint32_t size[S3_NLISTS];
+    uint32_t n_free_ghosts;
+    uint32_t *free_ghosts;
+    uint64_t *gkey;
+    uint64_t ghost_hits, promotions;
+    struct gmap map;
+    struct frame_link *link;
+};
+
+static const struct vmr_policy_param s3fifo_params[] = {
+    {"small", "0.1", "small queue size, as a fraction of the frames"},
+    {"ghost", "0.9", "ghost queue size, as a fraction of the frames"},
+    {"threshold", "2", "hits in the small queue that move a page to the main queue (1..3)"},
+    {NULL, NULL, NULL},
+};
+
+static void s3_destroy(void *state)
+{
+    struct s3fifo *s = state;
+    if (!s)
+        return;
+    free(s->where);
+    free(s->freq);
+    free(s->free_ghosts);
+    free(s->gkey);
+    free(s->link);
+    gmap_release(&s->map);
+    free(s);
+}
+
+static int s3_create(const struct vmr_policy_config *cfg, void **state)
+{
+    const struct vmr_policy_ops *ops = &vmr_policy_s3fifo;
+    double small = 0.1, ghost = 0.9;
+    uint64_t threshold = 2;
+    int rc = vmr_policy_check_params(ops, cfg);
+    if (rc == 0)
+        rc = vmr_policy_param_double(ops, cfg, "small", 0.1, 0.0, 1.0, &small);
+    if (rc == 0)
+        rc = vmr_policy_param_double(ops, cfg, "ghost", 0.9, 0.0, 8.0, &ghost);
+    if (rc == 0)
+        rc = vmr_policy_param_u64(ops, cfg, "threshold", 2, 1, 3, &threshold);
+    if (rc != 0)
+        return rc;
+    struct s3fifo *s = calloc(1, sizeof *s);
+    if (!s)
+        return VMR_ENOMEM;
+    uint32_t c = cfg->n_frames;
+    s->bits = cfg->frame_bits;
+    s->c = c;
+    s->small_cap = frac_frames(c, small, 0, c);
+    s->main_cap = c - s->small_cap;
+    s->ghost_cap = frac_frames(c, ghost, 1, 8 * c + 1);
+    s->threshold = (uint32_t)threshold;
+    s->base = c + s->ghost_cap;
+    s->where = malloc(c);
+    s->freq = calloc(c, 1);
+    s->free_ghosts = malloc((size_t)s->ghost_cap * sizeof *s->free_ghosts);
+    s->gkey = malloc((size_t)s->ghost_cap * sizeof *s->gkey);
+    s->link = malloc(((size_t)s->base + S3_NLISTS) * sizeof *s->link);
+    if (!s->where || !s->freq || !s->free_ghosts || !s->gkey || !s->link ||
+        gmap_init(&s->map, s->ghost_cap) != 0) {
+        s3_destroy(s);
+        return VMR_ENOMEM;
+    }
+    flist_init_nodes(s->link, s->base);
+    flist_init_sentinels(s->link, s->base, S3_NLISTS);
+    for (uint32_t i = 0; i < s->ghost_cap; i++)
+        s->free_ghosts[i] = s->base - 1 - i;
+    s->n_free_ghosts = s->ghost_cap;
+    *state = s;
+    return 0;
+}
+
+static void s3_push(struct s3fifo *s, uint32_t x, int l)
+{
+    if (x < s->c)
+        s->where[x] = (uint8_t)l;
+    flist_link_before(s->link, s->base + (uint32_t)l, x);
+    s->size[l]++;
+}
+
+static void s3_pull(struct s3fifo *s, uint32_t x, int l)
+{
+    flist_unlink(s->link, x);
+    s->size[l]--;
+}
+
+static void s3_drop_ghost(struct s3fifo *s, uint32_t g)
+{
+    gmap_del(&s->map, s->gkey[g - s->c]);
+    s3_pull(s, g, S3_G);
+    s->free_ghosts[s->n_free_ghosts++] = g;
+}
+
+static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    struct s3fifo *s = state;
+    s->freq[frame] = 0;
+    uint32_t g = gmap_find(&s->map, a->key);
+    if (g != GMAP_NONE) {
+        s3_drop_ghost(s, g);
+        s->ghost_hits++;
+        s3_push(s, frame, S3_M);
+    } else {
+        s3_push(s, frame, S3_S);
+    }
+}
+
+static void s3_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    (void)a;
+    struct s3fifo *s = state;
+    if (s->freq[frame] < 3)
+        s->freq[frame]++;
+}
+
+static int s3_select_victim(void *state, vmr_pfn_t *frame)
+{
+    struct s3fifo *s = state;
+    uint32_t pinned_run = 0;
+    int forced = -1, switches = 0;
+    while (s->size[S3_S] + s->size[S3_M] > 0) {
+        int l = forced >= 0                                         ? forced
+                : s->size[S3_M] > s->main_cap || s->size[S3_S] == 0 ? S3_M
+                                                                    : S3_S;
+        if (s->size[l] == 0)
+            l = l == S3_S ? S3_M : S3_S;
+        uint32_t f = s->link[s->base + (uint32_t)l].next;
+        if (s->bits[f] & VMR_FRAME_PINNED) {
+            s3_pull(s, f, l);
+            s3_push(s, f, l);
+            if (++pinned_run >= s->size[l]) {
+                int other = l == S3_S ? S3_M : S3_S;
+                if (switches > 0 || s->size[other] == 0)
+                    return VMR_ENOVICTIM;
+                forced = other;
+                switches++;
+                pinned_run = 0;
+            }
+            continue;
+        }
+        pinned_run = 0;
+        switches = 0;
+        if (l == S3_M) {
+            if (s->freq[f] == 0) {
+                *frame = f;
+                return 0;
+            }
+            s->freq[f]--;
+            s3_pull(s, f, S3_M);
+            s3_push(s, f, S3_M);
+        } else {
+            if (s->freq[f] < s->threshold) {
+                *frame = f;
+                return 0;
+            }
+            s->freq[f] = 0;
+            s->promotions++;
+            s3_pull(s, f, S3_S);
+            s3_push(s, f, S3_M);
+        }
+    }
+    return VMR_ENOVICTIM;
+}
+
+static void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    struct s3fifo *s = state;
+    int l = s->where[frame];
+    s3_pull(s, frame, l);
+    if (l != S3_S)
+        return;
+    /* a resident page's key is never a ghost (on_insert took it out) */
+    assert(gmap_find(&s->map, key) == GMAP_NONE);
+    if (s->size[S3_G] == s->ghost_cap)
+        s3_drop_ghost(s, s->link[s->base + S3_G].next);
+    uint32_t g = s->free_ghosts[--s->n_free_ghosts];
+    s->gkey[g - s->c] = key;
+    gmap_put(&s->map, key, g);
+    s3_push(s, g, S3_G);
+}
+
+static void s3_on_remove(void *state, vmr_pfn_t frame)
+{
+    struct s3fifo *s = state;
+    s3_pull(s, frame, s->where[frame]);
+}
+
+static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
+{
+    const struct s3fifo *s = state;
+    const struct vmr_policy_counter c[] = {
+        {"ghost_hits", s->ghost_hits},
+        {"promotions", s->promotions},
+        {"ghosts", s->size[S3_G]},
+    };
+    size_t n = sizeof c / sizeof c[0];
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = c[i];
+    return n;
+}
+
+const struct vmr_policy_ops vmr_policy_s3fifo = {
+    .abi_version = VMR_POLICY_ABI_VERSION,
+    .flags = VMR_POLICY_NEEDS_HITS,
+    .name = "s3fifo",
+    .summary = "S3-FIFO: small, main and ghost FIFO queues with 2-bit counters (Yang et al., "
+               "SOSP 2023)",
+    .params = s3fifo_params,
+    .create = s3_create,
+    .destroy = s3_destroy,
+    .on_insert = s3_on_insert,
+    .on_hit = s3_on_hit,
+    .select_victim = s3_select_victim,
+    .on_evict = s3_on_evict,
+    .on_remove = s3_on_remove,
+    .report = s3_report,
+};

@@ -1,0 +1,127 @@
+/*
+ * sieve.c - SIEVE: a FIFO queue with a visited bit and a hand that stays.
+ *
+ * Definition: Y. Zhang, J. Yang, Y. Yue, Y. Vigfusson and K. V. Rashmi,
+ * "SIEVE is Simpler than LRU: an Efficient Turn-Key Eviction Algorithm for
+ * Web Caches", NSDI 2024 (Algorithm 1). New pages go to the head, unvisited;
+ * the hand starts at the tail (oldest) and moves towards the head: a
+ * visited page has its bit cleared and stays where it is, the first
+ * unvisited one is evicted, and the hand stays just newer than it; past the
+ * head it wraps to the tail. Unlike CLOCK, survivors are not moved to the
+ * head. Same as libCacheSim's Sieve (cache/eviction/Sieve.c), so counts
+ * match it exactly.
+ *
+ * The visited bit is the hardware REFERENCED bit (hardware-realistic): the
+ * kernel sets it on every access, on_insert clears it for the new page.
+ * Pinned pages are passed without touching their bit.
+ *
+ * Owns the queue (head = newest) and the hand.
+ * Invariants: a frame is in the queue iff resident; hand is a resident
+ * frame or FRAME_UNLINKED (= start at the tail). A chosen victim stays in
+ * the queue with the hand on it until on_evict.
+ */
+#include <stdlib.h>
+
+#include "builtin.h"
+
+struct sieve {
+    uint8_t *bits;
+    uint32_t n_frames; /* sentinel */
+    uint32_t n_resident;
+    uint32_t hand;
+    struct frame_link link[];
+};
+
+static int sieve_create(const struct vmr_policy_config *cfg, void **state)
+{
+    int rc = vmr_policy_check_params(&vmr_policy_sieve, cfg);
+    if (rc != 0)
+        return rc;
+    struct sieve *s = malloc(sizeof *s + ((size_t)cfg->n_frames + 1) * sizeof s->link[0]);
+    if (!s)
+        return VMR_ENOMEM;
+    s->bits = cfg->frame_bits;
+    s->n_frames = cfg->n_frames;
+    s->n_resident = 0;
+    s->hand = FRAME_UNLINKED;
+    flist_init(s->link, cfg->n_frames);
+    *state = s;
+    return 0;
+}
+
+static void sieve_destroy(void *state)
+{
+    free(state);
+}
+
+static void sieve_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    (void)a;
+    struct sieve *s = state;
+    s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
+    flist_link_after(s->link, s->n_frames, frame);
+    s->n_resident++;
+}
+
+static int sieve_select_victim(void *state, vmr_pfn_t *frame)
+{
+    struct sieve *s = state;
+    const struct frame_link *l = s->link;
+    const uint32_t end = s->n_frames;
+    uint8_t *bits = s->bits;
+    uint32_t f = s->hand == FRAME_UNLINKED ? l[end].prev : s->hand;
+    /* two turns: the first clears every unpinned bit */
+    for (uint64_t steps = 2 * (uint64_t)s->n_resident + 2; steps > 0; steps--) {
+        if (f == end) {
+            f = l[end].prev; /* wrap to the tail */
+            continue;
+        }
+        uint8_t b = bits[f];
+        if (!(b & VMR_FRAME_PINNED)) {
+            if (!(b & VMR_FRAME_REFERENCED)) {
+                s->hand = f;
+                *frame = f;
+                return 0;
+            }
+            bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
+        }
+        f = l[f].prev;
+    }
+    return VMR_ENOVICTIM;
+}
+
+static void sieve_drop(struct sieve *s, uint32_t frame)
+{
+    if (s->hand == frame) {
+        uint32_t p = s->link[frame].prev;
+        s->hand = p == s->n_frames ? FRAME_UNLINKED : p;
+    }
+    flist_unlink(s->link, frame);
+    s->n_resident--;
+}
+
+static void sieve_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    (void)key;
+    sieve_drop(state, frame);
+}
+
+static void sieve_on_remove(void *state, vmr_pfn_t frame)
+{
+    sieve_drop(state, frame);
+}
+
+const struct vmr_policy_ops vmr_policy_sieve = {
+    .abi_version = VMR_POLICY_ABI_VERSION,
+    .flags = 0,
+    .name = "sieve",
+    .summary = "FIFO with a visited bit and a hand that stays (Zhang et al., NSDI 2024), as "
+               "libCacheSim's Sieve",
+    .params = NULL,
+    .create = sieve_create,
+    .destroy = sieve_destroy,
+    .on_insert = sieve_on_insert,
+    .select_victim = sieve_select_victim,
+    .on_evict = sieve_on_evict,
+    .on_remove = sieve_on_remove,
+};
