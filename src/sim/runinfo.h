@@ -10,7 +10,7 @@
 #include "vmreplay/kernel.h"
 #include "vmreplay/sim.h"
 
-#define RUNINFO_MAX 10
+#define RUNINFO_MAX 12
 
 struct runinfo {
     struct vmr_kv kv[RUNINFO_MAX];
@@ -22,6 +22,16 @@ struct runinfo {
  * (0 = unknown). VMR_EINVAL with a message for a memory size out of range. */
 int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_page_size,
                           struct vmr_kernel_config *kc, char *errbuf, size_t errbuf_len);
+
+/* Sets kc's semantics fields (linux mode knobs, overcommit) from cfg. */
+void runinfo_semantics(const struct vmr_replay_config *cfg, struct vmr_kernel_config *kc);
+
+/* The "mode" column: 0 for the seeds' semantics (no column), else 1 and
+ * "linux" or a base mode with the knobs that differ ("linux,zero_page=no"). */
+int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t len);
+/* The "overcommit" column: 0 for heuristic (no column), else 1 and
+ * "always" or "strict:RATIO". */
+int runinfo_describe_overcommit(const struct vmr_kernel_config *kc, char *buf, size_t len);
 
 /* Fills the columns; trace and policy_spec are borrowed. page_touches is
  * left out when with_touches is 0 (time series rows). */
