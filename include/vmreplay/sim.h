@@ -31,8 +31,8 @@ struct vmr_replay_config {
     int (*run_batch)(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
                      size_t *failed);
     void *run_batch_arg;
-    const char *sysroot;  /* ELF files for exec; NULL = "/" (borrowed) */
-    int load_needed;      /* exec also maps DT_NEEDED libraries */
+    const char *sysroot; /* ELF files for exec; NULL = "/" (borrowed) */
+    int load_needed;     /* exec also maps DT_NEEDED libraries */
     /* NULL: off; "": print the maps of every live process at every mark and
      * at the end; else only at marks with this label, and at the end */
     const char *dump_maps;

@@ -78,8 +78,8 @@ static void check_mm(struct check *ch, struct mm *mm)
             }
             if (e & PTE_ZERO) {
                 if (e != PTE_ZERO || v->obj != NIL || v->shared)
-                    FAIL(ch, "mm %u vpn 0x%llx: zero page outside private anonymous memory",
-                         mm->id, (unsigned long long)vpn);
+                    FAIL(ch, "mm %u vpn 0x%llx: zero page outside private anonymous memory", mm->id,
+                         (unsigned long long)vpn);
                 continue;
             }
             if (e & PTE_SWAP_EXCL) {
@@ -140,16 +140,11 @@ static void check_commit_and_areas(struct check *ch)
         if (k->procs[i]->leader == k->procs[i])
             vmr_counters_merge(&procs, &k->procs[i]->c);
     static const size_t per_area[] = {
-        offsetof(struct vmr_counters, minor_faults),
-        offsetof(struct vmr_counters, major_faults),
-        offsetof(struct vmr_counters, zero_fill),
-        offsetof(struct vmr_counters, cow_copies),
-        offsetof(struct vmr_counters, cow_reuses),
-        offsetof(struct vmr_counters, segv_protection),
-        offsetof(struct vmr_counters, sigbus),
-        offsetof(struct vmr_counters, file_reads),
-        offsetof(struct vmr_counters, writebacks),
-        offsetof(struct vmr_counters, swap_ins),
+        offsetof(struct vmr_counters, minor_faults), offsetof(struct vmr_counters, major_faults),
+        offsetof(struct vmr_counters, zero_fill),    offsetof(struct vmr_counters, cow_copies),
+        offsetof(struct vmr_counters, cow_reuses),   offsetof(struct vmr_counters, segv_protection),
+        offsetof(struct vmr_counters, sigbus),       offsetof(struct vmr_counters, file_reads),
+        offsetof(struct vmr_counters, writebacks),   offsetof(struct vmr_counters, swap_ins),
     };
     for (size_t i = 0; i < sizeof per_area / sizeof per_area[0]; i++) {
         uint64_t a = *(const uint64_t *)((const char *)&areas + per_area[i]);

@@ -60,9 +60,12 @@ void runinfo_semantics(const struct vmr_replay_config *cfg, struct vmr_kernel_co
 {
     const int lm = cfg->linux_mode;
     kc->zero_page = cfg->zero_page >= 0 ? cfg->zero_page : lm ? linux_knobs.zero_page : 0;
-    kc->write_notify = cfg->write_notify >= 0 ? cfg->write_notify : lm ? linux_knobs.write_notify : 0;
-    kc->fork_anon_only =
-        cfg->fork_anon_only >= 0 ? cfg->fork_anon_only : lm ? linux_knobs.fork_anon_only : 0;
+    kc->write_notify = cfg->write_notify >= 0 ? cfg->write_notify
+                       : lm                   ? linux_knobs.write_notify
+                                              : 0;
+    kc->fork_anon_only = cfg->fork_anon_only >= 0 ? cfg->fork_anon_only
+                         : lm                     ? linux_knobs.fork_anon_only
+                                                  : 0;
     kc->sigbus = cfg->sigbus >= 0 ? cfg->sigbus : lm ? linux_knobs.sigbus : 0;
     kc->fault_around = cfg->fault_around >= 0 ? (uint32_t)cfg->fault_around
                        : lm                   ? linux_knobs.fault_around

@@ -81,8 +81,8 @@ int vmr_report_write_table(FILE *fp, const struct vmr_run_report *r)
             fprintf(fp,
                     "%12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
                     " %12" PRIu64 "  %s\n",
-                    c->minor_faults + c->major_faults, c->major_faults, c->zero_fill,
-                    c->cow_copies, c->file_reads, c->swap_ins, r->areas[i].name);
+                    c->minor_faults + c->major_faults, c->major_faults, c->zero_fill, c->cow_copies,
+                    c->file_reads, c->swap_ins, r->areas[i].name);
         }
         if (r->n_areas > shown_areas)
             fprintf(fp, "(%zu more areas: --format csv or json lists them all)\n",
@@ -109,8 +109,7 @@ static void csv_field(FILE *fp, const char *s)
 }
 
 static void csv_row(FILE *fp, const struct vmr_run_report *r, const char *scope,
-                    const struct vmr_proc_report *p, const char *area,
-                    const struct vmr_counters *c)
+                    const struct vmr_proc_report *p, const char *area, const struct vmr_counters *c)
 {
     for (size_t i = 0; i < r->n_config; i++) {
         csv_field(fp, r->config[i].value);
