@@ -49,6 +49,8 @@ static void check_mm(struct check *ch, struct mm *mm)
             FAIL(ch, "mm %u: empty area %zu", mm->id, i);
         if (i > 0 && mm->vmas[i - 1].end > v->start)
             FAIL(ch, "mm %u: areas %zu and %zu overlap or are unsorted", mm->id, i - 1, i);
+        if (v->ac != area_counters((struct vmr_kernel *)k, v))
+            FAIL(ch, "mm %u: area %zu counts in the wrong place", mm->id, i);
         if (v->flags & VF_ACCOUNT) {
             commit += v->end - v->start;
             if (v->shared)
@@ -126,7 +128,7 @@ static void check_commit_and_areas(struct check *ch)
             FAIL(ch, "object %zu: commit %llu but it is not live shared anonymous memory", i,
                  (unsigned long long)o->commit);
         ch->committed += o->commit;
-        vmr_counters_merge(&areas, &o->c);
+        vmr_counters_merge(&areas, o->c);
     }
     if (ch->committed != k->committed)
         FAIL(ch, "commit: %llu pages charged, counter says %llu", (unsigned long long)ch->committed,

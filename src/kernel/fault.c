@@ -123,7 +123,6 @@ static int do_anon_page(struct fault *f, uint64_t e)
     if (pfn == VMR_PFN_NONE)
         return 0;
     struct frame *fr = &k->frames[pfn];
-    f->v->flags |= VF_ANON_VMA;
     if (!e) {
         anon_frame_init(f, pfn, ++k->anon_serial, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY);
         f->c->zero_fill++;
@@ -378,6 +377,7 @@ static int do_object_page(struct fault *f)
             sigbus(k, f->p);
             return 0;
         }
+        v->flags |= VF_ANON_VMA;
         return do_anon_page(f, 0); /* wholly past the end of the file: zero-filled */
     }
     if (f->op != VMR_OP_WRITE && k->cfg.fault_around > 1) {
@@ -454,18 +454,31 @@ static void segv(struct vmr_kernel *k, struct proc *p)
         proc_kill(k, p, VMR_KILLED_SEGV);
 }
 
-void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
-                  uint32_t count)
+/* The fault path, in two copies: `lm` is whether any linux-mode knob that
+ * acts on the common faults is on (zero page, swap read-ahead, fork copying
+ * only areas with anonymous pages, which needs VF_ANON_VMA kept), so the
+ * seeds' semantics pay nothing for them. */
+static inline __attribute__((always_inline)) void fault_common(struct vmr_kernel *k, struct proc *p,
+                                                               uint64_t vpn, uint64_t *pte,
+                                                               unsigned op, uint32_t count,
+                                                               const int lm)
 {
-    struct fault f = {
-        .k = k, .p = p, .mm = p->mm, .c = &p->leader->c, .vpn = vpn, .op = op, .count = count};
+    struct fault f;
+    f.k = k;
+    f.p = p;
+    f.mm = p->mm;
+    f.c = &p->leader->c;
+    f.vpn = vpn;
+    f.op = op;
+    f.count = count;
+    f.major = 0;
     f.v = mm_find_vma(f.mm, vpn);
     if (!f.v) {
         f.c->segv_unmapped++;
         segv(k, p);
         return;
     }
-    f.ac = area_counters(k, f.v);
+    f.ac = f.v->ac;
     if (!(f.v->prot & op_prot[op])) {
         f.c->segv_protection++;
         f.ac->segv_protection++;
@@ -492,17 +505,21 @@ void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *
             done = 1;
         }
     } else if (e & PTE_SWAP_EXCL || (!e && f.v->obj == NIL)) {
-        if (k->cfg.zero_page && !e && op != VMR_OP_WRITE) {
-            *f.pte = PTE_ZERO; /* linux mode: map the shared zero page */
+        if (lm && k->cfg.zero_page && !e && op != VMR_OP_WRITE) {
+            *f.pte = PTE_ZERO; /* map the shared zero page: no anon_vma yet */
             done = 1;
         } else {
             done = do_anon_page(&f, e);
+            if (lm && done)
+                f.v->flags |= VF_ANON_VMA;
         }
-    } else if (e & PTE_ZERO) {
+    } else if (lm && (e & PTE_ZERO)) {
         if (op != VMR_OP_WRITE)
             return; /* reading the zero page is no fault (the PTE has no frame) */
         *f.pte = 0;
         done = do_anon_page(&f, 0);
+        if (done)
+            f.v->flags |= VF_ANON_VMA;
     } else if (e & PTE_SWAP) {
         done = do_swap_page(&f);
     } else {
@@ -513,10 +530,19 @@ void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *
     if (f.major) {
         f.c->major_faults++;
         f.ac->major_faults++;
-        if (k->cfg.swap_readahead > 1 && (e & PTE_SWAP) && p->state == PROC_ALIVE)
+        if (lm && k->cfg.swap_readahead > 1 && (e & PTE_SWAP) && p->state == PROC_ALIVE)
             swap_readahead(&f);
     } else {
         f.c->minor_faults++;
         f.ac->minor_faults++;
     }
+}
+
+void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
+                  uint32_t count)
+{
+    if (k->linux_faults)
+        fault_common(k, p, vpn, pte, op, count, 1);
+    else
+        fault_common(k, p, vpn, pte, op, count, 0);
 }

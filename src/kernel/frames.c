@@ -270,7 +270,7 @@ static int evict_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *
     } else {
         if (dirty) {
             c->writebacks++;
-            k->objs[key_obj(f->key)].c.writebacks++;
+            k->objs[key_obj(f->key)].c->writebacks++;
         }
         unmap_all(k, f, 0);
         vmr_hashmap_remove(&k->page_cache, f->key);

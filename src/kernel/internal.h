@@ -82,7 +82,8 @@ enum vma_kind { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_N_KINDS };
 /* vma.flags */
 enum {
     VF_ACCOUNT = 1u << 0,  /* charged to the commit (Linux's VM_ACCOUNT) */
-    VF_ANON_VMA = 1u << 1, /* has had anonymous pages (Linux's anon_vma) */
+    VF_ANON_VMA = 1u << 1, /* has had anonymous pages (Linux's anon_vma);
+                              kept only when k->linux_faults */
     VF_ADVICE_SHIFT = 2,   /* 2 bits: enum vma_advice */
     VF_ADVICE_MASK = 3u << VF_ADVICE_SHIFT,
 };
@@ -99,6 +100,8 @@ struct vma {
     uint8_t shared; /* MAP_SHARED: writes go to the object, no COW */
     uint8_t kind;   /* enum vma_kind */
     uint8_t flags;  /* VF_* */
+    /* its per-area statistics (area_counters), set by mm_add_vma */
+    struct vmr_counters *ac;
 };
 
 struct mm {
@@ -193,8 +196,9 @@ struct object {
     uint64_t n_vmas; /* areas mapping it; shared anonymous memory dies at 0 */
     uint8_t shmem;   /* shared anonymous: pages go to swap, not to a file */
     uint64_t commit; /* shmem: pages charged to the commit while it lives */
-    /* per-area statistics of the areas mapping it (fault path only) */
-    struct vmr_counters c;
+    /* per-area statistics of the areas mapping it (fault path only);
+     * allocated apart so that areas may point at it (vma.ac) */
+    struct vmr_counters *c;
 };
 
 /* ---- the kernel ------------------------------------------------------- */
@@ -230,6 +234,9 @@ struct vmr_kernel {
     uint32_t *skipped; /* frames pinned during one reclaim (n_frames) */
     int broken;        /* a fatal error was set: stop the run */
     int no_oom;        /* reclaim fails instead of OOM-killing (read-ahead) */
+    int linux_faults;  /* a linux-mode knob of the common faults is on: the
+                          zero page, swap read-ahead or fork_anon_only (which
+                          needs VF_ANON_VMA; it is kept only then) */
 
     struct vmr_hashmap page_cache; /* key -> pfn */
     struct vmr_hashmap shmem_swap; /* shmem key -> slot, for pages out */
@@ -426,10 +433,11 @@ static inline uint64_t mm_pte_bits(const struct vma *v, int writable)
     return bits;
 }
 
-/* The per-area counters of area v. */
+/* The per-area counters of area v, by name: its object's, or those of
+ * its kind of private anonymous memory. Areas keep the pointer (vma.ac). */
 static inline struct vmr_counters *area_counters(struct vmr_kernel *k, const struct vma *v)
 {
-    return v->obj != NIL ? &k->objs[v->obj].c : &k->kind_c[v->kind];
+    return v->obj != NIL ? k->objs[v->obj].c : &k->kind_c[v->kind];
 }
 
 /* Commit accounting (mm.c, SEMANTICS.md 1.6). commit_allowed: whether

@@ -58,6 +58,8 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
             w &= w - 1;
         *win[i] = w;
     }
+    k->linux_faults =
+        k->cfg.zero_page || k->cfg.swap_readahead > 1 || k->cfg.fork_anon_only ? 1 : 0;
     while ((1u << k->page_shift) < cfg->page_size)
         k->page_shift++;
     k->n_frames = cfg->n_frames;
@@ -108,8 +110,10 @@ void vmr_kernel_destroy(struct vmr_kernel *k)
         free(k->procs[i]);
     }
     free(k->procs);
-    for (size_t i = 0; i < k->n_objs; i++)
+    for (size_t i = 0; i < k->n_objs; i++) {
         free(k->objs[i].path);
+        free(k->objs[i].c);
+    }
     free(k->objs);
     vmr_policy_close(&k->policy);
     pt_release_pool(k);
@@ -158,7 +162,13 @@ uint32_t obj_new(struct vmr_kernel *k, const char *path, uint64_t size, int shme
     char *copy = NULL;
     if (path && !(copy = vmr_strdup(path)))
         return NIL;
-    k->objs[k->n_objs] = (struct object){.path = copy, .size = size, .shmem = (uint8_t)shmem};
+    struct vmr_counters *c = calloc(1, sizeof *c);
+    if (!c) {
+        free(copy);
+        return NIL;
+    }
+    k->objs[k->n_objs] =
+        (struct object){.path = copy, .size = size, .shmem = (uint8_t)shmem, .c = c};
     return (uint32_t)k->n_objs++;
 }
 

@@ -271,7 +271,7 @@ static void zap_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, ui
                (k->frame_bits[pfn] & VMR_FRAME_DIRTY)) {
         /* the last mapping of a dirty shared file page goes away */
         ctx->actor->leader->c.writebacks++;
-        k->objs[v->obj].c.writebacks++;
+        k->objs[v->obj].c->writebacks++;
         k->frame_bits[pfn] &= (uint8_t)~VMR_FRAME_DIRTY;
     }
 }
@@ -353,7 +353,7 @@ void mm_sync_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint
             if (pfn && (k->frame_bits[*pfn] & VMR_FRAME_DIRTY)) {
                 k->frame_bits[*pfn] &= (uint8_t)~VMR_FRAME_DIRTY;
                 actor->leader->c.writebacks++;
-                k->objs[v->obj].c.writebacks++;
+                k->objs[v->obj].c->writebacks++;
                 if (vma_write_notify(k, v))
                     write_protect(k, (vmr_pfn_t)*pfn);
             }
@@ -487,7 +487,7 @@ void mm_willneed(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64
                                    .op = VMR_OP_READ};
             frame_insert(k, pfn, &a);
             actor->leader->c.file_reads++;
-            k->objs[v.obj].c.file_reads++;
+            k->objs[v.obj].c->file_reads++;
             if (actor->state != PROC_ALIVE || mm->n_vmas <= i)
                 return;
         }
@@ -499,6 +499,7 @@ int mm_add_vma(struct vmr_kernel *k, struct mm *mm, const struct vma *v)
     size_t at = first_after(mm, v->start);
     int rc = insert_vma(mm, at, v);
     if (rc == 0) {
+        mm->vmas[at].ac = area_counters(k, v);
         obj_ref(k, v);
         if (v->flags & VF_ACCOUNT)
             commit_charge(k, mm, v->end - v->start);

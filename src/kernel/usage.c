@@ -48,13 +48,13 @@ const struct vmr_area_report *vmr_kernel_area_stats(const struct vmr_kernel *k_,
     struct vmr_area_report shm = {"[shmem]", {0}};
     for (size_t i = 0; i < k->n_objs; i++)
         if (k->objs[i].shmem)
-            vmr_counters_merge(&shm.c, &k->objs[i].c);
+            vmr_counters_merge(&shm.c, k->objs[i].c);
     if (any_counted(&shm.c))
         k->area_report[m++] = shm;
     /* file objects are one per path (declare_file) */
     for (size_t i = 0; i < k->n_objs; i++)
-        if (!k->objs[i].shmem && any_counted(&k->objs[i].c))
-            k->area_report[m++] = (struct vmr_area_report){k->objs[i].path, k->objs[i].c};
+        if (!k->objs[i].shmem && any_counted(k->objs[i].c))
+            k->area_report[m++] = (struct vmr_area_report){k->objs[i].path, *k->objs[i].c};
     *n = m;
     return k->area_report;
 }
