@@ -447,6 +447,8 @@ static inline struct vmr_counters *area_counters(struct vmr_kernel *k, const str
 int commit_allowed(const struct vmr_kernel *k, uint64_t pages);
 void commit_charge(struct vmr_kernel *k, struct mm *mm, uint64_t pages);
 void commit_uncharge(struct vmr_kernel *k, struct mm *mm, uint64_t pages);
+/* Pages of mm's charged areas within [start, end). */
+uint64_t mm_charged_pages(const struct mm *mm, uint64_t start, uint64_t end);
 /* Sets VF_ACCOUNT on a new area as Linux's accountable_mapping does: a
  * private writable mapping, unless MAP_NORESERVE outside strict mode. */
 void vma_set_account(const struct vmr_kernel *k, struct vma *v, int noreserve);

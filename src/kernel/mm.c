@@ -107,6 +107,17 @@ void commit_uncharge(struct vmr_kernel *k, struct mm *mm, uint64_t pages)
         mm->commit -= pages;
 }
 
+uint64_t mm_charged_pages(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    uint64_t n = 0;
+    for (size_t i = first_after(mm, start); i < mm->n_vmas && mm->vmas[i].start < end; i++) {
+        const struct vma *v = &mm->vmas[i];
+        if (v->flags & VF_ACCOUNT)
+            n += (v->end < end ? v->end : end) - (v->start > start ? v->start : start);
+    }
+    return n;
+}
+
 void vma_set_account(const struct vmr_kernel *k, struct vma *v, int noreserve)
 {
     if (noreserve && k->cfg.overcommit == VMR_OVERCOMMIT_STRICT)

@@ -61,7 +61,11 @@ static int do_mmap(struct vmr_kernel *k, struct proc *p, const struct vmr_record
     if (shared && rec->arg == VMR_FID_NONE &&
         (!noreserve || k->cfg.overcommit == VMR_OVERCOMMIT_STRICT))
         shmem_charge = e - s; /* shared anonymous memory: its object is charged */
-    if (!commit_allowed(k, (v.flags & VF_ACCOUNT ? e - s : 0) + shmem_charge)) {
+    /* what the mapping replaces is uncharged first, as in Linux's
+     * mmap_region */
+    uint64_t charge = (v.flags & VF_ACCOUNT ? e - s : 0) + shmem_charge;
+    uint64_t replaced = mm_charged_pages(p->mm, s, e);
+    if (charge > replaced && !commit_allowed(k, charge - replaced)) {
         c->mmap_failures++;
         return 0;
     }
@@ -78,12 +82,14 @@ static int do_mmap(struct vmr_kernel *k, struct proc *p, const struct vmr_record
         v.obj = obj_new_shmem(k);
         if (v.obj == NIL)
             return VMR_ENOMEM;
-        k->objs[v.obj].commit = shmem_charge;
-        commit_charge(k, NULL, shmem_charge);
     } else if (rec->flags & (VMR_MAP_GROWSDOWN | VMR_MAP_STACK)) {
         v.kind = VMA_STACK;
     }
     int rc = mm_unmap(k, p, p->mm, s, e);
+    if (rc == 0 && shmem_charge) {
+        k->objs[v.obj].commit = shmem_charge; /* until the object dies */
+        commit_charge(k, NULL, shmem_charge);
+    }
     if (rc == 0)
         rc = mm_add_vma(k, p->mm, &v);
     return rc;
