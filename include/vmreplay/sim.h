@@ -42,15 +42,18 @@ struct vmr_replay_config {
      * default; README.md) */
     int linux_mode;
     int zero_page, write_notify, fork_anon_only, sigbus;
-    int fault_around; /* pages */
-    int page_cluster; /* swap-in read-ahead of 2^page_cluster pages */
-    enum vmr_overcommit overcommit;
+    int fault_around;          /* pages */
+    int page_cluster;          /* swap-in read-ahead of 2^page_cluster pages */
+    int overcommit;            /* enum vmr_overcommit, or -1 for the mode's
+                                  default: always in the seeds' semantics
+                                  (nothing refused), heuristic (the
+                                  kernel's default) in linux mode */
     uint32_t overcommit_ratio; /* percent, default 50 */
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the
  * trace's page size, seed 1, segfaults kill, the seeds' semantics,
- * heuristic overcommit with ratio 50. */
+ * the mode's overcommit default with ratio 50. */
 void vmr_replay_config_init(struct vmr_replay_config *cfg);
 
 /*

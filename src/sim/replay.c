@@ -42,7 +42,7 @@ void vmr_replay_config_init(struct vmr_replay_config *cfg)
     cfg->on_segv = VMR_SEGV_KILL;
     cfg->zero_page = cfg->write_notify = cfg->fork_anon_only = cfg->sigbus = -1;
     cfg->fault_around = cfg->page_cluster = -1;
-    cfg->overcommit = VMR_OVERCOMMIT_HEURISTIC;
+    cfg->overcommit = -1;
     cfg->overcommit_ratio = 50;
 }
 

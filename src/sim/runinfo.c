@@ -73,11 +73,15 @@ void runinfo_semantics(const struct vmr_replay_config *cfg, struct vmr_kernel_co
     kc->swap_readahead = cfg->page_cluster >= 0 ? 1u << cfg->page_cluster
                          : lm                   ? linux_knobs.swap_readahead
                                                 : 0;
-    kc->overcommit = cfg->overcommit;
+    kc->overcommit = cfg->overcommit >= 0 ? (enum vmr_overcommit)cfg->overcommit
+                     : lm                 ? VMR_OVERCOMMIT_HEURISTIC
+                                          : VMR_OVERCOMMIT_ALWAYS;
     kc->overcommit_ratio = cfg->overcommit_ratio;
 }
 
-int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t len)
+/* Whether kc's knobs are closer to linux mode's than to the seeds' (0 if
+ * all off); with buf, writes the mode and the knobs that differ from it. */
+static int linux_like(const struct vmr_kernel_config *kc, char *buf, size_t len)
 {
     const struct {
         const char *name;
@@ -100,6 +104,8 @@ int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t 
     if (off_seeds == 0)
         return 0;
     int is_linux = off_linux <= off_seeds;
+    if (!buf)
+        return is_linux;
     size_t used = (size_t)snprintf(buf, len, "%s", is_linux ? "linux" : "seeds");
     for (size_t i = 0; i < n && used < len; i++) {
         uint32_t base = is_linux ? knobs[i].linux_value : 0;
@@ -107,14 +113,25 @@ int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t 
             used += (size_t)snprintf(buf + used, len - used, ",%s=%u", knobs[i].name,
                                      (unsigned)knobs[i].have);
     }
-    return 1;
+    return is_linux;
+}
+
+int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t len)
+{
+    buf[0] = 0;
+    linux_like(kc, buf, len);
+    return buf[0] != 0;
 }
 
 int runinfo_describe_overcommit(const struct vmr_kernel_config *kc, char *buf, size_t len)
 {
-    if (kc->overcommit == VMR_OVERCOMMIT_HEURISTIC)
+    enum vmr_overcommit dflt =
+        linux_like(kc, NULL, 0) ? VMR_OVERCOMMIT_HEURISTIC : VMR_OVERCOMMIT_ALWAYS;
+    if (kc->overcommit == dflt)
         return 0;
-    if (kc->overcommit == VMR_OVERCOMMIT_ALWAYS)
+    if (kc->overcommit == VMR_OVERCOMMIT_HEURISTIC)
+        snprintf(buf, len, "heuristic");
+    else if (kc->overcommit == VMR_OVERCOMMIT_ALWAYS)
         snprintf(buf, len, "always");
     else
         snprintf(buf, len, "strict:%u", (unsigned)kc->overcommit_ratio);

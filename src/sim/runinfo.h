@@ -29,7 +29,8 @@ void runinfo_semantics(const struct vmr_replay_config *cfg, struct vmr_kernel_co
 /* The "mode" column: 0 for the seeds' semantics (no column), else 1 and
  * "linux" or a base mode with the knobs that differ ("linux,zero_page=no"). */
 int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t len);
-/* The "overcommit" column: 0 for heuristic (no column), else 1 and
+/* The "overcommit" column: 0 for the mode's default (no column: always in
+ * the seeds' semantics, heuristic in linux mode), else 1 and "heuristic",
  * "always" or "strict:RATIO". */
 int runinfo_describe_overcommit(const struct vmr_kernel_config *kc, char *buf, size_t len);
 
