@@ -5,6 +5,8 @@
  *   # replay: --memory 3p --policy fifo      options as for `vmreplay replay`
  *   # expect: faults=15 major_faults=0       counts of the last replay
  *   # expect: pid2.cow_copies=500            a process's counts
+ *   # expect: area:/data/f.file_reads=3      an area name's counts ([anon],
+ *                                            [heap], [stack], [shmem], a path)
  *   # expect-error: undeclared file          the replay must fail so
  *
  * A relative `--sysroot DIR` is taken from the scenario file's directory.
@@ -31,6 +33,15 @@ static const struct vmr_counters *find_scope(const struct vmr_run_report *rep, c
     if (scope_len == 0)
         return &rep->total;
     uint64_t pid;
+    if (scope_len > 5 && memcmp(scope, "area:", 5) == 0) {
+        for (size_t i = 0; i < rep->n_areas; i++)
+            if (strlen(rep->areas[i].name) == scope_len - 5 &&
+                memcmp(rep->areas[i].name, scope + 5, scope_len - 5) == 0)
+                return &rep->areas[i].c;
+        /* an area that counted nothing is not listed: all its counts are 0 */
+        static const struct vmr_counters zero;
+        return &zero;
+    }
     if (scope_len > 3 && memcmp(scope, "pid", 3) == 0 &&
         vmr_parse_u64_n(scope + 3, scope_len - 3, &pid) == 0) {
         /* the last incarnation of that pid */
@@ -66,7 +77,7 @@ static void check_expect(const char *file, int line, const struct vmr_run_report
             continue;
         }
         *eq = 0;
-        char *dot = strchr(tok, '.');
+        char *dot = strrchr(tok, '.'); /* area names may hold dots */
         const char *name = dot ? dot + 1 : tok;
         const struct vmr_counters *c = find_scope(rep, tok, dot ? (size_t)(dot - tok) : 0);
         checks++;

@@ -26,6 +26,13 @@ enum vmr_segv_action {
     VMR_SEGV_IGNORE,   /* counted; the process goes on */
 };
 
+/* vm.overcommit_memory: the kernel's mode numbers (SEMANTICS.md 1.6) */
+enum vmr_overcommit {
+    VMR_OVERCOMMIT_HEURISTIC = 0, /* refuse one charge larger than RAM + swap */
+    VMR_OVERCOMMIT_ALWAYS = 1,    /* never refuse */
+    VMR_OVERCOMMIT_STRICT = 2,    /* refuse beyond swap + RAM x ratio / 100 */
+};
+
 struct vmr_kernel_config {
     uint32_t page_size;  /* power of two */
     uint32_t n_frames;   /* physical frames, >= 1 */
@@ -40,6 +47,20 @@ struct vmr_kernel_config {
      * its DT_NEEDED libraries, resolved as ld.so would (hand-written
      * traces; recorded ones carry them as mmap records) */
     int load_needed;
+    /* commit accounting: mmap/brk/fork/mprotect that would commit more
+     * than the mode allows fail with ENOMEM (mmap_failures) */
+    enum vmr_overcommit overcommit;
+    uint32_t overcommit_ratio; /* percent of RAM, strict mode (kernel: 50) */
+    /* linux mode's knobs (README.md; all 0 in the seeds semantics): */
+    int zero_page;           /* anonymous read faults map the zero page */
+    uint32_t fault_around;   /* read faults on object areas map up to this
+                                many cached pages around (0, 1: off) */
+    int write_notify;        /* clean shared file pages mapped read-only */
+    uint32_t swap_readahead; /* swap-in reads up to this many pages of the
+                                aligned window around the fault (0, 1: off) */
+    int fork_anon_only;      /* fork copies PTEs only of areas with
+                                anonymous pages (the rest fault again) */
+    int sigbus;              /* a page wholly past EOF raises SIGBUS */
 };
 
 struct vmr_kernel;
@@ -70,6 +91,15 @@ void vmr_kernel_totals(const struct vmr_kernel *k, struct vmr_counters *out);
 /* Every process (thread group) the run has seen, in creation order,
  * including those that exited. Valid until the next call on k. */
 const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k, size_t *n);
+
+/* Per-area statistics (src/kernel/usage.c): one entry per area name - a
+ * file's path, "[anon]", "[heap]", "[stack]", "[shmem]" - that counted
+ * something, summed over every process and area of that name. Only what
+ * the fault path and the write-back paths see is counted per area: faults
+ * (minor, major, zero_fill, cow_copies, cow_reuses), file_reads, swap_ins,
+ * segv_protection, sigbus and writebacks; accesses, evictions and swap_outs
+ * are not. Valid until the next call on k. */
+const struct vmr_area_report *vmr_kernel_area_stats(const struct vmr_kernel *k, size_t *n);
 
 /* What is in use now (src/kernel/usage.c): *frames_used frames (page cache
  * included) and *swap_used swap slots; if rss is not NULL, rss[i] is the

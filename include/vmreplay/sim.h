@@ -31,16 +31,29 @@ struct vmr_replay_config {
     int (*run_batch)(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
                      size_t *failed);
     void *run_batch_arg;
-    const char *sysroot;  /* ELF files for exec; NULL = "/" (borrowed) */
-    int load_needed;      /* exec also maps DT_NEEDED libraries */
+    const char *sysroot; /* ELF files for exec; NULL = "/" (borrowed) */
+    int load_needed;     /* exec also maps DT_NEEDED libraries */
     /* NULL: off; "": print the maps of every live process at every mark and
      * at the end; else only at marks with this label, and at the end */
     const char *dump_maps;
     FILE *maps_out; /* where dump_maps prints (borrowed; NULL = stdout) */
+    /* kernel semantics: the seeds' (0, the default) or linux mode (1),
+     * whose knobs are set to Linux's defaults unless given (-1 = the mode's
+     * default; README.md) */
+    int linux_mode;
+    int zero_page, write_notify, fork_anon_only, sigbus;
+    int fault_around;          /* pages */
+    int page_cluster;          /* swap-in read-ahead of 2^page_cluster pages */
+    int overcommit;            /* enum vmr_overcommit, or -1 for the mode's
+                                  default: always in the seeds' semantics
+                                  (nothing refused), heuristic (the
+                                  kernel's default) in linux mode */
+    uint32_t overcommit_ratio; /* percent, default 50 */
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the
- * trace's page size, seed 1, segfaults kill. */
+ * trace's page size, seed 1, segfaults kill, the seeds' semantics,
+ * the mode's overcommit default with ratio 50. */
 void vmr_replay_config_init(struct vmr_replay_config *cfg);
 
 /*
@@ -56,6 +69,13 @@ void vmr_replay_config_init(struct vmr_replay_config *cfg);
  *   load-needed  yes | no: exec maps the DT_NEEDED libraries too
  *   dump-maps LABEL: print /proc/PID/maps-style areas at marks with that
  *             label ("" = every mark) and at the end
+ *   mode      seeds | linux
+ *   overcommit  heuristic | always | strict (or 0, 1, 2)
+ *   overcommit-ratio  N (percent of RAM in strict mode)
+ *   zero-page, write-notify, sigbus  yes | no
+ *   fault-around  N (pages; 0 or 1 = off)
+ *   page-cluster  N (swap-in read-ahead of 2^N pages; 0 = off)
+ *   fork-copy all | anon
  * Returns 0, VMR_ENOTFOUND for an unknown key, or VMR_EINVAL/VMR_ERANGE with
  * a message in errbuf.
  */

@@ -39,7 +39,8 @@
     X(swap_peak_pages, PEAK, "peak swap slots in use")                                             \
     X(commit_peak_pages, PEAK, "peak committed pages")                                             \
     X(mmap_failures, SUM, "failed mmap/brk/fork (ENOMEM and other errors)")                        \
-    X(oom_kills, SUM, "processes killed because memory and swap were full")
+    X(oom_kills, SUM, "processes killed because memory and swap were full")                        \
+    X(sigbus, SUM, "accesses to file pages wholly past the end of the file (linux mode)")
 
 struct vmr_counters {
 #define VMR_X_FIELD(name, kind, help) uint64_t name;
@@ -63,12 +64,33 @@ uint64_t vmr_counter_get(const struct vmr_counters *c, size_t i);
 /* Adds SUM counters of `src` into `dst` and takes the max of PEAK ones. */
 void vmr_counters_merge(struct vmr_counters *dst, const struct vmr_counters *src);
 
+/* Why a process ended before its exit record. */
+enum vmr_killed {
+    VMR_KILLED_NONE = 0,
+    VMR_KILLED_SEGV = 1,   /* SIGSEGV with --on-segv kill */
+    VMR_KILLED_OOM = 2,    /* out-of-memory kill */
+    VMR_KILLED_ENOMEM = 3, /* never ran: the fork that made it failed (commit
+                              limit); the trace's later records are skipped */
+    VMR_KILLED_SIGBUS = 4, /* SIGBUS (linux mode: past the end of a file) */
+};
+
+/* "segv", "oom", "enomem", "sigbus", or "" for VMR_KILLED_NONE. */
+const char *vmr_killed_name(int killed);
+
 /* One process (thread group) of a run. */
 struct vmr_proc_report {
     uint32_t pid;
     uint32_t parent;  /* 0 if unknown */
     const char *comm; /* program path after exec, or NULL */
-    int killed;       /* 1 segv, 2 oom */
+    int killed;       /* enum vmr_killed */
+    struct vmr_counters c;
+};
+
+/* The areas of one name (a file's path, "[anon]", "[heap]", "[stack]",
+ * "[shmem]") over the whole run; only some counters are kept per area
+ * (vmr_kernel_area_stats in kernel.h says which), the others are 0. */
+struct vmr_area_report {
+    const char *name;
     struct vmr_counters c;
 };
 
@@ -85,6 +107,8 @@ struct vmr_run_report {
     struct vmr_counters total;
     size_t n_procs;
     const struct vmr_proc_report *procs;
+    size_t n_areas;
+    const struct vmr_area_report *areas;
     size_t n_policy_counters; /* policy-specific, reported as policy.NAME */
     const char *const *policy_counter_names;
     const uint64_t *policy_counter_values;
@@ -95,10 +119,12 @@ struct vmr_run_report {
  * caller still owns and closes it).
  *   table: a human table (counter rows; total + processes columns).
  *   csv:   a header line, then one row per scope ("total", then one per
- *          process): the config columns, scope, pid, then every counter.
+ *          process, then one per area): the config columns, scope, pid,
+ *          parent, comm (an area's row: its name), killed, then every
+ *          counter.
  *          `header` = 0 omits the header line (for appending runs).
  *   json:  one object {"config": {...}, "total": {...}, "processes": [...],
- *          "policy": {...}}.
+ *          "areas": [...], "policy": {...}}.
  */
 int vmr_report_write_table(FILE *fp, const struct vmr_run_report *r);
 int vmr_report_write_csv(FILE *fp, const struct vmr_run_report *r, int header);

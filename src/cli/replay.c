@@ -7,7 +7,9 @@
 #include "vmreplay/analysis.h"
 #include "vmreplay/sim.h"
 
-static const char usage[] =
+/* The help text, in two parts (ISO C caps a string literal's length) joined
+ * at start-up into `usage`. */
+static const char usage_options[] =
     "usage: vmreplay replay TRACE --memory SIZE [options]\n"
     "\n"
     "Replays TRACE (binary .vmt or text) through the simulated kernel with SIZE of\n"
@@ -37,7 +39,50 @@ static const char usage[] =
     "                        default directories): for hand-written traces.\n"
     "      --dump-maps[=LABEL]  print every live process's areas in\n"
     "                        /proc/PID/maps format to standard output at each\n"
-    "                        mark record (or each labelled LABEL) and at the end.\n"
+    "                        mark record (or each labelled LABEL) and at the end.\n";
+
+static const char usage_semantics[] =
+    "      --overcommit MODE  commit accounting as vm.overcommit_memory:\n"
+    "                        heuristic (0, the kernel's default and linux mode's:\n"
+    "                        refuse one mapping larger than RAM + swap), always\n"
+    "                        (1, the seeds' default: never refuse) or strict (2:\n"
+    "                        refuse beyond swap + RAM x ratio / 100). Private writable mappings, "
+    "brk, fork's\n"
+    "                        copies and shared anonymous memory are charged,\n"
+    "                        shared file mappings not; a refused mmap, brk,\n"
+    "                        mprotect or fork fails with ENOMEM (mmap_failures;\n"
+    "                        the child of a failed fork never runs, killed\n"
+    "                        'enomem'). With unlimited swap nothing is refused.\n"
+    "      --overcommit-ratio N  vm.overcommit_ratio, percent (default 50).\n"
+    "      --mode MODE       seeds (default: SEMANTICS.md as the seed notes say)\n"
+    "                        or linux (counts comparable with getrusage on Linux\n"
+    "                        6.x, THP off). Linux mode sets the knobs below,\n"
+    "                        and --overcommit, to the kernel's defaults; each\n"
+    "                        can be set in either mode:\n"
+    "      --zero-page yes|no  a read fault on untouched private anonymous memory\n"
+    "                        maps the shared zero page (no frame); the first write\n"
+    "                        is a second fault (linux: yes; some patched kernels\n"
+    "                        turn it off).\n"
+    "      --fault-around N  a read fault on a file or shared-memory area also\n"
+    "                        maps up to N cached pages around it (window aligned\n"
+    "                        to N pages, within the area, the 512-entry page\n"
+    "                        table and the file), a power of two up to 512\n"
+    "                        (linux: 16, fault_around_bytes 65536; 0 or 1: off).\n"
+    "      --write-notify yes|no  clean pages of shared file mappings are mapped\n"
+    "                        read-only, so the first write after a read or an\n"
+    "                        msync is a fault (linux: yes, as on ext4).\n"
+    "      --page-cluster N  a swap-in also reads the other swapped-out pages of\n"
+    "                        the aligned window of 2^N pages into the swap cache;\n"
+    "                        touching one later is a minor fault (linux: 3,\n"
+    "                        vm.page-cluster; 0: off).\n"
+    "      --fork-copy all|anon  fork copies the page tables of every area, or\n"
+    "                        (linux: anon) only of areas that have had anonymous\n"
+    "                        pages; the child faults the others in again.\n"
+    "      --sigbus yes|no   an access to a file page wholly past the end of the\n"
+    "                        file raises SIGBUS (counted in sigbus, handled as\n"
+    "                        --on-segv says) instead of reading zeros (linux: yes).\n";
+
+static const char usage_rest[] =
     "  -f, --format FMT      table (default), csv or json.\n"
     "  -o, --output FILE     write the report to FILE instead of standard output.\n"
     "      --interval N      also record a time series: one CSV row each time the\n"
@@ -57,13 +102,26 @@ static const char usage[] =
     "zero_fill, cow_copies, cow_reuses, segv_unmapped, segv_protection, file_reads,\n"
     "writebacks, swap_outs, swap_ins, evictions, rss_peak_pages (whole run: frames\n"
     "in use including the page cache; per process: resident pages),\n"
-    "swap_peak_pages, commit_peak_pages (not modelled yet: 0), mmap_failures,\n"
-    "oom_kills. README.md describes the model.\n"
+    "swap_peak_pages, commit_peak_pages (whole run: pages committed machine-wide;\n"
+    "per process: its address space's charge), mmap_failures, oom_kills, sigbus.\n"
+    "Besides the total and each process, CSV and JSON list each area name (a\n"
+    "file, [anon], [heap], [stack], [shmem]) with the counts its faults made:\n"
+    "faults, zero_fill, cow_copies, cow_reuses, file_reads, swap_ins,\n"
+    "segv_protection, sigbus, writebacks (accesses, evictions and swap-outs are\n"
+    "not counted per area). README.md describes the model.\n"
     "\n"
     "Examples:\n"
     "  vmreplay replay traces/demo.vmt --memory 16M\n"
     "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n"
-    "  vmreplay replay hand.txt -m 64M --load-needed --dump-maps=start\n";
+    "  vmreplay replay hand.txt -m 64M --load-needed --dump-maps=start\n"
+    "  vmreplay replay t.vmt -m 1G --swap 512M --mode linux --overcommit strict\n";
+
+static char usage[sizeof usage_options + sizeof usage_semantics + sizeof usage_rest];
+
+__attribute__((constructor)) static void join_usage(void)
+{
+    snprintf(usage, sizeof usage, "%s%s%s", usage_options, usage_semantics, usage_rest);
+}
 
 /* The batch hook: progress, and the time series if asked. */
 struct hook {
@@ -117,20 +175,33 @@ static int run(int argc, char **argv)
         {"series", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        /* semantics options: the long name is the vmr_replay_config_set key */
+        {"mode", required_argument, NULL, 1},
+        {"overcommit", required_argument, NULL, 1},
+        {"overcommit-ratio", required_argument, NULL, 1},
+        {"zero-page", required_argument, NULL, 1},
+        {"fault-around", required_argument, NULL, 1},
+        {"write-notify", required_argument, NULL, 1},
+        {"page-cluster", required_argument, NULL, 1},
+        {"fork-copy", required_argument, NULL, 1},
+        {"sigbus", required_argument, NULL, 1},
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;
     struct vmr_replay_config cfg;
     vmr_replay_config_init(&cfg);
     const char *format = "table", *output = "-", *series_out = NULL;
-    int have_memory = 0, c, per_process = 0, quiet = 0;
+    int have_memory = 0, c, per_process = 0, quiet = 0, longindex = 0;
     uint64_t interval = 0;
     char err[1024];
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:s:p:f:o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:s:p:f:o:qh", opts, &longindex)) != -1) {
         const char *key = NULL;
         switch (c) {
+        case 1:
+            key = opts[longindex].name;
+            break;
         case 'm':
             key = "memory";
             have_memory = 1;

@@ -1,8 +1,10 @@
 /*
  * check.c - vmr_kernel_check: recomputes, from scratch, every count the
  * kernel maintains incrementally (mapcounts, rss, slot references, frames in
- * use) and compares. Tests call it after random operation sequences.
+ * use, commit charges, per-area counters) and compares. Tests call it after
+ * random operation sequences.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@ struct check {
     uint32_t *mapcount; /* per frame, from PTEs */
     uint32_t *slot_refs;
     uint64_t excl_copies; /* swap copies without a slot (PTEs and frames) */
+    uint64_t committed;   /* charges found */
     char *buf;
     size_t len;
     int bad;
@@ -39,13 +42,25 @@ static int has_rmap(const struct vmr_kernel *k, vmr_pfn_t pfn, const uint64_t *p
 static void check_mm(struct check *ch, struct mm *mm)
 {
     const struct vmr_kernel *k = ch->k;
+    uint64_t commit = 0;
     for (size_t i = 0; i < mm->n_vmas; i++) {
         const struct vma *v = &mm->vmas[i];
         if (v->start >= v->end)
             FAIL(ch, "mm %u: empty area %zu", mm->id, i);
         if (i > 0 && mm->vmas[i - 1].end > v->start)
             FAIL(ch, "mm %u: areas %zu and %zu overlap or are unsorted", mm->id, i - 1, i);
+        if (v->ac != area_counters((struct vmr_kernel *)k, v))
+            FAIL(ch, "mm %u: area %zu counts in the wrong place", mm->id, i);
+        if (v->flags & VF_ACCOUNT) {
+            commit += v->end - v->start;
+            if (v->shared)
+                FAIL(ch, "mm %u: shared area %zu is charged to the commit", mm->id, i);
+        }
     }
+    if (commit != mm->commit)
+        FAIL(ch, "mm %u: commit %llu but its charged areas have %llu pages", mm->id,
+             (unsigned long long)mm->commit, (unsigned long long)commit);
+    ch->committed += commit;
     uint64_t rss = 0;
     const struct vmr_hashmap *m = &mm->leaves;
     for (size_t i = 0; m->keys && i <= m->mask; i++) {
@@ -61,6 +76,12 @@ static void check_mm(struct check *ch, struct mm *mm)
             if (!v) {
                 FAIL(ch, "mm %u: PTE of vpn 0x%llx outside every area", mm->id,
                      (unsigned long long)vpn);
+                continue;
+            }
+            if (e & PTE_ZERO) {
+                if (e != PTE_ZERO || v->obj != NIL || v->shared)
+                    FAIL(ch, "mm %u vpn 0x%llx: zero page outside private anonymous memory", mm->id,
+                         (unsigned long long)vpn);
                 continue;
             }
             if (e & PTE_SWAP_EXCL) {
@@ -95,6 +116,49 @@ static void check_mm(struct check *ch, struct mm *mm)
              (unsigned long long)rss);
 }
 
+/* The machine-wide commit is the areas' charges plus the live shared
+ * anonymous objects'; the per-area counters add up to the processes'. */
+static void check_commit_and_areas(struct check *ch)
+{
+    const struct vmr_kernel *k = ch->k;
+    struct vmr_counters areas = {0}, procs = {0};
+    for (size_t i = 0; i < k->n_objs; i++) {
+        const struct object *o = &k->objs[i];
+        if (o->commit && (!o->shmem || o->n_vmas == 0))
+            FAIL(ch, "object %zu: commit %llu but it is not live shared anonymous memory", i,
+                 (unsigned long long)o->commit);
+        ch->committed += o->commit;
+        vmr_counters_merge(&areas, o->c);
+    }
+    if (ch->committed != k->committed)
+        FAIL(ch, "commit: %llu pages charged, counter says %llu", (unsigned long long)ch->committed,
+             (unsigned long long)k->committed);
+    if (k->committed > k->commit_peak)
+        FAIL(ch, "commit: %llu above its peak %llu", (unsigned long long)k->committed,
+             (unsigned long long)k->commit_peak);
+    for (int kind = 0; kind < VMA_N_KINDS; kind++)
+        vmr_counters_merge(&areas, &k->kind_c[kind]);
+    for (size_t i = 0; i < k->n_procs; i++)
+        if (k->procs[i]->leader == k->procs[i])
+            vmr_counters_merge(&procs, &k->procs[i]->c);
+    static const size_t per_area[] = {
+        offsetof(struct vmr_counters, minor_faults), offsetof(struct vmr_counters, major_faults),
+        offsetof(struct vmr_counters, zero_fill),    offsetof(struct vmr_counters, cow_copies),
+        offsetof(struct vmr_counters, cow_reuses),   offsetof(struct vmr_counters, segv_protection),
+        offsetof(struct vmr_counters, sigbus),       offsetof(struct vmr_counters, file_reads),
+        offsetof(struct vmr_counters, writebacks),   offsetof(struct vmr_counters, swap_ins),
+    };
+    for (size_t i = 0; i < sizeof per_area / sizeof per_area[0]; i++) {
+        uint64_t a = *(const uint64_t *)((const char *)&areas + per_area[i]);
+        uint64_t p = *(const uint64_t *)((const char *)&procs + per_area[i]);
+        if (a != p)
+            FAIL(ch, "per-area counter at offset %zu: areas sum to %llu, processes to %llu",
+                 per_area[i], (unsigned long long)a, (unsigned long long)p);
+    }
+    if (areas.accesses || areas.evictions || areas.swap_outs)
+        FAIL(ch, "per-area counters hold accesses, evictions or swap-outs");
+}
+
 int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
 {
     struct check ch = {.k = k, .buf = errbuf, .len = errbuf_len};
@@ -123,7 +187,8 @@ int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len
             uint64_t *c = vmr_hashmap_find(&k->page_cache, f->key);
             if (!c || *c != pfn)
                 FAIL(&ch, "frame %u: file page not in the page cache", pfn);
-        } else if (f->mapcount == 0) {
+        } else if (f->mapcount == 0 && f->swap_slot == NIL) {
+            /* (swap read-ahead leaves unmapped pages in the swap cache) */
             FAIL(&ch, "frame %u: anonymous page mapped by nobody", pfn);
         }
         if (f->swap_excl) {
@@ -158,6 +223,7 @@ int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len
         FAIL(&ch, "swap: %llu slots referenced and %llu copies without a slot, counter says %llu",
              (unsigned long long)slots_used, (unsigned long long)ch.excl_copies,
              (unsigned long long)k->swap_used);
+    check_commit_and_areas(&ch);
     free(ch.mapcount);
     free(ch.slot_refs);
     return ch.bad ? VMR_EFORMAT : 0;

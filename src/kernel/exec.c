@@ -249,8 +249,9 @@ static int map_area(struct mapper *m, uint64_t start, uint64_t end, uint32_t obj
                     .end = end >> k->page_shift,
                     .pgoff = pgoff,
                     .obj = obj,
-                    .prot = (uint16_t)prot,
+                    .prot = (uint8_t)prot,
                     .kind = (uint8_t)kind};
+    vma_set_account(k, &v, 0); /* charged even beyond the limit (exec cannot fail here) */
     int rc = mm_unmap(k, m->p, m->p->mm, v.start, v.end);
     return rc ? rc : mm_add_vma(k, m->p->mm, &v);
 }

@@ -20,7 +20,8 @@ struct fault {
     struct proc *p;
     struct mm *mm;
     struct vma *v;
-    struct vmr_counters *c;
+    struct vmr_counters *c;  /* the process's */
+    struct vmr_counters *ac; /* the area's (area_counters) */
     uint64_t vpn;
     uint64_t *pte;
     unsigned op;
@@ -72,7 +73,7 @@ static inline __attribute__((always_inline)) vmr_pfn_t get_frame(struct fault *f
         return VMR_PFN_NONE;
     }
     if (pfn == VMR_PFN_NONE && !f->k->broken)
-        proc_kill(f->k, f->p, 2); /* nothing could be freed: this process dies */
+        proc_kill(f->k, f->p, VMR_KILLED_OOM); /* nothing could be freed: this process dies */
     return pfn;
 }
 
@@ -127,9 +128,11 @@ static inline __attribute__((always_inline)) int do_anon_page(struct fault *f, u
     if (!e) {
         anon_frame_init(f, pfn, ++k->anon_serial, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY);
         f->c->zero_fill++;
+        f->ac->zero_fill++;
     } else {
         anon_frame_init(f, pfn, pte_payload(e), VMR_FRAME_REFERENCED);
         f->c->swap_ins++;
+        f->ac->swap_ins++;
         f->major = 1;
         if (f->op == VMR_OP_WRITE) {
             k->swap_used--;
@@ -162,7 +165,9 @@ static int cow_copy(struct fault *f, vmr_pfn_t old)
         mm_rss_dec(f->mm);
     }
     map_pte(f, pfn, 1);
+    f->v->flags |= VF_ANON_VMA;
     f->c->cow_copies++;
+    f->ac->cow_copies++;
     if (of->mapcount == 0 && of->type == FRAME_ANON)
         frame_remove(k, old);
     return 1;
@@ -191,6 +196,7 @@ static int do_wp_page(struct fault *f)
         uncache_slot(k, fr); /* the swap copy is about to be stale */
         touch_resident(f, pfn, access_bits(f->op));
         f->c->cow_reuses++;
+        f->ac->cow_reuses++;
         return 1;
     }
     return cow_copy(f, pfn);
@@ -220,6 +226,7 @@ static int do_swap_page(struct fault *f)
         struct vmr_access a = access_for(f, fr->key);
         frame_insert(k, pfn, &a);
         f->c->swap_ins++;
+        f->ac->swap_ins++;
         f->major = 1;
     }
     slot_put(k, s); /* the PTE's reference; the cache keeps the slot */
@@ -239,6 +246,125 @@ static int do_swap_page(struct fault *f)
     return cow_copy(f, pfn);
 }
 
+/* Pages of object o's file: the first page index wholly past its end. */
+static uint64_t file_pages(const struct vmr_kernel *k, const struct object *o)
+{
+    if (o->shmem || o->size == VMR_FILE_SIZE_UNKNOWN)
+        return UINT64_MAX;
+    return (o->size + (1ULL << k->page_shift) - 1) >> k->page_shift;
+}
+
+/* linux mode: a read fault on an object area also maps the pages around
+ * it that are in the page cache (Linux's do_fault_around with
+ * fault_around_bytes / page size pages): the window is aligned to that many
+ * virtual pages, clipped to the area, to the 512-entry page-table page and
+ * to the file; only empty PTEs are filled, read-only unless the area is
+ * shared without write-notify. No access, so no frame bit changes. */
+static void fault_around(struct fault *f)
+{
+    struct vmr_kernel *k = f->k;
+    const struct vma *v = f->v;
+    const uint64_t n = k->cfg.fault_around;
+    const uint64_t leaf0 = f->vpn & ~(uint64_t)(LEAF_PTES - 1);
+    uint64_t from = f->vpn - f->vpn % n, to;
+    from = from > v->start ? from : v->start;
+    from = from > leaf0 ? from : leaf0;
+    to = from + n;
+    to = to < leaf0 + LEAF_PTES ? to : leaf0 + LEAF_PTES;
+    to = to < v->end ? to : v->end;
+    const uint64_t eof = file_pages(k, &k->objs[v->obj]);
+    const uint64_t bits = mm_pte_bits(v, v->shared && !vma_write_notify(k, v));
+    uint64_t *leaf = f->pte - (f->vpn - leaf0);
+    for (uint64_t vpn = from; vpn < to; vpn++) {
+        uint64_t *pte = &leaf[vpn - leaf0];
+        uint64_t index = v->pgoff + (vpn - v->start);
+        if (vpn == f->vpn || *pte)
+            continue;
+        if (index >= eof || index > KEY_MAX_INDEX)
+            break;
+        uint64_t *cached = vmr_hashmap_find(&k->page_cache, key_obj_page(v->obj, index));
+        if (!cached)
+            continue;
+        *pte = pte_make(*cached, (unsigned)bits);
+        if (rmap_add(k, (vmr_pfn_t)*cached, f->mm, pte) != 0) {
+            *pte = 0;
+            kernel_set_error(k, "out of memory");
+            k->broken = 1;
+            return;
+        }
+        mm_rss_inc(f->mm);
+    }
+}
+
+/* linux mode: after a swap-in, the other swapped-out pages of the window
+ * of cfg.swap_readahead virtual pages aligned around the fault (clipped to
+ * the area and the page-table page) are read into the swap cache too
+ * (Linux's swap_vma_readahead with a fixed window of 2^page_cluster pages;
+ * the kernel adapts it to the hit rate). They stay unmapped; touching one
+ * later is a minor fault. Frames come from reclaim, never an OOM kill; the
+ * faulting page is pinned meanwhile. */
+static void swap_readahead(struct fault *f)
+{
+    struct vmr_kernel *k = f->k;
+    const struct vma *v = f->v;
+    const uint64_t n = k->cfg.swap_readahead;
+    const uint64_t leaf0 = f->vpn & ~(uint64_t)(LEAF_PTES - 1);
+    uint64_t from = f->vpn - f->vpn % n, to = from + n;
+    from = from > v->start ? from : v->start;
+    from = from > leaf0 ? from : leaf0;
+    to = to < leaf0 + LEAF_PTES ? to : leaf0 + LEAF_PTES;
+    to = to < v->end ? to : v->end;
+    if (!(*f->pte & PTE_PRESENT))
+        return;
+    const vmr_pfn_t pinned = (vmr_pfn_t)pte_payload(*f->pte);
+    uint64_t *leaf = f->pte - (f->vpn - leaf0);
+    k->frame_bits[pinned] |= VMR_FRAME_PINNED;
+    k->no_oom = 1;
+    for (uint64_t vpn = from; vpn < to; vpn++) {
+        uint64_t *pte = &leaf[vpn - leaf0];
+        const uint64_t e = *pte;
+        if (vpn == f->vpn || !(e & PTE_SWAP))
+            continue;
+        uint32_t s;
+        if (e & PTE_SWAP_EXCL) {
+            /* the swap cache needs a slot that counts the PTE and itself */
+            s = slot_new(k, pte_payload(e));
+            if (s == NIL)
+                break;
+            k->slots[s].refs = 1;
+            *pte = pte_make(s, PTE_SWAP);
+        } else {
+            s = (uint32_t)pte_payload(e);
+            if (k->slots[s].cache_pfn != NIL)
+                continue;
+        }
+        vmr_pfn_t pfn = frame_get(k, f->p);
+        if (pfn == VMR_PFN_NONE)
+            break;
+        struct frame *fr = &k->frames[pfn];
+        fr->type = FRAME_ANON;
+        fr->key = k->slots[s].key;
+        fr->swap_slot = s;
+        fr->swap_excl = 0;
+        fr->mapcount = 0;
+        k->slots[s].cache_pfn = pfn;
+        k->slots[s].refs++;
+        k->frame_bits[pfn] = 0;
+        struct vmr_access a = access_for(f, fr->key);
+        frame_insert(k, pfn, &a);
+        f->c->swap_ins++;
+        f->ac->swap_ins++;
+    }
+    k->no_oom = 0;
+    k->frame_bits[pinned] &= (uint8_t)~VMR_FRAME_PINNED;
+}
+
+static void sigbus(struct vmr_kernel *k, struct proc *p)
+{
+    if (k->cfg.on_segv == VMR_SEGV_KILL)
+        proc_kill(k, p, VMR_KILLED_SIGBUS);
+}
+
 /* A page of the area's object: a file, or shared anonymous memory. */
 static int do_object_page(struct fault *f)
 {
@@ -246,9 +372,21 @@ static int do_object_page(struct fault *f)
     struct vma *v = f->v;
     const struct object *o = &k->objs[v->obj];
     uint64_t index = v->pgoff + (f->vpn - v->start);
-    if (!o->shmem && o->size != VMR_FILE_SIZE_UNKNOWN &&
-        index >= (o->size + (1ULL << k->page_shift) - 1) >> k->page_shift)
+    if (index >= file_pages(k, o)) {
+        if (k->cfg.sigbus) { /* linux mode: SIGBUS, not a fault */
+            f->c->sigbus++;
+            f->ac->sigbus++;
+            sigbus(k, f->p);
+            return 0;
+        }
+        v->flags |= VF_ANON_VMA;
         return do_anon_page(f, 0); /* wholly past the end of the file: zero-filled */
+    }
+    if (f->op != VMR_OP_WRITE && k->cfg.fault_around > 1) {
+        fault_around(f);
+        if (k->broken)
+            return 0;
+    }
     if (index > KEY_MAX_INDEX) {
         kernel_set_error(k, "file offset beyond 2^%d pages", KEY_INDEX_BITS);
         k->broken = 1;
@@ -279,12 +417,15 @@ static int do_object_page(struct fault *f)
             fr->swap_slot = s;
             k->slots[s].cache_pfn = pfn;
             f->c->swap_ins++;
+            f->ac->swap_ins++;
             f->major = 1;
         } else if (o->shmem) {
             bits |= VMR_FRAME_DIRTY;
             f->c->zero_fill++;
+            f->ac->zero_fill++;
         } else {
             f->c->file_reads++;
+            f->ac->file_reads++;
             f->major = 1;
         }
         if (vmr_hashmap_put(&k->page_cache, key, pfn) != 0) {
@@ -299,7 +440,8 @@ static int do_object_page(struct fault *f)
         frame_insert(k, pfn, &a);
     }
     if (v->shared) {
-        map_pte(f, pfn, 1);
+        /* write-notify: a clean page is mapped read-only */
+        map_pte(f, pfn, f->op == VMR_OP_WRITE || !vma_write_notify(k, v));
         return 1;
     }
     if (f->op == VMR_OP_WRITE)
@@ -311,80 +453,98 @@ static int do_object_page(struct fault *f)
 static void segv(struct vmr_kernel *k, struct proc *p)
 {
     if (k->cfg.on_segv == VMR_SEGV_KILL)
-        proc_kill(k, p, 1);
+        proc_kill(k, p, VMR_KILLED_SEGV);
 }
 
-/* Every fault but the common one, which fault_handle resolves itself. */
-static void __attribute__((noinline)) fault_general(struct fault *f)
+/* The fault path, in two copies: `lm` is whether any linux-mode knob that
+ * acts on the common faults is on (zero page, swap read-ahead, fork copying
+ * only areas with anonymous pages, which needs VF_ANON_VMA kept), so the
+ * seeds' semantics pay nothing for them. */
+static inline __attribute__((always_inline)) void fault_common(struct vmr_kernel *k, struct proc *p,
+                                                               uint64_t vpn, uint64_t *pte,
+                                                               unsigned op, uint32_t count,
+                                                               const int lm)
 {
-    struct vmr_kernel *k = f->k;
-    if (!f->v) {
-        f->c->segv_unmapped++;
-        segv(k, f->p);
+    struct fault f;
+    f.k = k;
+    f.p = p;
+    f.mm = p->mm;
+    f.c = &p->leader->c;
+    f.vpn = vpn;
+    f.op = op;
+    f.count = count;
+    f.major = 0;
+    f.v = mm_find_vma(f.mm, vpn);
+    if (!f.v) {
+        f.c->segv_unmapped++;
+        segv(k, p);
         return;
     }
-    if (!(f->v->prot & op_prot[f->op])) {
-        f->c->segv_protection++;
-        segv(k, f->p);
+    f.ac = f.v->ac;
+    if (!(f.v->prot & op_prot[op])) {
+        f.c->segv_protection++;
+        f.ac->segv_protection++;
+        segv(k, p);
         return;
     }
-    if (!f->pte && !(f->pte = pt_lookup_alloc(k, f->mm, f->vpn))) {
+    f.pte = pte ? pte : pt_lookup_alloc(k, f.mm, vpn);
+    if (!f.pte) {
         kernel_set_error(k, "out of memory");
         k->broken = 1;
         return;
     }
-    uint64_t e = *f->pte;
+    uint64_t e = *f.pte;
     int done;
     if (e & PTE_PRESENT) {
-        if (f->op == VMR_OP_WRITE) {
-            done = do_wp_page(f);
+        if (op == VMR_OP_WRITE) {
+            done = do_wp_page(&f);
         } else {
             /* the area allows it but the PTE lagged behind (e.g. after
              * mprotect): refresh its bits */
-            *f->pte = (e & ~(uint64_t)(PTE_READ | PTE_EXEC)) |
-                      (mm_pte_bits(f->v, 0) & (PTE_READ | PTE_EXEC));
-            touch_resident(f, (vmr_pfn_t)pte_payload(e), VMR_FRAME_REFERENCED);
+            *f.pte = (e & ~(uint64_t)(PTE_READ | PTE_EXEC)) |
+                     (mm_pte_bits(f.v, 0) & (PTE_READ | PTE_EXEC));
+            touch_resident(&f, (vmr_pfn_t)pte_payload(e), VMR_FRAME_REFERENCED);
             done = 1;
         }
-    } else if (e & PTE_SWAP_EXCL || (!e && f->v->obj == NIL)) {
-        done = do_anon_page(f, e);
+    } else if (e & PTE_SWAP_EXCL || (!e && f.v->obj == NIL)) {
+        if (lm && k->cfg.zero_page && !e && op != VMR_OP_WRITE) {
+            *f.pte = PTE_ZERO; /* map the shared zero page: no anon_vma yet */
+            done = 1;
+        } else {
+            done = do_anon_page(&f, e);
+            if (lm && done)
+                f.v->flags |= VF_ANON_VMA;
+        }
+    } else if (lm && (e & PTE_ZERO)) {
+        if (op != VMR_OP_WRITE)
+            return; /* reading the zero page is no fault (the PTE has no frame) */
+        *f.pte = 0;
+        done = do_anon_page(&f, 0);
+        if (done)
+            f.v->flags |= VF_ANON_VMA;
     } else if (e & PTE_SWAP) {
-        done = do_swap_page(f);
+        done = do_swap_page(&f);
     } else {
-        done = do_object_page(f);
+        done = do_object_page(&f);
     }
     if (!done)
         return;
-    if (f->major)
-        f->c->major_faults++;
-    else
-        f->c->minor_faults++;
+    if (f.major) {
+        f.c->major_faults++;
+        f.ac->major_faults++;
+        if (lm && k->cfg.swap_readahead > 1 && (e & PTE_SWAP) && p->state == PROC_ALIVE)
+            swap_readahead(&f);
+    } else {
+        f.c->minor_faults++;
+        f.ac->minor_faults++;
+    }
 }
 
 void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
                   uint32_t count)
 {
-    struct fault f = {.k = k,
-                      .p = p,
-                      .mm = p->mm,
-                      .c = &p->leader->c,
-                      .vpn = vpn,
-                      .pte = pte,
-                      .op = op,
-                      .count = count};
-    f.v = mm_find_vma(f.mm, vpn);
-    /* the common fault, resolved here without a call: a private anonymous
-     * page touched for the first time or coming back from its own swap
-     * copy, in an area that allows the access */
-    const uint64_t e = pte ? *pte : 1;
-    if (f.v && (f.v->prot & op_prot[op]) && ((e & PTE_SWAP_EXCL) || (e == 0 && f.v->obj == NIL))) {
-        if (do_anon_page(&f, e)) {
-            if (f.major)
-                f.c->major_faults++;
-            else
-                f.c->minor_faults++;
-        }
-        return;
-    }
-    fault_general(&f);
+    if (k->linux_faults)
+        fault_common(k, p, vpn, pte, op, count, 1);
+    else
+        fault_common(k, p, vpn, pte, op, count, 0);
 }

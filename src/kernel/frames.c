@@ -268,8 +268,10 @@ static int evict_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *
             uncache_slot(k, f);
         }
     } else {
-        if (dirty)
+        if (dirty) {
             c->writebacks++;
+            k->objs[key_obj(f->key)].c->writebacks++;
+        }
         unmap_all(k, f, 0);
         vmr_hashmap_remove(&k->page_cache, f->key);
     }
@@ -324,7 +326,7 @@ static int oom_kill(struct vmr_kernel *k)
     }
     if (!worst || worst->mm->rss == 0)
         return 0;
-    proc_kill(k, worst, 2);
+    proc_kill(k, worst, VMR_KILLED_OOM);
     return 1;
 }
 
@@ -369,7 +371,7 @@ static vmr_pfn_t reclaim_slow(struct vmr_kernel *k, struct proc *actor)
             k->frames[got].pte1 = NULL;
             return got;
         }
-        if (k->broken || !oom_kill(k))
+        if (k->broken || k->no_oom || !oom_kill(k))
             return VMR_PFN_NONE;
     }
 }

@@ -48,6 +48,11 @@ enum {
     PTE_EXEC = 1u << 3,
     PTE_SWAP = 1u << 4,
     PTE_SWAP_EXCL = 1u << 5,
+    /* linux mode's shared zero page: a private anonymous page read before
+     * any write. Not present (no frame, not in rss): a read or fetch of it
+     * goes to fault_handle, which lets it pass without counting a fault; a
+     * write is a zero-fill fault. */
+    PTE_ZERO = 1u << 6,
 };
 #define PTE_PAYLOAD_SHIFT 8
 
@@ -72,16 +77,31 @@ struct leaf {
 
 /* ---- areas and address spaces ----------------------------------------- */
 
-enum vma_kind { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK };
+enum vma_kind { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_N_KINDS };
+
+/* vma.flags */
+enum {
+    VF_ACCOUNT = 1u << 0,  /* charged to the commit (Linux's VM_ACCOUNT) */
+    VF_ANON_VMA = 1u << 1, /* has had anonymous pages (Linux's anon_vma);
+                              kept only when k->linux_faults */
+    VF_ADVICE_SHIFT = 2,   /* 2 bits: enum vma_advice */
+    VF_ADVICE_MASK = 3u << VF_ADVICE_SHIFT,
+};
+
+/* madvise advice kept on an area (Linux's VM_RAND_READ / VM_SEQ_READ) */
+enum vma_advice { ADV_NORMAL, ADV_RANDOM, ADV_SEQUENTIAL };
 
 struct vma {
     uint64_t start; /* first vpn */
     uint64_t end;   /* one past the last vpn */
     uint64_t pgoff; /* FILE/shared anon: object page index of `start` */
     uint32_t obj;   /* file object, or NIL for private anonymous memory */
-    uint16_t prot;  /* VMR_PROT_* */
+    uint8_t prot;   /* VMR_PROT_* */
     uint8_t shared; /* MAP_SHARED: writes go to the object, no COW */
     uint8_t kind;   /* enum vma_kind */
+    uint8_t flags;  /* VF_* */
+    /* its per-area statistics (area_counters), set by mm_add_vma */
+    struct vmr_counters *ac;
 };
 
 struct mm {
@@ -99,6 +119,7 @@ struct mm {
     uint64_t heap_start, brk; /* byte addresses; heap_start 0 = unknown */
     struct proc *leader;      /* thread group that owns the counters */
     uint64_t entry, start_pc; /* byte addresses set by an ELF exec, else 0 */
+    uint64_t commit;          /* pages of its VF_ACCOUNT areas */
 };
 
 /* ---- processes -------------------------------------------------------- */
@@ -110,12 +131,13 @@ struct proc {
     uint32_t parent;
     uint8_t state;
     uint8_t is_thread;
-    uint8_t killed_by; /* 0, 1 segv, 2 oom */
+    uint8_t killed_by; /* 0 or enum vmr_killed */
     struct mm *mm;     /* NULL once exited */
     struct proc *leader;
     char *comm;
     struct vmr_counters c; /* only on leaders */
     uint64_t rss_peak;
+    uint64_t commit_peak; /* most pages its address space had committed */
 };
 
 /* ---- frames ----------------------------------------------------------- */
@@ -173,6 +195,10 @@ struct object {
     uint64_t size;   /* bytes, VMR_FILE_SIZE_UNKNOWN if unknown */
     uint64_t n_vmas; /* areas mapping it; shared anonymous memory dies at 0 */
     uint8_t shmem;   /* shared anonymous: pages go to swap, not to a file */
+    uint64_t commit; /* shmem: pages charged to the commit while it lives */
+    /* per-area statistics of the areas mapping it (fault path only);
+     * allocated apart so that areas may point at it (vma.ac) */
+    struct vmr_counters *c;
 };
 
 /* ---- the kernel ------------------------------------------------------- */
@@ -207,6 +233,10 @@ struct vmr_kernel {
 
     uint32_t *skipped; /* frames pinned during one reclaim (n_frames) */
     int broken;        /* a fatal error was set: stop the run */
+    int no_oom;        /* reclaim fails instead of OOM-killing (read-ahead) */
+    int linux_faults;  /* a linux-mode knob of the common faults is on: the
+                          zero page, swap read-ahead or fork_anon_only (which
+                          needs VF_ANON_VMA; it is kept only then) */
 
     struct vmr_hashmap page_cache; /* key -> pfn */
     struct vmr_hashmap shmem_swap; /* shmem key -> slot, for pages out */
@@ -233,6 +263,13 @@ struct vmr_kernel {
     uint64_t n_next_use;
 
     uint64_t frames_used, frames_peak;
+    uint64_t committed, commit_peak; /* pages, machine-wide */
+    /* per-area statistics of private anonymous areas, by enum vma_kind
+     * (VMA_FILE unused); file and shared anonymous areas count in their
+     * object */
+    struct vmr_counters kind_c[VMA_N_KINDS];
+    struct vmr_area_report *area_report; /* built by vmr_kernel_area_stats */
+    size_t cap_area_report;
     struct vmr_proc_report *report; /* built by vmr_kernel_procs */
     size_t cap_report;
     char err[512];
@@ -370,9 +407,13 @@ static inline struct vma *mm_find_vma(struct mm *mm, uint64_t vpn)
 int mm_add_vma(struct vmr_kernel *k, struct mm *mm, const struct vma *v);
 /* munmap of the page range [start, end): splits straddling areas. */
 int mm_unmap(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start, uint64_t end);
+/* mprotect; 1 (nothing changed) if the commit charge is refused. */
 int mm_protect(struct vmr_kernel *k, struct mm *mm, uint64_t start, uint64_t end, unsigned prot);
-/* Moves the program break to new_brk (bytes), mapping or unmapping heap. */
+/* Moves the program break to new_brk (bytes), mapping or unmapping heap;
+ * 1 (nothing changed) if the commit charge is refused. */
 int mm_brk(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t new_brk);
+/* Whether fork's commit charge (parent's charged areas) is allowed. */
+int mm_fork_allowed(const struct vmr_kernel *k, const struct mm *parent);
 /* Copies parent's areas and page tables into the empty child (fork). */
 int mm_fork(struct vmr_kernel *k, struct mm *parent, struct mm *child);
 /* madvise(DONTNEED): drops the pages, keeps the areas. */
@@ -392,6 +433,37 @@ static inline uint64_t mm_pte_bits(const struct vma *v, int writable)
     return bits;
 }
 
+/* The per-area counters of area v, by name: its object's, or those of
+ * its kind of private anonymous memory. Areas keep the pointer (vma.ac). */
+static inline struct vmr_counters *area_counters(struct vmr_kernel *k, const struct vma *v)
+{
+    return v->obj != NIL ? k->objs[v->obj].c : &k->kind_c[v->kind];
+}
+
+/* Commit accounting (mm.c, SEMANTICS.md 1.6). commit_allowed: whether
+ * `pages` more may be committed under cfg.overcommit; commit_charge and
+ * commit_uncharge move the machine-wide count and, if mm is not NULL, the
+ * address space's (and its process's peak). */
+int commit_allowed(const struct vmr_kernel *k, uint64_t pages);
+void commit_charge(struct vmr_kernel *k, struct mm *mm, uint64_t pages);
+void commit_uncharge(struct vmr_kernel *k, struct mm *mm, uint64_t pages);
+/* Pages of mm's charged areas within [start, end). */
+uint64_t mm_charged_pages(const struct mm *mm, uint64_t start, uint64_t end);
+/* Sets VF_ACCOUNT on a new area as Linux's accountable_mapping does: a
+ * private writable mapping, unless MAP_NORESERVE outside strict mode. */
+void vma_set_account(const struct vmr_kernel *k, struct vma *v, int noreserve);
+/* madvise(WILLNEED): reads the range's file pages into the page cache. */
+void mm_willneed(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
+                 uint64_t end);
+/* madvise(RANDOM/SEQUENTIAL/NORMAL): splits and stores the advice. */
+int mm_advise(struct vmr_kernel *k, struct mm *mm, uint64_t start, uint64_t end, unsigned advice);
+/* Whether shared file area v gets write-notify: its clean pages are mapped
+ * read-only so the first write is a fault. */
+static inline int vma_write_notify(const struct vmr_kernel *k, const struct vma *v)
+{
+    return k->cfg.write_notify && v->shared && v->obj != NIL && !k->objs[v->obj].shmem;
+}
+
 /* syscall.c: records that act on an address space */
 int sys_mm_record(struct vmr_kernel *k, struct proc *p, const struct vmr_record *rec);
 
@@ -407,7 +479,7 @@ void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *
 struct proc *proc_get(struct vmr_kernel *k, uint32_t pid);
 /* fork, thread, exec, exit. */
 int proc_event(struct vmr_kernel *k, const struct vmr_record *rec);
-/* Kills p's whole thread group: why 1 = SIGSEGV, 2 = OOM. */
+/* Kills p's whole thread group: why is an enum vmr_killed. */
 void proc_kill(struct vmr_kernel *k, struct proc *p, int why);
 
 /* exec.c: loading the program of an exec record (SEMANTICS.md 4) */

@@ -50,6 +50,16 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
         return VMR_ENOMEM;
     k->cfg = *cfg;
     k->cfg.policy = NULL; /* borrowed string: not kept */
+    /* windows are powers of two within one page-table page, as in Linux */
+    uint32_t *win[2] = {&k->cfg.fault_around, &k->cfg.swap_readahead};
+    for (int i = 0; i < 2; i++) {
+        uint32_t w = *win[i] > LEAF_PTES ? LEAF_PTES : *win[i];
+        while (w & (w - 1))
+            w &= w - 1;
+        *win[i] = w;
+    }
+    k->linux_faults =
+        k->cfg.zero_page || k->cfg.swap_readahead > 1 || k->cfg.fork_anon_only ? 1 : 0;
     while ((1u << k->page_shift) < cfg->page_size)
         k->page_shift++;
     k->n_frames = cfg->n_frames;
@@ -100,8 +110,10 @@ void vmr_kernel_destroy(struct vmr_kernel *k)
         free(k->procs[i]);
     }
     free(k->procs);
-    for (size_t i = 0; i < k->n_objs; i++)
+    for (size_t i = 0; i < k->n_objs; i++) {
         free(k->objs[i].path);
+        free(k->objs[i].c);
+    }
     free(k->objs);
     vmr_policy_close(&k->policy);
     pt_release_pool(k);
@@ -112,6 +124,7 @@ void vmr_kernel_destroy(struct vmr_kernel *k)
     vmr_hashmap_release(&k->path_to_obj);
     vmr_hashmap_release(&k->pid_to_proc);
     free(k->report);
+    free(k->area_report);
     free(k);
 }
 
@@ -149,7 +162,13 @@ uint32_t obj_new(struct vmr_kernel *k, const char *path, uint64_t size, int shme
     char *copy = NULL;
     if (path && !(copy = vmr_strdup(path)))
         return NIL;
-    k->objs[k->n_objs] = (struct object){.path = copy, .size = size, .shmem = (uint8_t)shmem};
+    struct vmr_counters *c = calloc(1, sizeof *c);
+    if (!c) {
+        free(copy);
+        return NIL;
+    }
+    k->objs[k->n_objs] =
+        (struct object){.path = copy, .size = size, .shmem = (uint8_t)shmem, .c = c};
     return (uint32_t)k->n_objs++;
 }
 
@@ -408,7 +427,7 @@ void vmr_kernel_totals(const struct vmr_kernel *k, struct vmr_counters *out)
     }
     out->rss_peak_pages = k->frames_peak;
     out->swap_peak_pages = k->swap_peak;
-    out->commit_peak_pages = 0;
+    out->commit_peak_pages = k->commit_peak;
 }
 
 const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k_, size_t *n)
@@ -430,6 +449,7 @@ const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k_, size
         r->killed = p->killed_by;
         r->c = p->c;
         r->c.rss_peak_pages = p->rss_peak;
+        r->c.commit_peak_pages = p->commit_peak;
     }
     *n = m;
     return k->report;

@@ -69,6 +69,65 @@ static size_t first_after(const struct mm *mm, uint64_t vpn)
     return lo;
 }
 
+/* ---- commit accounting (SEMANTICS.md 1.6) ---------------------------- */
+
+int commit_allowed(const struct vmr_kernel *k, uint64_t pages)
+{
+    const uint64_t swap = k->cfg.swap_pages;
+    switch (k->cfg.overcommit) {
+    case VMR_OVERCOMMIT_ALWAYS:
+        return 1;
+    case VMR_OVERCOMMIT_STRICT: {
+        if (swap == VMR_SWAP_UNLIMITED)
+            return 1;
+        uint64_t limit = swap + (uint64_t)k->n_frames * k->cfg.overcommit_ratio / 100;
+        return k->committed <= limit && pages <= limit - k->committed;
+    }
+    default: /* heuristic: only an obviously impossible single charge */
+        return swap == VMR_SWAP_UNLIMITED || pages <= k->n_frames + swap;
+    }
+}
+
+void commit_charge(struct vmr_kernel *k, struct mm *mm, uint64_t pages)
+{
+    k->committed += pages;
+    if (k->committed > k->commit_peak)
+        k->commit_peak = k->committed;
+    if (mm) {
+        mm->commit += pages;
+        if (mm->leader && mm->commit > mm->leader->commit_peak)
+            mm->leader->commit_peak = mm->commit;
+    }
+}
+
+void commit_uncharge(struct vmr_kernel *k, struct mm *mm, uint64_t pages)
+{
+    k->committed -= pages;
+    if (mm)
+        mm->commit -= pages;
+}
+
+uint64_t mm_charged_pages(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    uint64_t n = 0;
+    for (size_t i = first_after(mm, start); i < mm->n_vmas && mm->vmas[i].start < end; i++) {
+        const struct vma *v = &mm->vmas[i];
+        if (v->flags & VF_ACCOUNT)
+            n += (v->end < end ? v->end : end) - (v->start > start ? v->start : start);
+    }
+    return n;
+}
+
+void vma_set_account(const struct vmr_kernel *k, struct vma *v, int noreserve)
+{
+    if (noreserve && k->cfg.overcommit == VMR_OVERCOMMIT_STRICT)
+        noreserve = 0; /* strict mode ignores MAP_NORESERVE */
+    if (!v->shared && (v->prot & VMR_PROT_WRITE) && !noreserve)
+        v->flags |= VF_ACCOUNT;
+    else
+        v->flags &= (uint8_t)~VF_ACCOUNT;
+}
+
 static void obj_ref(struct vmr_kernel *k, const struct vma *v)
 {
     if (v->obj != NIL)
@@ -83,6 +142,8 @@ static void obj_unref(struct vmr_kernel *k, const struct vma *v)
     struct object *o = &k->objs[v->obj];
     if (--o->n_vmas != 0 || !o->shmem)
         return;
+    commit_uncharge(k, NULL, o->commit);
+    o->commit = 0;
     for (int pass = 0; pass < 2; pass++) {
         struct vmr_hashmap *m = pass ? &k->shmem_swap : &k->page_cache;
         for (size_t i = 0; m->keys && i <= m->mask;) {
@@ -193,11 +254,20 @@ static void zap_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, ui
     uint64_t e = *pte;
     *pte = 0;
     (void)vpn;
+    if (e & PTE_ZERO)
+        return;
     if (e & PTE_SWAP) {
-        if (e & PTE_SWAP_EXCL)
+        if (e & PTE_SWAP_EXCL) {
             k->swap_used--;
-        else
-            slot_put(k, (uint32_t)pte_payload(e));
+        } else {
+            uint32_t s = (uint32_t)pte_payload(e);
+            slot_put(k, s);
+            /* a page swap read-ahead brought in that nothing maps and only
+             * the cache still refers to: free it with its copy */
+            vmr_pfn_t c = k->slots[s].refs == 1 ? k->slots[s].cache_pfn : NIL;
+            if (c != NIL && k->frames[c].mapcount == 0)
+                frame_remove(k, c);
+        }
         return;
     }
     vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
@@ -212,6 +282,7 @@ static void zap_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, ui
                (k->frame_bits[pfn] & VMR_FRAME_DIRTY)) {
         /* the last mapping of a dirty shared file page goes away */
         ctx->actor->leader->c.writebacks++;
+        k->objs[v->obj].c->writebacks++;
         k->frame_bits[pfn] &= (uint8_t)~VMR_FRAME_DIRTY;
     }
 }
@@ -225,6 +296,8 @@ int mm_unmap(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t s
         uint64_t s = v.start > start ? v.start : start;
         uint64_t e = v.end < end ? v.end : end;
         walk_ptes(k, mm, &v, s, e, zap_pte, &ctx);
+        if (v.flags & VF_ACCOUNT)
+            commit_uncharge(k, mm, e - s);
         if (s == v.start && e == v.end) {
             remove_vma(mm, i);
             obj_unref(k, &v);
@@ -262,6 +335,17 @@ void mm_drop_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint
     free_empty_leaves(k, mm, start, end);
 }
 
+/* Clears write permission in every PTE mapping pfn (Linux's page_mkclean
+ * after a write-back): the next write through any of them is a fault. */
+static void write_protect(struct vmr_kernel *k, vmr_pfn_t pfn)
+{
+    const struct frame *f = &k->frames[pfn];
+    if (f->pte1)
+        *f->pte1 &= ~(uint64_t)PTE_WRITE;
+    for (uint32_t e = f->rmap; e != NIL; e = k->rmap[e].next)
+        *k->rmap[e].pte &= ~(uint64_t)PTE_WRITE;
+}
+
 void mm_sync_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
                    uint64_t end)
 {
@@ -280,6 +364,9 @@ void mm_sync_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint
             if (pfn && (k->frame_bits[*pfn] & VMR_FRAME_DIRTY)) {
                 k->frame_bits[*pfn] &= (uint8_t)~VMR_FRAME_DIRTY;
                 actor->leader->c.writebacks++;
+                k->objs[v->obj].c->writebacks++;
+                if (vma_write_notify(k, v))
+                    write_protect(k, (vmr_pfn_t)*pfn);
             }
         }
     }
@@ -311,12 +398,48 @@ static void reprotect_pte(struct vmr_kernel *k, struct mm *mm, const struct vma 
     vmr_pfn_t pfn = (vmr_pfn_t)pte_payload(e);
     const struct frame *f = &k->frames[pfn];
     /* write permission survives only where no copy-on-write is pending */
-    int writable = v->shared || (f->type == FRAME_ANON && f->mapcount == 1 &&
-                                 (f->swap_slot == NIL || k->slots[f->swap_slot].refs == 1));
+    int writable = v->shared ? !vma_write_notify(k, v) || (k->frame_bits[pfn] & VMR_FRAME_DIRTY)
+                             : f->type == FRAME_ANON && f->mapcount == 1 &&
+                                   (f->swap_slot == NIL || k->slots[f->swap_slot].refs == 1);
     *pte = pte_make(pfn, (unsigned)mm_pte_bits(v, writable));
 }
 
+/* A private area that becomes writable is charged then (Linux's
+ * mprotect_fixup); one that was writable or is charged already is not. */
+static int needs_charge(const struct vma *v, unsigned prot)
+{
+    return !v->shared && (prot & VMR_PROT_WRITE) && !(v->prot & VMR_PROT_WRITE) &&
+           !(v->flags & VF_ACCOUNT);
+}
+
 int mm_protect(struct vmr_kernel *k, struct mm *mm, uint64_t start, uint64_t end, unsigned prot)
+{
+    uint64_t charge = 0;
+    for (size_t i = first_after(mm, start); i < mm->n_vmas && mm->vmas[i].start < end; i++) {
+        const struct vma *v = &mm->vmas[i];
+        if (needs_charge(v, prot))
+            charge += (v->end < end ? v->end : end) - (v->start > start ? v->start : start);
+    }
+    if (charge && !commit_allowed(k, charge))
+        return 1; /* ENOMEM: nothing changes */
+    int rc = split_at(k, mm, start);
+    if (rc == 0)
+        rc = split_at(k, mm, end);
+    if (rc != 0)
+        return rc;
+    for (size_t i = first_after(mm, start); i < mm->n_vmas && mm->vmas[i].start < end; i++) {
+        struct vma *v = &mm->vmas[i];
+        if (needs_charge(v, prot)) {
+            v->flags |= VF_ACCOUNT;
+            commit_charge(k, mm, v->end - v->start);
+        }
+        v->prot = (uint8_t)prot;
+        walk_ptes(k, mm, v, v->start, v->end, reprotect_pte, NULL);
+    }
+    return 0;
+}
+
+int mm_advise(struct vmr_kernel *k, struct mm *mm, uint64_t start, uint64_t end, unsigned advice)
 {
     int rc = split_at(k, mm, start);
     if (rc == 0)
@@ -325,18 +448,73 @@ int mm_protect(struct vmr_kernel *k, struct mm *mm, uint64_t start, uint64_t end
         return rc;
     for (size_t i = first_after(mm, start); i < mm->n_vmas && mm->vmas[i].start < end; i++) {
         struct vma *v = &mm->vmas[i];
-        v->prot = (uint16_t)prot;
-        walk_ptes(k, mm, v, v->start, v->end, reprotect_pte, NULL);
+        v->flags = (uint8_t)((v->flags & ~VF_ADVICE_MASK) | advice << VF_ADVICE_SHIFT);
     }
     return 0;
+}
+
+void mm_willneed(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t start,
+                 uint64_t end)
+{
+    /* Linux starts read-ahead of the file pages (force_page_cache_readahead):
+     * they enter the page cache unmapped; later faults on them are minor.
+     * Frames come from reclaim, never from an OOM kill. */
+    for (size_t i = first_after(mm, start); i < mm->n_vmas && mm->vmas[i].start < end; i++) {
+        const struct vma v = mm->vmas[i];
+        if (v.obj == NIL || k->objs[v.obj].shmem)
+            continue;
+        const struct object *o = &k->objs[v.obj];
+        uint64_t s = v.start > start ? v.start : start, e = v.end < end ? v.end : end;
+        for (uint64_t vpn = s; vpn < e; vpn++) {
+            uint64_t index = v.pgoff + (vpn - v.start);
+            if (index > KEY_MAX_INDEX ||
+                (o->size != VMR_FILE_SIZE_UNKNOWN &&
+                 index >= (o->size + (1ULL << k->page_shift) - 1) >> k->page_shift))
+                break;
+            uint64_t key = key_obj_page(v.obj, index);
+            if (vmr_hashmap_find(&k->page_cache, key))
+                continue;
+            k->no_oom = 1;
+            vmr_pfn_t pfn = frame_get(k, actor);
+            k->no_oom = 0;
+            if (pfn == VMR_PFN_NONE)
+                return;
+            if (vmr_hashmap_put(&k->page_cache, key, pfn) != 0) {
+                frame_unused(k, pfn);
+                return;
+            }
+            struct frame *fr = &k->frames[pfn];
+            fr->type = FRAME_FILE;
+            fr->key = key;
+            fr->swap_slot = NIL;
+            fr->swap_excl = 0;
+            fr->mapcount = 0;
+            k->frame_bits[pfn] = 0;
+            struct vmr_access a = {.time = k->time,
+                                   .next_use = UINT64_MAX,
+                                   .key = key,
+                                   .pid = actor->pid,
+                                   .count = 1,
+                                   .op = VMR_OP_READ};
+            frame_insert(k, pfn, &a);
+            actor->leader->c.file_reads++;
+            k->objs[v.obj].c->file_reads++;
+            if (actor->state != PROC_ALIVE || mm->n_vmas <= i)
+                return;
+        }
+    }
 }
 
 int mm_add_vma(struct vmr_kernel *k, struct mm *mm, const struct vma *v)
 {
     size_t at = first_after(mm, v->start);
     int rc = insert_vma(mm, at, v);
-    if (rc == 0)
+    if (rc == 0) {
+        mm->vmas[at].ac = area_counters(k, v);
         obj_ref(k, v);
+        if (v->flags & VF_ACCOUNT)
+            commit_charge(k, mm, v->end - v->start);
+    }
     return rc;
 }
 
@@ -353,6 +531,10 @@ static void fork_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, u
     uint64_t *cpte = pt_lookup_alloc(k, ctx->child, vpn);
     if (!cpte) {
         ctx->failed = 1;
+        return;
+    }
+    if (*pte & PTE_ZERO) {
+        *cpte = *pte;
         return;
     }
     if (*pte & PTE_SWAP) {
@@ -378,6 +560,19 @@ static void fork_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, u
     mm_rss_inc(ctx->child);
 }
 
+int mm_fork_allowed(const struct vmr_kernel *k, const struct mm *parent)
+{
+    if (k->cfg.overcommit == VMR_OVERCOMMIT_STRICT)
+        return commit_allowed(k, parent->commit);
+    /* the other modes judge each area's charge alone, as dup_mmap does */
+    for (size_t i = 0; i < parent->n_vmas; i++) {
+        const struct vma *v = &parent->vmas[i];
+        if ((v->flags & VF_ACCOUNT) && !commit_allowed(k, v->end - v->start))
+            return 0;
+    }
+    return 1;
+}
+
 int mm_fork(struct vmr_kernel *k, struct mm *parent, struct mm *child)
 {
     struct fork_ctx ctx = {.child = child};
@@ -387,6 +582,10 @@ int mm_fork(struct vmr_kernel *k, struct mm *parent, struct mm *child)
         const struct vma *v = &parent->vmas[i];
         if (mm_add_vma(k, child, v) != 0)
             return VMR_ENOMEM;
+        /* Linux copies the page tables of areas with anonymous pages only;
+         * the child faults the others in again from the page cache */
+        if (k->cfg.fork_anon_only && !(v->flags & VF_ANON_VMA))
+            continue;
         walk_ptes(k, parent, v, v->start, v->end, fork_pte, &ctx);
         if (ctx.failed)
             return VMR_ENOMEM;
@@ -415,6 +614,8 @@ int mm_brk(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t new
     uint64_t page_mask = (1ULL << shift) - 1;
     uint64_t old_end = (mm->brk >> shift) + ((mm->brk & page_mask) != 0);
     uint64_t new_end = (new_brk >> shift) + ((new_brk & page_mask) != 0);
+    if (new_end > old_end && !commit_allowed(k, new_end - old_end))
+        return 1; /* ENOMEM: the break stays */
     mm->brk = new_brk;
     if (new_end < old_end)
         return mm_unmap(k, actor, mm, new_end, old_end);
@@ -427,6 +628,8 @@ int mm_brk(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t new
     if (old_end > 0 && i < mm->n_vmas && mm->vmas[i].end == old_end &&
         mm->vmas[i].kind == VMA_HEAP) {
         mm->vmas[i].end = new_end;
+        if (mm->vmas[i].flags & VF_ACCOUNT)
+            commit_charge(k, mm, new_end - old_end);
         return 0;
     }
     struct vma heap = {.start = old_end,
@@ -434,5 +637,6 @@ int mm_brk(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64_t new
                        .obj = NIL,
                        .prot = VMR_PROT_READ | VMR_PROT_WRITE,
                        .kind = VMA_HEAP};
+    vma_set_account(k, &heap, 0);
     return mm_add_vma(k, mm, &heap);
 }

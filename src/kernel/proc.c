@@ -7,6 +7,12 @@
  * is destroyed so every incarnation of a pid is reported; pid_to_proc names
  * the latest one. A pid the trace uses before any fork or exec introduced
  * it is a new process with an empty address space (hand-written traces).
+ *
+ * A fork whose commit charge the overcommit mode refuses fails (ENOMEM,
+ * counted in the parent's mmap_failures): the child is listed as a process
+ * that never ran (killed "enomem"), so the trace's records for it - which
+ * the recorded, successful fork produced - are skipped, and so are those of
+ * the processes and threads it forks in turn.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +93,7 @@ void proc_kill(struct vmr_kernel *k, struct proc *p, int why)
     if (leader->killed_by || p->state != PROC_ALIVE)
         return;
     leader->killed_by = (uint8_t)why;
-    if (why == 2)
+    if (why == VMR_KILLED_OOM)
         leader->c.oom_kills++;
     group_exit(k, leader, NULL, PROC_KILLED);
 }
@@ -102,11 +108,33 @@ static int check_new_pid(struct vmr_kernel *k, const char *what, uint32_t pid)
     return 0;
 }
 
+/* A process the trace names that never ran: its fork failed. */
+static int stillborn(struct vmr_kernel *k, struct proc *parent, uint32_t pid, int thread)
+{
+    struct proc *child = proc_new(k, pid, parent);
+    if (!child)
+        return VMR_ENOMEM;
+    child->state = PROC_KILLED;
+    if (thread) {
+        child->is_thread = 1;
+        child->leader = parent->leader;
+    } else {
+        child->killed_by = VMR_KILLED_ENOMEM;
+        if (parent->comm)
+            child->comm = vmr_strdup(parent->comm);
+    }
+    return 0;
+}
+
 static int do_fork(struct vmr_kernel *k, struct proc *parent, uint32_t child_pid)
 {
     int rc = check_new_pid(k, "fork", child_pid);
     if (rc != 0)
         return rc;
+    if (!mm_fork_allowed(k, parent->mm)) {
+        parent->leader->c.mmap_failures++;
+        return stillborn(k, parent, child_pid, 0);
+    }
     struct proc *child = proc_new_with_mm(k, child_pid, parent);
     if (!child)
         return VMR_ENOMEM;
@@ -178,8 +206,15 @@ int proc_event(struct vmr_kernel *k, const struct vmr_record *rec)
     struct proc *p = proc_get(k, rec->pid);
     if (!p)
         return VMR_ENOMEM;
-    if (p->state != PROC_ALIVE)
+    if (p->state != PROC_ALIVE) {
+        /* the descendants of a process whose fork failed never run either */
+        if (p->leader->killed_by == VMR_KILLED_ENOMEM &&
+            (rec->kind == VMR_REC_FORK || rec->kind == VMR_REC_THREAD)) {
+            int rc = check_new_pid(k, "fork", rec->arg);
+            return rc ? rc : stillborn(k, p, rec->arg, rec->kind == VMR_REC_THREAD);
+        }
         return 0;
+    }
     switch (rec->kind) {
     case VMR_REC_FORK:
         return do_fork(k, p, rec->arg);

@@ -5,11 +5,26 @@
  * A call the recorded kernel failed (err != 0) changes nothing; a failed
  * mmap or brk is counted in mmap_failures. Arguments this kernel would
  * refuse (zero length, neither or both of shared/private) are counted the
- * same way. A record naming an undeclared file is an input error.
+ * same way, and so are mmap, brk and mprotect calls whose commit charge
+ * the overcommit mode refuses (ENOMEM, SEMANTICS.md 1.6). A record naming
+ * an undeclared file is an input error.
+ *
+ * madvise: DONTNEED, FREE and REMOVE drop the pages; RANDOM, SEQUENTIAL and
+ * NORMAL are kept on the areas (split as needed, inherited by fork) and
+ * change no count, since file read-ahead is not modelled; WILLNEED reads the
+ * file pages of the range into the page cache (file_reads, no fault).
  */
 #include "internal.h"
 
-enum { MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9 };
+enum {
+    MADV_NORMAL = 0,
+    MADV_RANDOM = 1,
+    MADV_SEQUENTIAL = 2,
+    MADV_WILLNEED = 3,
+    MADV_DONTNEED = 4,
+    MADV_FREE = 8,
+    MADV_REMOVE = 9
+};
 
 /* The page range [*start, *end) covering bytes [addr, addr + len). */
 static int page_range(const struct vmr_kernel *k, uint64_t addr, uint64_t len, uint64_t *start,
@@ -40,6 +55,20 @@ static int do_mmap(struct vmr_kernel *k, struct proc *p, const struct vmr_record
                     .prot = rec->prot & (VMR_PROT_READ | VMR_PROT_WRITE | VMR_PROT_EXEC),
                     .shared = (uint8_t)shared,
                     .kind = VMA_ANON};
+    int noreserve = (rec->flags & VMR_MAP_NORESERVE) != 0;
+    vma_set_account(k, &v, noreserve);
+    uint64_t shmem_charge = 0;
+    if (shared && rec->arg == VMR_FID_NONE &&
+        (!noreserve || k->cfg.overcommit == VMR_OVERCOMMIT_STRICT))
+        shmem_charge = e - s; /* shared anonymous memory: its object is charged */
+    /* what the mapping replaces is uncharged first, as in Linux's
+     * mmap_region */
+    uint64_t charge = (v.flags & VF_ACCOUNT ? e - s : 0) + shmem_charge;
+    uint64_t replaced = mm_charged_pages(p->mm, s, e);
+    if (charge > replaced && !commit_allowed(k, charge - replaced)) {
+        c->mmap_failures++;
+        return 0;
+    }
     if (rec->arg != VMR_FID_NONE) {
         v.obj = obj_for_fid(k, rec->arg);
         if (v.obj == NIL) {
@@ -57,6 +86,10 @@ static int do_mmap(struct vmr_kernel *k, struct proc *p, const struct vmr_record
         v.kind = VMA_STACK;
     }
     int rc = mm_unmap(k, p, p->mm, s, e);
+    if (rc == 0 && shmem_charge) {
+        k->objs[v.obj].commit = shmem_charge; /* until the object dies */
+        commit_charge(k, NULL, shmem_charge);
+    }
     if (rc == 0)
         rc = mm_add_vma(k, p->mm, &v);
     return rc;
@@ -75,7 +108,12 @@ static int do_brk(struct vmr_kernel *k, struct proc *p, const struct vmr_record 
         p->leader->c.mmap_failures++;
     if (rec->off < mm->heap_start)
         return 0;
-    return mm_brk(k, p, mm, rec->off);
+    int rc = mm_brk(k, p, mm, rec->off);
+    if (rc == 1) {
+        p->leader->c.mmap_failures++; /* ENOMEM: the commit limit */
+        rc = 0;
+    }
+    return rc;
 }
 
 int sys_mm_record(struct vmr_kernel *k, struct proc *p, const struct vmr_record *rec)
@@ -94,13 +132,34 @@ int sys_mm_record(struct vmr_kernel *k, struct proc *p, const struct vmr_record 
     switch (rec->kind) {
     case VMR_REC_MUNMAP:
         return mm_unmap(k, p, p->mm, s, e);
-    case VMR_REC_MPROTECT:
-        return mm_protect(k, p->mm, s, e,
-                          rec->prot & (VMR_PROT_READ | VMR_PROT_WRITE | VMR_PROT_EXEC));
+    case VMR_REC_MPROTECT: {
+        int rc = mm_protect(k, p->mm, s, e,
+                            rec->prot & (VMR_PROT_READ | VMR_PROT_WRITE | VMR_PROT_EXEC));
+        if (rc == 1) {
+            p->leader->c.mmap_failures++; /* ENOMEM: the commit limit */
+            rc = 0;
+        }
+        return rc;
+    }
     case VMR_REC_MADVISE:
-        if (rec->flags == MADV_DONTNEED || rec->flags == MADV_FREE || rec->flags == MADV_REMOVE)
+        switch (rec->flags) {
+        case MADV_DONTNEED:
+        case MADV_FREE:
+        case MADV_REMOVE:
             mm_drop_range(k, p, p->mm, s, e);
-        return 0;
+            return 0;
+        case MADV_NORMAL:
+            return mm_advise(k, p->mm, s, e, ADV_NORMAL);
+        case MADV_RANDOM:
+            return mm_advise(k, p->mm, s, e, ADV_RANDOM);
+        case MADV_SEQUENTIAL:
+            return mm_advise(k, p->mm, s, e, ADV_SEQUENTIAL);
+        case MADV_WILLNEED:
+            mm_willneed(k, p, p->mm, s, e);
+            return 0;
+        default:
+            return 0;
+        }
     case VMR_REC_MSYNC:
         mm_sync_range(k, p, p->mm, s, e);
         return 0;

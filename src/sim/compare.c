@@ -174,6 +174,7 @@ static void build_report(struct vmr_compare_result *res, struct run *run)
     run->report.config = run->info.kv;
     vmr_kernel_totals(run->kernel, &run->report.total);
     run->report.procs = vmr_kernel_procs(run->kernel, &run->report.n_procs);
+    run->report.areas = vmr_kernel_area_stats(run->kernel, &run->report.n_areas);
     if (pol->ops->report) {
         size_t n = pol->ops->report(pol->state, run->pc, 32);
         if (n > 32)

@@ -38,6 +38,97 @@ void vmr_replay_config_init(struct vmr_replay_config *cfg)
     cfg->swap = VMR_SWAP_UNLIMITED;
     cfg->seed = 1;
     cfg->on_segv = VMR_SEGV_KILL;
+    cfg->zero_page = cfg->write_notify = cfg->fork_anon_only = cfg->sigbus = -1;
+    cfg->fault_around = cfg->page_cluster = -1;
+    cfg->overcommit = -1;
+    cfg->overcommit_ratio = 50;
+}
+
+static int parse_yes_no(const char *key, const char *value, int *out, char *errbuf,
+                        size_t errbuf_len)
+{
+    if (strcmp(value, "yes") == 0 || strcmp(value, "1") == 0) {
+        *out = 1;
+    } else if (strcmp(value, "no") == 0 || strcmp(value, "0") == 0) {
+        *out = 0;
+    } else {
+        vmr_errf(errbuf, errbuf_len, "--%s '%s': expected yes or no", key, value);
+        return VMR_EINVAL;
+    }
+    return 0;
+}
+
+static int parse_small(const char *key, const char *value, uint64_t max, int *out, char *errbuf,
+                       size_t errbuf_len)
+{
+    uint64_t v;
+    if (vmr_parse_u64(value, &v) != 0 || v > max) {
+        vmr_errf(errbuf, errbuf_len, "--%s '%s': expected a number from 0 to %llu", key, value,
+                 (unsigned long long)max);
+        return VMR_EINVAL;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* The semantics options (linux mode and its knobs, overcommit). */
+static int set_semantics(struct vmr_replay_config *cfg, const char *key, const char *value,
+                         char *errbuf, size_t errbuf_len)
+{
+    if (strcmp(key, "mode") == 0) {
+        if (strcmp(value, "seeds") == 0)
+            cfg->linux_mode = 0;
+        else if (strcmp(value, "linux") == 0)
+            cfg->linux_mode = 1;
+        else {
+            vmr_errf(errbuf, errbuf_len, "--mode '%s': expected seeds or linux", value);
+            return VMR_EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "overcommit") == 0) {
+        if (strcmp(value, "heuristic") == 0 || strcmp(value, "0") == 0)
+            cfg->overcommit = VMR_OVERCOMMIT_HEURISTIC;
+        else if (strcmp(value, "always") == 0 || strcmp(value, "1") == 0)
+            cfg->overcommit = VMR_OVERCOMMIT_ALWAYS;
+        else if (strcmp(value, "strict") == 0 || strcmp(value, "2") == 0)
+            cfg->overcommit = VMR_OVERCOMMIT_STRICT;
+        else {
+            vmr_errf(errbuf, errbuf_len,
+                     "--overcommit '%s': expected heuristic, always or strict (0, 1, 2)", value);
+            return VMR_EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "overcommit-ratio") == 0) {
+        int v;
+        int rc = parse_small(key, value, 100000, &v, errbuf, errbuf_len);
+        if (rc == 0)
+            cfg->overcommit_ratio = (uint32_t)v;
+        return rc;
+    }
+    if (strcmp(key, "zero-page") == 0)
+        return parse_yes_no(key, value, &cfg->zero_page, errbuf, errbuf_len);
+    if (strcmp(key, "write-notify") == 0)
+        return parse_yes_no(key, value, &cfg->write_notify, errbuf, errbuf_len);
+    if (strcmp(key, "sigbus") == 0)
+        return parse_yes_no(key, value, &cfg->sigbus, errbuf, errbuf_len);
+    if (strcmp(key, "fault-around") == 0)
+        return parse_small(key, value, 512, &cfg->fault_around, errbuf, errbuf_len);
+    if (strcmp(key, "page-cluster") == 0)
+        return parse_small(key, value, 9, &cfg->page_cluster, errbuf, errbuf_len);
+    if (strcmp(key, "fork-copy") == 0) {
+        if (strcmp(value, "all") == 0)
+            cfg->fork_anon_only = 0;
+        else if (strcmp(value, "anon") == 0)
+            cfg->fork_anon_only = 1;
+        else {
+            vmr_errf(errbuf, errbuf_len, "--fork-copy '%s': expected all or anon", value);
+            return VMR_EINVAL;
+        }
+        return 0;
+    }
+    return VMR_ENOTFOUND;
 }
 
 /* "64M", "4096", or "16p" (pages). */
@@ -140,6 +231,9 @@ int vmr_replay_config_set(struct vmr_replay_config *cfg, const char *key, const 
         cfg->dump_maps = value;
         return 0;
     }
+    rc = set_semantics(cfg, key, value, errbuf, errbuf_len);
+    if (rc != VMR_ENOTFOUND)
+        return rc;
     vmr_errf(errbuf, errbuf_len, "unknown option '%s'", key);
     return VMR_ENOTFOUND;
 }
@@ -167,6 +261,7 @@ static void build_report(struct vmr_replay_result *res)
     res->report.n_config = res->config.n;
     vmr_kernel_totals(k, &res->report.total);
     res->report.procs = vmr_kernel_procs(k, &res->report.n_procs);
+    res->report.areas = vmr_kernel_area_stats(k, &res->report.n_areas);
     if (pol->ops->report) {
         size_t n = pol->ops->report(pol->state, res->pc, 32);
         if (n > 32)

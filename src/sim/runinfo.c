@@ -41,7 +41,103 @@ int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_pa
     kc->on_segv = cfg->on_segv;
     kc->sysroot = cfg->sysroot;
     kc->load_needed = cfg->load_needed;
+    runinfo_semantics(cfg, kc);
     return 0;
+}
+
+/* Linux's defaults for the linux-mode knobs (README.md): the zero page,
+ * fault_around_bytes 65536 (16 pages), write-notify as on ext4,
+ * vm.page-cluster 3 (8 pages), page tables copied only for areas with
+ * anonymous pages, SIGBUS past the end of a file. */
+static const struct vmr_kernel_config linux_knobs = {
+    .zero_page = 1,
+    .fault_around = 16,
+    .write_notify = 1,
+    .swap_readahead = 8,
+    .fork_anon_only = 1,
+    .sigbus = 1,
+};
+
+void runinfo_semantics(const struct vmr_replay_config *cfg, struct vmr_kernel_config *kc)
+{
+    const int lm = cfg->linux_mode;
+    kc->zero_page = cfg->zero_page >= 0 ? cfg->zero_page : lm ? linux_knobs.zero_page : 0;
+    kc->write_notify = cfg->write_notify >= 0 ? cfg->write_notify
+                       : lm                   ? linux_knobs.write_notify
+                                              : 0;
+    kc->fork_anon_only = cfg->fork_anon_only >= 0 ? cfg->fork_anon_only
+                         : lm                     ? linux_knobs.fork_anon_only
+                                                  : 0;
+    kc->sigbus = cfg->sigbus >= 0 ? cfg->sigbus : lm ? linux_knobs.sigbus : 0;
+    kc->fault_around = cfg->fault_around >= 0 ? (uint32_t)cfg->fault_around
+                       : lm                   ? linux_knobs.fault_around
+                                              : 0;
+    kc->swap_readahead = cfg->page_cluster >= 0 ? 1u << cfg->page_cluster
+                         : lm                   ? linux_knobs.swap_readahead
+                                                : 0;
+    kc->overcommit = cfg->overcommit >= 0 ? (enum vmr_overcommit)cfg->overcommit
+                     : lm                 ? VMR_OVERCOMMIT_HEURISTIC
+                                          : VMR_OVERCOMMIT_ALWAYS;
+    kc->overcommit_ratio = cfg->overcommit_ratio;
+}
+
+/* Whether kc's knobs are closer to linux mode's than to the seeds' (0 if
+ * all off); with buf, writes the mode and the knobs that differ from it. */
+static int linux_like(const struct vmr_kernel_config *kc, char *buf, size_t len)
+{
+    const struct {
+        const char *name;
+        uint32_t have, linux_value;
+    } knobs[] = {
+        {"zero_page", (uint32_t)kc->zero_page, 1},
+        {"fault_around", kc->fault_around > 1 ? kc->fault_around : 0, linux_knobs.fault_around},
+        {"write_notify", (uint32_t)kc->write_notify, 1},
+        {"swap_readahead", kc->swap_readahead > 1 ? kc->swap_readahead : 0,
+         linux_knobs.swap_readahead},
+        {"fork_anon_only", (uint32_t)kc->fork_anon_only, 1},
+        {"sigbus", (uint32_t)kc->sigbus, 1},
+    };
+    const size_t n = sizeof knobs / sizeof knobs[0];
+    size_t off_seeds = 0, off_linux = 0;
+    for (size_t i = 0; i < n; i++) {
+        off_seeds += knobs[i].have != 0;
+        off_linux += knobs[i].have != knobs[i].linux_value;
+    }
+    if (off_seeds == 0)
+        return 0;
+    int is_linux = off_linux <= off_seeds;
+    if (!buf)
+        return is_linux;
+    size_t used = (size_t)snprintf(buf, len, "%s", is_linux ? "linux" : "seeds");
+    for (size_t i = 0; i < n && used < len; i++) {
+        uint32_t base = is_linux ? knobs[i].linux_value : 0;
+        if (knobs[i].have != base)
+            used += (size_t)snprintf(buf + used, len - used, ",%s=%u", knobs[i].name,
+                                     (unsigned)knobs[i].have);
+    }
+    return is_linux;
+}
+
+int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t len)
+{
+    buf[0] = 0;
+    linux_like(kc, buf, len);
+    return buf[0] != 0;
+}
+
+int runinfo_describe_overcommit(const struct vmr_kernel_config *kc, char *buf, size_t len)
+{
+    enum vmr_overcommit dflt =
+        linux_like(kc, NULL, 0) ? VMR_OVERCOMMIT_HEURISTIC : VMR_OVERCOMMIT_ALWAYS;
+    if (kc->overcommit == dflt)
+        return 0;
+    if (kc->overcommit == VMR_OVERCOMMIT_HEURISTIC)
+        snprintf(buf, len, "heuristic");
+    else if (kc->overcommit == VMR_OVERCOMMIT_ALWAYS)
+        snprintf(buf, len, "always");
+    else
+        snprintf(buf, len, "strict:%u", (unsigned)kc->overcommit_ratio);
+    return 1;
 }
 
 static void put(struct runinfo *ri, const char *key, const char *value)
@@ -77,6 +173,10 @@ void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec
         put(ri, "sysroot", kc->sysroot);
     if (kc->load_needed)
         put(ri, "load_needed", "yes");
+    if (runinfo_describe_mode(kc, ri->val[ri->n], sizeof ri->val[0]))
+        put(ri, "mode", ri->val[ri->n]);
+    if (runinfo_describe_overcommit(kc, ri->val[ri->n], sizeof ri->val[0]))
+        put(ri, "overcommit", ri->val[ri->n]);
     if (with_touches)
         putf(ri, "page_touches", page_touches);
 }

@@ -24,6 +24,17 @@ struct runinfo {
 int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_page_size,
                           struct vmr_kernel_config *kc, char *errbuf, size_t errbuf_len);
 
+/* Sets kc's semantics fields (linux mode knobs, overcommit) from cfg. */
+void runinfo_semantics(const struct vmr_replay_config *cfg, struct vmr_kernel_config *kc);
+
+/* The "mode" column: 0 for the seeds' semantics (no column), else 1 and
+ * "linux" or a base mode with the knobs that differ ("linux,zero_page=no"). */
+int runinfo_describe_mode(const struct vmr_kernel_config *kc, char *buf, size_t len);
+/* The "overcommit" column: 0 for the mode's default (no column: always in
+ * the seeds' semantics, heuristic in linux mode), else 1 and "heuristic",
+ * "always" or "strict:RATIO". */
+int runinfo_describe_overcommit(const struct vmr_kernel_config *kc, char *buf, size_t len);
+
 /* Fills the columns; trace and policy_spec are borrowed. page_touches is
  * left out when with_touches is 0 (time series rows). */
 void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec,

@@ -15,6 +15,24 @@
 
 #define TABLE_MAX_PROCS 6
 
+#define TABLE_MAX_AREAS 12
+
+const char *vmr_killed_name(int killed)
+{
+    switch (killed) {
+    case VMR_KILLED_SEGV:
+        return "segv";
+    case VMR_KILLED_OOM:
+        return "oom";
+    case VMR_KILLED_ENOMEM:
+        return "enomem";
+    case VMR_KILLED_SIGBUS:
+        return "sigbus";
+    default:
+        return "";
+    }
+}
+
 static int finish(FILE *fp)
 {
     return ferror(fp) ? VMR_EIO : 0;
@@ -54,6 +72,22 @@ int vmr_report_write_table(FILE *fp, const struct vmr_run_report *r)
     for (size_t i = 0; i < r->n_policy_counters; i++)
         fprintf(fp, "policy.%-11s %14" PRIu64 "\n", r->policy_counter_names[i],
                 r->policy_counter_values[i]);
+    if (r->n_areas > 0) {
+        fprintf(fp, "\n%12s %12s %12s %12s %12s %12s  %s\n", "faults", "major", "zero_fill",
+                "cow_copies", "file_reads", "swap_ins", "area");
+        size_t shown_areas = r->n_areas < TABLE_MAX_AREAS ? r->n_areas : TABLE_MAX_AREAS;
+        for (size_t i = 0; i < shown_areas; i++) {
+            const struct vmr_counters *c = &r->areas[i].c;
+            fprintf(fp,
+                    "%12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+                    " %12" PRIu64 "  %s\n",
+                    c->minor_faults + c->major_faults, c->major_faults, c->zero_fill, c->cow_copies,
+                    c->file_reads, c->swap_ins, r->areas[i].name);
+        }
+        if (r->n_areas > shown_areas)
+            fprintf(fp, "(%zu more areas: --format csv or json lists them all)\n",
+                    r->n_areas - shown_areas);
+    }
     return finish(fp);
 }
 
@@ -75,17 +109,21 @@ static void csv_field(FILE *fp, const char *s)
 }
 
 static void csv_row(FILE *fp, const struct vmr_run_report *r, const char *scope,
-                    const struct vmr_proc_report *p, const struct vmr_counters *c)
+                    const struct vmr_proc_report *p, const char *area, const struct vmr_counters *c)
 {
     for (size_t i = 0; i < r->n_config; i++) {
         csv_field(fp, r->config[i].value);
         fputc(',', fp);
     }
     fputs(scope, fp);
-    if (p) {
+    if (area) { /* an area: its name in the comm column */
+        fputs(",,,", fp);
+        csv_field(fp, area);
+        fputc(',', fp);
+    } else if (p) {
         fprintf(fp, ",%" PRIu32 ",%" PRIu32 ",", p->pid, p->parent);
         csv_field(fp, p->comm);
-        fprintf(fp, ",%s", p->killed == 1 ? "segv" : p->killed == 2 ? "oom" : "");
+        fprintf(fp, ",%s", vmr_killed_name(p->killed));
     } else {
         fputs(",,,,", fp);
     }
@@ -104,9 +142,11 @@ int vmr_report_write_csv(FILE *fp, const struct vmr_run_report *r, int header)
             fprintf(fp, ",%s", vmr_counter_name(i));
         fputc('\n', fp);
     }
-    csv_row(fp, r, "total", NULL, &r->total);
+    csv_row(fp, r, "total", NULL, NULL, &r->total);
     for (size_t i = 0; i < r->n_procs; i++)
-        csv_row(fp, r, "process", &r->procs[i], &r->procs[i].c);
+        csv_row(fp, r, "process", &r->procs[i], NULL, &r->procs[i].c);
+    for (size_t i = 0; i < r->n_areas; i++)
+        csv_row(fp, r, "area", NULL, r->areas[i].name ? r->areas[i].name : "", &r->areas[i].c);
     return finish(fp);
 }
 
@@ -167,14 +207,24 @@ int vmr_report_write_json(FILE *fp, const struct vmr_run_report *r)
             json_string(fp, pr->comm);
         else
             fputs("null", fp);
-        fprintf(fp, ",\n      \"killed\": %s,\n",
-                pr->killed == 1   ? "\"segv\""
-                : pr->killed == 2 ? "\"oom\""
-                                  : "null");
+        fputs(",\n      \"killed\": ", fp);
+        if (pr->killed)
+            json_string(fp, vmr_killed_name(pr->killed));
+        else
+            fputs("null", fp);
+        fputs(",\n", fp);
         json_counters(fp, &pr->c, "      ");
         fputs("    }", fp);
     }
-    fputs(r->n_procs ? "\n  ],\n  \"policy\": {" : "],\n  \"policy\": {", fp);
+    fputs(r->n_procs ? "\n  ],\n  \"areas\": [" : "],\n  \"areas\": [", fp);
+    for (size_t a = 0; a < r->n_areas; a++) {
+        fprintf(fp, "%s\n    {\n      \"name\": ", a ? "," : "");
+        json_string(fp, r->areas[a].name);
+        fputs(",\n", fp);
+        json_counters(fp, &r->areas[a].c, "      ");
+        fputs("    }", fp);
+    }
+    fputs(r->n_areas ? "\n  ],\n  \"policy\": {" : "],\n  \"policy\": {", fp);
     for (size_t i = 0; i < r->n_policy_counters; i++) {
         fputs(i ? ",\n    " : "\n    ", fp);
         json_string(fp, r->policy_counter_names[i]);
