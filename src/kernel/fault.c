@@ -62,10 +62,15 @@ static void touch_resident(struct fault *f, vmr_pfn_t pfn, uint8_t bits)
     }
 }
 
-/* A frame for a new page, or VMR_PFN_NONE if the faulting process died
- * while memory was found (OOM kill) or none could be found. */
-static inline __attribute__((always_inline)) vmr_pfn_t get_frame(struct fault *f)
+/* A frame for the new page `key`, or VMR_PFN_NONE if the faulting process
+ * died while memory was found (OOM kill) or none could be found. Policies
+ * that ask are told of the miss first (their victim may depend on it). */
+static inline __attribute__((always_inline)) vmr_pfn_t get_frame(struct fault *f, uint64_t key)
 {
+    if (f->k->policy_flags & VMR_POLICY_WANTS_MISS) {
+        struct vmr_access a = access_for(f, key);
+        f->k->policy.ops->on_miss(f->k->policy.state, &a);
+    }
     vmr_pfn_t pfn = frame_get(f->k, f->p);
     if (f->p->state != PROC_ALIVE) {
         if (pfn != VMR_PFN_NONE)
@@ -106,7 +111,7 @@ static inline __attribute__((always_inline)) void anon_frame_init(struct fault *
 
 static vmr_pfn_t new_anon_page(struct fault *f, uint8_t bits)
 {
-    vmr_pfn_t pfn = get_frame(f);
+    vmr_pfn_t pfn = get_frame(f, f->k->anon_serial + 1);
     if (pfn != VMR_PFN_NONE)
         anon_frame_init(f, pfn, ++f->k->anon_serial, bits);
     return pfn;
@@ -121,7 +126,7 @@ static vmr_pfn_t new_anon_page(struct fault *f, uint8_t bits)
 static inline __attribute__((always_inline)) int do_anon_page(struct fault *f, uint64_t e)
 {
     struct vmr_kernel *k = f->k;
-    vmr_pfn_t pfn = get_frame(f);
+    vmr_pfn_t pfn = get_frame(f, e ? pte_payload(e) : k->anon_serial + 1);
     if (pfn == VMR_PFN_NONE)
         return 0;
     struct frame *fr = &k->frames[pfn];
@@ -210,7 +215,7 @@ static int do_swap_page(struct fault *f)
     if (pfn != VMR_PFN_NONE) {
         touch_resident(f, pfn, VMR_FRAME_REFERENCED); /* still in the swap cache: minor */
     } else {
-        pfn = get_frame(f);
+        pfn = get_frame(f, k->slots[s].key);
         if (pfn == VMR_PFN_NONE)
             return 0;
         struct frame *fr = &k->frames[pfn];
@@ -399,7 +404,7 @@ static int do_object_page(struct fault *f)
         pfn = (vmr_pfn_t)*cached;
         touch_resident(f, pfn, v->shared ? access_bits(f->op) : VMR_FRAME_REFERENCED);
     } else {
-        pfn = get_frame(f);
+        pfn = get_frame(f, key);
         if (pfn == VMR_PFN_NONE)
             return 0;
         struct frame *fr = &k->frames[pfn];
