@@ -344,8 +344,13 @@ static void run_info(struct report *rp)
     fputs("</table>\n", h);
 }
 
-static void runs_table(struct report *rp, int processes)
+/* One table of the run rows of one scope: 0 the runs' totals, 1 their
+ * processes, 2 their areas (per-area rows name the area in `comm`). */
+static void runs_table(struct report *rp, int scope)
 {
+    static const char *const scopes[] = {"total", "process", "area"};
+    static const char *const titles[] = {"Runs", "Per process", "Per area"};
+    const int processes = scope != 0;
     static const char *const cols[] = {
         "accesses",   "minor_faults",   "major_faults", "zero_fill", "cow_copies",
         "cow_reuses", "file_reads",     "writebacks",   "swap_ins",  "swap_outs",
@@ -354,18 +359,19 @@ static void runs_table(struct report *rp, int processes)
     FILE *h = rp->html;
     size_t shown = 0;
     for (size_t r = 1; r < t->n_rows; r++)
-        shown += strcmp(cell(t, r, "scope"), processes ? "process" : "total") == 0;
+        shown += strcmp(cell(t, r, "scope"), scopes[scope]) == 0;
     if (shown == 0)
         return;
-    fprintf(h, "<h2>%s</h2>\n", processes ? "Per process" : "Runs");
+    fprintf(h, "<h2>%s</h2>\n", titles[scope]);
     if (processes && shown > 200)
         fprintf(h,
-                "<p>The first 200 of %zu process rows; <a href=\"data/runs.csv\">runs.csv</a> "
+                "<p>The first 200 of %zu %s rows; <a href=\"data/runs.csv\">runs.csv</a> "
                 "has them all.</p>\n",
-                shown);
+                shown, scopes[scope]);
     fputs("<table><tr><th>policy</th><th>memory</th>", h);
     if (processes)
-        fputs("<th>pid</th><th>comm</th><th>killed</th>", h);
+        fputs(scope == 1 ? "<th>pid</th><th>comm</th><th>killed</th>" : "<th>pid</th><th>area</th>",
+              h);
     else
         fputs("<th>faults</th><th>miss ratio</th>", h);
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
@@ -373,7 +379,7 @@ static void runs_table(struct report *rp, int processes)
     fputs("</tr>\n", h);
     size_t n = 0;
     for (size_t r = 1; r < t->n_rows && n < 200; r++) {
-        if (strcmp(cell(t, r, "scope"), processes ? "process" : "total") != 0)
+        if (strcmp(cell(t, r, "scope"), scopes[scope]) != 0)
             continue;
         n++;
         fputs("<tr><td>", h);
@@ -386,9 +392,12 @@ static void runs_table(struct report *rp, int processes)
             html_text(h, cell(t, r, "pid"));
             fputs("</td><td>", h);
             html_text(h, cell(t, r, "comm"));
-            fputs("</td><td>", h);
-            html_text(h, cell(t, r, "killed"));
             fputs("</td>", h);
+            if (scope == 1) {
+                fputs("<td>", h);
+                html_text(h, cell(t, r, "killed"));
+                fputs("</td>", h);
+            }
         } else {
             double faults =
                 strtod(cell(t, r, "minor_faults"), NULL) + strtod(cell(t, r, "major_faults"), NULL);
@@ -556,6 +565,7 @@ int vmr_report_build(const struct vmr_report_config *cfg, char *errbuf, size_t e
     if (rc == 0) {
         runs_table(&rp, 0);
         runs_table(&rp, 1);
+        runs_table(&rp, 2);
         fputs("</body></html>\n", rp.html);
     }
     if (rp.html && (ferror(rp.html) | fclose(rp.html)) && rc == 0) {

@@ -51,7 +51,7 @@ for src in $(grep -o '<img [^>]*src="[^"]*"' dom.html | sed 's/.*src="\([^"]*\)"
     grep -q '<svg' "$svg" 2>/dev/null && grep -q '</svg>' "$svg" || bad "${src%.png}.svg is not an SVG"
     grep -q "data-images=\"[^\"]*$src=[1-9]" dom.html || bad "$src did not load in the browser"
 done
-for table in 'What was run' 'Runs' 'Per process'; do
+for table in 'What was run' 'Runs' 'Per process' 'Per area'; do
     grep -q "<h2>$table</h2>" dom.html || bad "no '$table' section"
 done
 grep -q 'zipf:0.9@3' dom.html || bad "the trace's metadata is not shown"
