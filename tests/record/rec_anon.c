@@ -16,7 +16,8 @@ int main(void)
 {
     long ps = sysconf(_SC_PAGESIZE);
     mark("/vmreplay-marker/anon-start");
-    volatile char *p = mmap(NULL, 16 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    volatile char *p =
+        mmap(NULL, 16 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return 1;
     char c = p[3 * ps];

@@ -12,7 +12,8 @@ int main(void)
     long ps = sysconf(_SC_PAGESIZE);
     pid_t c = fork();
     if (c == 0) {
-        volatile char *p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        volatile char *p =
+            mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         p[0] = 1;
         execl("/bin/true", "true", (char *)NULL);
         _exit(99);

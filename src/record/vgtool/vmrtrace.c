@@ -47,7 +47,7 @@
 extern Int VG_(safe_fd)(Int oldfd);
 
 #define PAGE_SHIFT 12
-#define BUF_BYTES (1 << 20)
+#define BUF_BYTES  (1 << 20)
 #define MAX_RECORD 8192 /* an event with a path fits */
 
 static const HChar *clo_dir = NULL;
@@ -66,7 +66,7 @@ static struct {
 static Addr prev_addr = 0;
 static UWord prev_size = 1;
 static Int cur_tid_os = 0; /* OS thread id of the running thread */
-#define MAX_TIDS 4096 /* above Valgrind's default --max-threads=500 */
+#define MAX_TIDS 4096      /* above Valgrind's default --max-threads=500 */
 static Int tid_os[MAX_TIDS];
 
 /* ---- output ------------------------------------------------------------- */
@@ -191,13 +191,13 @@ typedef struct {
     UWord kind; /* 0 r, 1 w, 2 x */
     IRExpr *addr;
     UWord size, count;
-    IRExpr *guard; /* NULL = always */
+    IRExpr *guard;  /* NULL = always */
     Addr code_page; /* fetch: page of the instructions */
 } Event;
 
 static Event events[N_EVENTS];
 static Int n_events;
-static Int fetch_run; /* index of the open fetch event, or -1 */
+static Int fetch_run;        /* index of the open fetch event, or -1 */
 static Int insn_first_event; /* first event of the current instruction */
 
 static void flush_events(IRSB *sb)
@@ -731,8 +731,9 @@ static Bool vmr_process_cmd_line_option(const HChar *arg)
 
 static void vmr_print_usage(void)
 {
-    VG_(printf)("    --vmr-dir=DIR             where the per-process raw streams go\n"
-                "    --vmr-fetches=yes|no      record instruction fetches [no]\n");
+    VG_(printf)
+    ("    --vmr-dir=DIR             where the per-process raw streams go\n"
+     "    --vmr-fetches=yes|no      record instruction fetches [no]\n");
 }
 
 static void vmr_print_debug_usage(void)
@@ -749,8 +750,8 @@ static void vmr_pre_clo_init(void)
     VG_(details_bug_reports_to)("the vmreplay project");
     VG_(details_avg_translation_sizeB)(300);
     VG_(basic_tool_funcs)(vmr_post_clo_init, vmr_instrument, vmr_fini);
-    VG_(needs_command_line_options)(vmr_process_cmd_line_option, vmr_print_usage,
-                                    vmr_print_debug_usage);
+    VG_(needs_command_line_options)
+    (vmr_process_cmd_line_option, vmr_print_usage, vmr_print_debug_usage);
     VG_(needs_syscall_wrapper)(vmr_pre_syscall, vmr_post_syscall);
     VG_(track_start_client_code)(thread_starts);
     VG_(track_pre_thread_ll_create)(thread_created);
