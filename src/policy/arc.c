@@ -39,27 +39,20 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "ghostlists.h"
 #include "vec.h"
 
-enum { ARC_T1, ARC_T2, ARC_B1, ARC_B2, ARC_NLISTS };
 enum { MISS_NONE, MISS_NEW, MISS_B1, MISS_B2 };
 
 struct arc {
     uint8_t *bits;
-    uint8_t *where; /* node -> list */
-    uint32_t c, n_ghost_nodes, base;
-    uint32_t size[ARC_NLISTS];
+    struct ghost_lists gl;
     double p;
     int int_delta;
-    uint32_t n_free_ghosts;
-    uint32_t *free_ghosts;
-    uint64_t *gkey;
-    struct gmap map;
     int pending;
     uint32_t pending_ghost; /* the missed key's ghost node, if any */
     uint64_t pending_key, pending_time;
     uint64_t b1_hits, b2_hits;
-    struct frame_link *link;
 };
 
 static const struct vmr_policy_param arc_params[] = {
@@ -72,11 +65,7 @@ static void arc_destroy(void *state)
     struct arc *s = state;
     if (!s)
         return;
-    free(s->where);
-    free(s->free_ghosts);
-    free(s->gkey);
-    free(s->link);
-    gmap_release(&s->map);
+    gl_release(&s->gl);
     free(s);
 }
 
@@ -101,63 +90,19 @@ static int arc_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     s->int_delta = int_delta;
-    uint32_t c = cfg->n_frames;
     s->bits = cfg->frame_bits;
-    s->c = c;
-    s->n_ghost_nodes = c + 2;
-    s->base = c + s->n_ghost_nodes;
-    size_t nodes = (size_t)c + s->n_ghost_nodes;
-    s->where = malloc(nodes);
-    s->free_ghosts = malloc(s->n_ghost_nodes * sizeof *s->free_ghosts);
-    s->gkey = malloc(s->n_ghost_nodes * sizeof *s->gkey);
-    s->link = malloc((nodes + ARC_NLISTS) * sizeof *s->link);
-    if (!s->where || !s->free_ghosts || !s->gkey || !s->link ||
-        gmap_init(&s->map, s->n_ghost_nodes) != 0) {
+    if (gl_init(&s->gl, cfg->n_frames) != 0) {
         arc_destroy(s);
         return VMR_ENOMEM;
     }
-    flist_init_nodes(s->link, (uint32_t)nodes);
-    flist_init_sentinels(s->link, s->base, ARC_NLISTS);
-    for (uint32_t i = 0; i < s->n_ghost_nodes; i++)
-        s->free_ghosts[i] = c + s->n_ghost_nodes - 1 - i;
-    s->n_free_ghosts = s->n_ghost_nodes;
     *state = s;
     return 0;
-}
-
-/* Appends node x at the MRU end of list l. */
-static void arc_push(struct arc *s, uint32_t x, int l)
-{
-    s->where[x] = (uint8_t)l;
-    flist_link_before(s->link, s->base + (uint32_t)l, x);
-    s->size[l]++;
-}
-
-static void arc_pull(struct arc *s, uint32_t x)
-{
-    flist_unlink(s->link, x);
-    s->size[s->where[x]]--;
-}
-
-static void arc_drop_ghost(struct arc *s, uint32_t g)
-{
-    gmap_del(&s->map, s->gkey[g - s->c]);
-    arc_pull(s, g);
-    s->free_ghosts[s->n_free_ghosts++] = g;
-}
-
-/* Drops the LRU entry of ghost list l (of the other one if l is empty). */
-static void arc_drop_lru_ghost(struct arc *s, int l)
-{
-    if (s->size[l] == 0)
-        l = l == ARC_B1 ? ARC_B2 : ARC_B1;
-    arc_drop_ghost(s, s->link[s->base + (uint32_t)l].next);
 }
 
 /* The paper's miss handling up to REPLACE: which case, and p's adaptation. */
 static void arc_miss(struct arc *s, const struct vmr_access *a)
 {
-    uint32_t g = gmap_find(&s->map, a->key);
+    uint32_t g = gmap_find(&s->gl.map, a->key);
     s->pending_key = a->key;
     s->pending_time = a->time;
     s->pending_ghost = g;
@@ -165,11 +110,11 @@ static void arc_miss(struct arc *s, const struct vmr_access *a)
         s->pending = MISS_NEW;
         return;
     }
-    uint32_t b1 = s->size[ARC_B1], b2 = s->size[ARC_B2];
-    if (s->where[g] == ARC_B1) {
+    uint32_t b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
+    if (s->gl.where[g] == GL_B1) {
         double q = s->int_delta ? (double)(b2 / b1) : (double)b2 / b1;
         double delta = q > 1 ? q : 1;
-        s->p = s->p + delta < s->c ? s->p + delta : s->c;
+        s->p = s->p + delta < s->gl.c ? s->p + delta : s->gl.c;
         s->pending = MISS_B1;
         s->b1_hits++;
     } else {
@@ -200,35 +145,35 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     if (kind != MISS_NEW) {
         /* the ghost found at the miss, unless trimmed since (then reused) */
         uint32_t g = s->pending_ghost;
-        if (!flist_linked(s->link, g) || s->gkey[g - s->c] != a->key)
-            g = gmap_find(&s->map, a->key);
+        if (!flist_linked(s->gl.link, g) || s->gl.gkey[g - s->gl.c] != a->key)
+            g = gmap_find(&s->gl.map, a->key);
         if (g != GMAP_NONE)
-            arc_drop_ghost(s, g);
-        arc_push(s, frame, ARC_T2);
+            gl_drop_ghost(&s->gl, g);
+        gl_push(&s->gl, frame, GL_T2);
         return;
     }
-    arc_push(s, frame, ARC_T1);
-    if (s->size[ARC_T1] + s->size[ARC_B1] > s->c && s->size[ARC_B1] > 0)
-        arc_drop_lru_ghost(s, ARC_B1);
-    uint32_t total = s->size[ARC_T1] + s->size[ARC_T2] + s->size[ARC_B1] + s->size[ARC_B2];
-    if (total > 2 * s->c && s->size[ARC_B1] + s->size[ARC_B2] > 0)
-        arc_drop_lru_ghost(s, ARC_B2);
+    gl_push(&s->gl, frame, GL_T1);
+    if (s->gl.size[GL_T1] + s->gl.size[GL_B1] > s->gl.c && s->gl.size[GL_B1] > 0)
+        gl_drop_lru_ghost(&s->gl, GL_B1);
+    uint32_t total = s->gl.size[GL_T1] + s->gl.size[GL_T2] + s->gl.size[GL_B1] + s->gl.size[GL_B2];
+    if (total > 2 * s->gl.c && s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
+        gl_drop_lru_ghost(&s->gl, GL_B2);
 }
 
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
     struct arc *s = state;
-    if (s->where[frame] == ARC_T2 && s->link[s->base + ARC_T2].prev == frame)
+    if (s->gl.where[frame] == GL_T2 && s->gl.link[s->gl.base + GL_T2].prev == frame)
         return;
-    arc_pull(s, frame);
-    arc_push(s, frame, ARC_T2);
+    gl_pull(&s->gl, frame);
+    gl_push(&s->gl, frame, GL_T2);
 }
 
 static int arc_lru_unpinned(const struct arc *s, int l, vmr_pfn_t *frame)
 {
-    const uint32_t sent = s->base + (uint32_t)l;
-    for (uint32_t f = s->link[sent].next; f != sent; f = s->link[f].next)
+    const uint32_t sent = s->gl.base + (uint32_t)l;
+    for (uint32_t f = s->gl.link[sent].next; f != sent; f = s->gl.link[f].next)
         if (!(s->bits[f] & VMR_FRAME_PINNED)) {
             *frame = f;
             return 1;
@@ -239,9 +184,9 @@ static int arc_lru_unpinned(const struct arc *s, int l, vmr_pfn_t *frame)
 static int arc_select_victim(void *state, vmr_pfn_t *frame)
 {
     struct arc *s = state;
-    double t1 = s->size[ARC_T1];
+    double t1 = s->gl.size[GL_T1];
     int from_t1 = t1 > 0 && (t1 > s->p || (t1 == s->p && s->pending == MISS_B2));
-    int first = from_t1 ? ARC_T1 : ARC_T2, second = from_t1 ? ARC_T2 : ARC_T1;
+    int first = from_t1 ? GL_T1 : GL_T2, second = from_t1 ? GL_T2 : GL_T1;
     if (arc_lru_unpinned(s, first, frame) || arc_lru_unpinned(s, second, frame))
         return 0;
     return VMR_ENOVICTIM;
@@ -250,24 +195,22 @@ static int arc_select_victim(void *state, vmr_pfn_t *frame)
 static void arc_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     struct arc *s = state;
-    int ghost = s->where[frame] == ARC_T1 ? ARC_B1 : ARC_B2;
-    arc_pull(s, frame);
+    int ghost = s->gl.where[frame] == GL_T1 ? GL_B1 : GL_B2;
+    gl_pull(&s->gl, frame);
     /* a resident page's key is never a ghost (on_insert took it out) */
-    assert(gmap_find(&s->map, key) == GMAP_NONE);
+    assert(gmap_find(&s->gl.map, key) == GMAP_NONE);
     /* keep within the pool; in a normal evict-then-insert this never
      * fires, on_insert trims to the paper's bounds */
-    if (s->size[ARC_B1] + s->size[ARC_B2] >= s->c + 1)
-        arc_drop_lru_ghost(s, ghost == ARC_B1 && s->size[ARC_T1] + s->size[ARC_B1] > s->c ? ARC_B1
-                                                                                          : ARC_B2);
-    uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
-    gmap_put(&s->map, key, g);
-    arc_push(s, g, ghost);
+    if (s->gl.size[GL_B1] + s->gl.size[GL_B2] >= s->gl.c + 1)
+        gl_drop_lru_ghost(&s->gl, ghost == GL_B1 && s->gl.size[GL_T1] + s->gl.size[GL_B1] > s->gl.c
+                                      ? GL_B1
+                                      : GL_B2);
+    gl_add_ghost(&s->gl, key, ghost);
 }
 
 static void arc_on_remove(void *state, vmr_pfn_t frame)
 {
-    arc_pull(state, frame);
+    gl_pull(&((struct arc *)state)->gl, frame);
 }
 
 static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max)
@@ -277,7 +220,7 @@ static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max
         {"p", (uint64_t)(s->p + 0.5)},
         {"b1_hits", s->b1_hits},
         {"b2_hits", s->b2_hits},
-        {"ghosts", s->size[ARC_B1] + s->size[ARC_B2]},
+        {"ghosts", s->gl.size[GL_B1] + s->gl.size[GL_B2]},
     };
     size_t n = sizeof c / sizeof c[0];
     for (size_t i = 0; i < n && i < max; i++)

@@ -30,21 +30,13 @@
 #include <stdlib.h>
 
 #include "builtin.h"
-
-enum { CAR_T1, CAR_T2, CAR_B1, CAR_B2, CAR_NLISTS };
+#include "ghostlists.h"
 
 struct car {
     uint8_t *bits;
-    uint8_t *where;
-    uint32_t c, n_ghost_nodes, base;
-    uint32_t size[CAR_NLISTS];
+    struct ghost_lists gl;
     double p;
-    uint32_t n_free_ghosts;
-    uint32_t *free_ghosts;
-    uint64_t *gkey;
-    struct gmap map;
     uint64_t b1_hits, b2_hits;
-    struct frame_link *link;
 };
 
 static void car_destroy(void *state)
@@ -52,11 +44,7 @@ static void car_destroy(void *state)
     struct car *s = state;
     if (!s)
         return;
-    free(s->where);
-    free(s->free_ghosts);
-    free(s->gkey);
-    free(s->link);
-    gmap_release(&s->map);
+    gl_release(&s->gl);
     free(s);
 }
 
@@ -68,96 +56,54 @@ static int car_create(const struct vmr_policy_config *cfg, void **state)
     struct car *s = calloc(1, sizeof *s);
     if (!s)
         return VMR_ENOMEM;
-    uint32_t c = cfg->n_frames;
     s->bits = cfg->frame_bits;
-    s->c = c;
-    s->n_ghost_nodes = c + 2;
-    s->base = c + s->n_ghost_nodes;
-    size_t nodes = (size_t)c + s->n_ghost_nodes;
-    s->where = malloc(nodes);
-    s->free_ghosts = malloc(s->n_ghost_nodes * sizeof *s->free_ghosts);
-    s->gkey = malloc(s->n_ghost_nodes * sizeof *s->gkey);
-    s->link = malloc((nodes + CAR_NLISTS) * sizeof *s->link);
-    if (!s->where || !s->free_ghosts || !s->gkey || !s->link ||
-        gmap_init(&s->map, s->n_ghost_nodes) != 0) {
+    if (gl_init(&s->gl, cfg->n_frames) != 0) {
         car_destroy(s);
         return VMR_ENOMEM;
     }
-    flist_init_nodes(s->link, (uint32_t)nodes);
-    flist_init_sentinels(s->link, s->base, CAR_NLISTS);
-    for (uint32_t i = 0; i < s->n_ghost_nodes; i++)
-        s->free_ghosts[i] = c + s->n_ghost_nodes - 1 - i;
-    s->n_free_ghosts = s->n_ghost_nodes;
     *state = s;
     return 0;
-}
-
-static void car_push(struct car *s, uint32_t x, int l)
-{
-    s->where[x] = (uint8_t)l;
-    flist_link_before(s->link, s->base + (uint32_t)l, x);
-    s->size[l]++;
-}
-
-static void car_pull(struct car *s, uint32_t x)
-{
-    flist_unlink(s->link, x);
-    s->size[s->where[x]]--;
-}
-
-static void car_drop_ghost(struct car *s, uint32_t g)
-{
-    gmap_del(&s->map, s->gkey[g - s->c]);
-    car_pull(s, g);
-    s->free_ghosts[s->n_free_ghosts++] = g;
-}
-
-static void car_drop_lru_ghost(struct car *s, int l)
-{
-    if (s->size[l] == 0)
-        l = l == CAR_B1 ? CAR_B2 : CAR_B1;
-    car_drop_ghost(s, s->link[s->base + (uint32_t)l].next);
 }
 
 static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct car *s = state;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
-    uint32_t g = gmap_find(&s->map, a->key);
+    uint32_t g = gmap_find(&s->gl.map, a->key);
     if (g == GMAP_NONE) {
-        if (s->size[CAR_T1] + s->size[CAR_B1] >= s->c && s->size[CAR_B1] > 0)
-            car_drop_lru_ghost(s, CAR_B1);
-        else if (s->size[CAR_T1] + s->size[CAR_T2] + s->size[CAR_B1] + s->size[CAR_B2] >=
-                     2 * s->c &&
-                 s->size[CAR_B1] + s->size[CAR_B2] > 0)
-            car_drop_lru_ghost(s, CAR_B2);
-        car_push(s, frame, CAR_T1);
+        if (s->gl.size[GL_T1] + s->gl.size[GL_B1] >= s->gl.c && s->gl.size[GL_B1] > 0)
+            gl_drop_lru_ghost(&s->gl, GL_B1);
+        else if (s->gl.size[GL_T1] + s->gl.size[GL_T2] + s->gl.size[GL_B1] + s->gl.size[GL_B2] >=
+                     2 * s->gl.c &&
+                 s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
+            gl_drop_lru_ghost(&s->gl, GL_B2);
+        gl_push(&s->gl, frame, GL_T1);
         return;
     }
-    double b1 = s->size[CAR_B1], b2 = s->size[CAR_B2];
-    if (s->where[g] == CAR_B1) {
-        s->p = fmin(s->p + fmax(1.0, b2 / b1), s->c);
+    double b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
+    if (s->gl.where[g] == GL_B1) {
+        s->p = fmin(s->p + fmax(1.0, b2 / b1), s->gl.c);
         s->b1_hits++;
     } else {
         s->p = fmax(s->p - fmax(1.0, b1 / b2), 0.0);
         s->b2_hits++;
     }
-    car_drop_ghost(s, g);
-    car_push(s, frame, CAR_T2);
+    gl_drop_ghost(&s->gl, g);
+    gl_push(&s->gl, frame, GL_T2);
 }
 
 /* One step of the hand of clock l: 1 and *frame if its head is the victim,
  * 0 if the head moved on, -1 if the clock is empty. */
 static int car_step(struct car *s, int l, vmr_pfn_t *frame)
 {
-    const uint32_t sent = s->base + (uint32_t)l;
-    uint32_t f = s->link[sent].next;
+    const uint32_t sent = s->gl.base + (uint32_t)l;
+    uint32_t f = s->gl.link[sent].next;
     if (f == sent)
         return -1;
     uint8_t b = s->bits[f];
     if (b & VMR_FRAME_PINNED) {
-        car_pull(s, f);
-        car_push(s, f, l);
+        gl_pull(&s->gl, f);
+        gl_push(&s->gl, f, l);
         return 0;
     }
     if (!(b & VMR_FRAME_REFERENCED)) {
@@ -165,15 +111,15 @@ static int car_step(struct car *s, int l, vmr_pfn_t *frame)
         return 1;
     }
     s->bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
-    car_pull(s, f);
-    car_push(s, f, CAR_T2);
+    gl_pull(&s->gl, f);
+    gl_push(&s->gl, f, GL_T2);
     return 0;
 }
 
 static int car_select_victim(void *state, vmr_pfn_t *frame)
 {
     struct car *s = state;
-    uint32_t resident = s->size[CAR_T1] + s->size[CAR_T2];
+    uint32_t resident = s->gl.size[GL_T1] + s->gl.size[GL_T2];
     /* every step clears a bit, moves T1 -> T2, or rotates a pinned page;
      * pinned_run counts the rotations since the last other step */
     uint32_t pinned_run = 0;
@@ -184,10 +130,10 @@ static int car_select_victim(void *state, vmr_pfn_t *frame)
         if (forced >= 0)
             l = forced;
         else
-            l = (double)s->size[CAR_T1] >= fmax(1.0, s->p) ? CAR_T1 : CAR_T2;
-        if (s->size[l] == 0)
-            l = l == CAR_T1 ? CAR_T2 : CAR_T1;
-        uint32_t head = s->link[s->base + (uint32_t)l].next;
+            l = (double)s->gl.size[GL_T1] >= fmax(1.0, s->p) ? GL_T1 : GL_T2;
+        if (s->gl.size[l] == 0)
+            l = l == GL_T1 ? GL_T2 : GL_T1;
+        uint32_t head = s->gl.link[s->gl.base + (uint32_t)l].next;
         int pinned = (s->bits[head] & VMR_FRAME_PINNED) != 0;
         int r = car_step(s, l, frame);
         if (r == 1)
@@ -197,10 +143,10 @@ static int car_select_victim(void *state, vmr_pfn_t *frame)
             switches = 0;
             continue;
         }
-        if (++pinned_run >= s->size[l]) {
+        if (++pinned_run >= s->gl.size[l]) {
             /* a full turn of this clock found only pinned pages */
-            int other = l == CAR_T1 ? CAR_T2 : CAR_T1;
-            if (switches > 0 || s->size[other] == 0)
+            int other = l == GL_T1 ? GL_T2 : GL_T1;
+            if (switches > 0 || s->gl.size[other] == 0)
                 return VMR_ENOVICTIM;
             forced = other;
             switches++;
@@ -213,21 +159,18 @@ static int car_select_victim(void *state, vmr_pfn_t *frame)
 static void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     struct car *s = state;
-    int ghost = s->where[frame] == CAR_T1 ? CAR_B1 : CAR_B2;
-    car_pull(s, frame);
+    int ghost = s->gl.where[frame] == GL_T1 ? GL_B1 : GL_B2;
+    gl_pull(&s->gl, frame);
     /* a resident page's key is never a ghost (on_insert took it out) */
-    assert(gmap_find(&s->map, key) == GMAP_NONE);
-    if (s->size[CAR_B1] + s->size[CAR_B2] >= s->c + 1)
-        car_drop_lru_ghost(s, CAR_B2);
-    uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
-    gmap_put(&s->map, key, g);
-    car_push(s, g, ghost);
+    assert(gmap_find(&s->gl.map, key) == GMAP_NONE);
+    if (s->gl.size[GL_B1] + s->gl.size[GL_B2] >= s->gl.c + 1)
+        gl_drop_lru_ghost(&s->gl, GL_B2);
+    gl_add_ghost(&s->gl, key, ghost);
 }
 
 static void car_on_remove(void *state, vmr_pfn_t frame)
 {
-    car_pull(state, frame);
+    gl_pull(&((struct car *)state)->gl, frame);
 }
 
 static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max)
@@ -237,7 +180,7 @@ static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max
         {"p", (uint64_t)s->p},
         {"b1_hits", s->b1_hits},
         {"b2_hits", s->b2_hits},
-        {"ghosts", s->size[CAR_B1] + s->size[CAR_B2]},
+        {"ghosts", s->gl.size[GL_B1] + s->gl.size[GL_B2]},
     };
     size_t n = sizeof c / sizeof c[0];
     for (size_t i = 0; i < n && i < max; i++)

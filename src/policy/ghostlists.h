@@ -1,0 +1,110 @@
+/*
+ * ghostlists.h - the four lists ARC and CAR keep (Megiddo & Modha, FAST
+ * 2003; Bansal & Modha, FAST 2004): T1 and T2 of resident frames, B1 and B2
+ * of ghosts (keys of pages recently evicted), and the map from a ghost's key
+ * to its node.
+ *
+ * Nodes 0 .. c-1 are the frames; nodes c .. c+n_ghost_nodes-1 are ghosts,
+ * taken from a free stack; the lists' sentinels follow (base + list). The
+ * ghost pool holds c + 2 nodes, enough for the papers' bound |B1|+|B2| <= c
+ * plus the one a policy adds before it trims.
+ * Invariants: a node is in at most one list and where[node] says which;
+ * size[l] counts list l; a ghost node is in the map under gkey[node - c].
+ */
+#ifndef VMREPLAY_POLICY_GHOSTLISTS_H
+#define VMREPLAY_POLICY_GHOSTLISTS_H
+
+#include <stdlib.h>
+
+#include "builtin.h"
+
+enum { GL_T1, GL_T2, GL_B1, GL_B2, GL_NLISTS };
+
+struct ghost_lists {
+    uint8_t *where; /* node -> list */
+    uint32_t c, n_ghost_nodes, base;
+    uint32_t size[GL_NLISTS];
+    uint32_t n_free_ghosts;
+    uint32_t *free_ghosts;
+    uint64_t *gkey;
+    struct gmap map;
+    struct frame_link *link;
+};
+
+/* Frees what gl_init allocated; accepts a zeroed struct. */
+static inline void gl_release(struct ghost_lists *g)
+{
+    free(g->where);
+    free(g->free_ghosts);
+    free(g->gkey);
+    free(g->link);
+    gmap_release(&g->map);
+}
+
+/* Empty lists for c frames. Returns 0 or VMR_ENOMEM (then gl_release). */
+static inline int gl_init(struct ghost_lists *g, uint32_t c)
+{
+    g->c = c;
+    g->n_ghost_nodes = c + 2;
+    g->base = c + g->n_ghost_nodes;
+    size_t nodes = (size_t)c + g->n_ghost_nodes;
+    g->where = malloc(nodes);
+    g->free_ghosts = malloc(g->n_ghost_nodes * sizeof *g->free_ghosts);
+    g->gkey = malloc(g->n_ghost_nodes * sizeof *g->gkey);
+    g->link = malloc((nodes + GL_NLISTS) * sizeof *g->link);
+    if (!g->where || !g->free_ghosts || !g->gkey || !g->link ||
+        gmap_init(&g->map, g->n_ghost_nodes) != 0)
+        return VMR_ENOMEM;
+    flist_init_nodes(g->link, (uint32_t)nodes);
+    flist_init_sentinels(g->link, g->base, GL_NLISTS);
+    for (uint32_t i = 0; i < g->n_ghost_nodes; i++)
+        g->free_ghosts[i] = c + g->n_ghost_nodes - 1 - i;
+    g->n_free_ghosts = g->n_ghost_nodes;
+    return 0;
+}
+
+/* Appends node x at the MRU end of list l. */
+static inline void gl_push(struct ghost_lists *g, uint32_t x, int l)
+{
+    g->where[x] = (uint8_t)l;
+    flist_link_before(g->link, g->base + (uint32_t)l, x);
+    g->size[l]++;
+}
+
+static inline void gl_pull(struct ghost_lists *g, uint32_t x)
+{
+    flist_unlink(g->link, x);
+    g->size[g->where[x]]--;
+}
+
+/* The LRU node of list l, or the sentinel if l is empty. */
+static inline uint32_t gl_lru(const struct ghost_lists *g, int l)
+{
+    return g->link[g->base + (uint32_t)l].next;
+}
+
+static inline void gl_drop_ghost(struct ghost_lists *g, uint32_t x)
+{
+    gmap_del(&g->map, g->gkey[x - g->c]);
+    gl_pull(g, x);
+    g->free_ghosts[g->n_free_ghosts++] = x;
+}
+
+/* Drops the LRU entry of ghost list l (of the other one if l is empty). */
+static inline void gl_drop_lru_ghost(struct ghost_lists *g, int l)
+{
+    if (g->size[l] == 0)
+        l = l == GL_B1 ? GL_B2 : GL_B1;
+    gl_drop_ghost(g, gl_lru(g, l));
+}
+
+/* Makes `key` the MRU ghost of list l (B1 or B2); a free node must exist. */
+static inline void gl_add_ghost(struct ghost_lists *g, uint64_t key, int l)
+{
+    uint32_t x = g->free_ghosts[--g->n_free_ghosts];
+    g->gkey[x - g->c] = key;
+    gmap_put(&g->map, key, x);
+    gl_push(g, x, l);
+}
+
+#endif
