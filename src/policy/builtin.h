@@ -183,4 +183,45 @@ static inline void gmap_put(struct gmap *g, uint64_t key, uint32_t v)
 /* Removes key if present. */
 void gmap_del(struct gmap *g, uint64_t key);
 
+/* A clock's ring: the resident frames in a circular list (no sentinel),
+ * oldest at the hand (FRAME_UNLINKED when empty). New frames go just
+ * behind the hand, so they are the last it reaches; a frame that leaves
+ * moves the hand on to its successor, which keeps its turn. */
+struct clock_ring {
+    uint32_t hand, n_resident;
+};
+
+static inline void ring_insert(struct clock_ring *r, struct frame_link *l, uint32_t f)
+{
+    assert(l[f].next == FRAME_UNLINKED);
+    r->n_resident++;
+    uint32_t h = r->hand;
+    if (h == FRAME_UNLINKED) {
+        l[f].prev = l[f].next = f;
+        r->hand = f;
+        return;
+    }
+    uint32_t newest = l[h].prev;
+    l[f].prev = newest;
+    l[f].next = h;
+    l[newest].next = f;
+    l[h].prev = f;
+}
+
+static inline void ring_unlink(struct clock_ring *r, struct frame_link *l, uint32_t f)
+{
+    assert(l[f].next != FRAME_UNLINKED);
+    uint32_t p = l[f].prev, nx = l[f].next;
+    r->n_resident--;
+    if (nx == f) {
+        r->hand = FRAME_UNLINKED;
+    } else {
+        l[p].next = nx;
+        l[nx].prev = p;
+        if (r->hand == f)
+            r->hand = nx;
+    }
+    l[f].prev = l[f].next = FRAME_UNLINKED;
+}
+
 #endif

@@ -36,8 +36,7 @@
 
 struct clock {
     uint8_t *bits;
-    uint32_t hand;
-    uint32_t n_resident;
+    struct clock_ring ring;
     uint64_t second_chances;  /* referenced frames the hand cleared */
     struct frame_link link[]; /* the ring, no sentinel */
 };
@@ -51,8 +50,8 @@ static int clock_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
-    s->hand = FRAME_UNLINKED;
-    s->n_resident = 0;
+    s->ring.hand = FRAME_UNLINKED;
+    s->ring.n_resident = 0;
     s->second_chances = 0;
     for (uint32_t i = 0; i < cfg->n_frames; i++)
         s->link[i].prev = s->link[i].next = FRAME_UNLINKED;
@@ -70,20 +69,8 @@ static void clock_on_insert(void *state, vmr_pfn_t frame, const struct vmr_acces
     (void)a;
     struct clock *s = state;
     struct frame_link *l = s->link;
-    assert(l[frame].next == FRAME_UNLINKED);
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
-    s->n_resident++;
-    uint32_t h = s->hand;
-    if (h == FRAME_UNLINKED) {
-        l[frame].prev = l[frame].next = frame;
-        s->hand = frame;
-        return;
-    }
-    uint32_t newest = l[h].prev;
-    l[frame].prev = newest;
-    l[frame].next = h;
-    l[newest].next = frame;
-    l[h].prev = frame;
+    ring_insert(&s->ring, l, frame);
 }
 
 static int clock_select_victim(void *state, vmr_pfn_t *frame)
@@ -91,10 +78,10 @@ static int clock_select_victim(void *state, vmr_pfn_t *frame)
     struct clock *s = state;
     const struct frame_link *l = s->link;
     uint8_t *bits = s->bits;
-    uint32_t f = s->hand;
+    uint32_t f = s->ring.hand;
     /* Two turns are enough: the first clears every unpinned bit, so the
      * second stops at the first unpinned frame. Only all-pinned gets there. */
-    uint64_t steps = 2 * (uint64_t)s->n_resident;
+    uint64_t steps = 2 * (uint64_t)s->ring.n_resident;
     for (; steps > 0; steps--, f = l[f].next) {
         uint8_t b = bits[f];
         if (b & VMR_FRAME_PINNED)
@@ -104,31 +91,18 @@ static int clock_select_victim(void *state, vmr_pfn_t *frame)
             s->second_chances++;
             continue;
         }
-        s->hand = f;
+        s->ring.hand = f;
         *frame = f;
         return 0;
     }
-    s->hand = f;
+    s->ring.hand = f;
     return VMR_ENOVICTIM;
 }
 
 static void clock_unlink(struct clock *s, uint32_t frame)
 {
     struct frame_link *l = s->link;
-    assert(l[frame].next != FRAME_UNLINKED);
-    uint32_t p = l[frame].prev, nx = l[frame].next;
-    s->n_resident--;
-    if (nx == frame) {
-        s->hand = FRAME_UNLINKED;
-    } else {
-        l[p].next = nx;
-        l[nx].prev = p;
-        /* the hand goes on to the next-oldest, so the frame's successor
-         * keeps its turn and the next load lands just behind the hand */
-        if (s->hand == frame)
-            s->hand = nx;
-    }
-    l[frame].prev = l[frame].next = FRAME_UNLINKED;
+    ring_unlink(&s->ring, l, frame);
 }
 
 static void clock_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
@@ -146,7 +120,7 @@ static void clock_on_remove(void *state, vmr_pfn_t frame)
 static vmr_pfn_t clock_peek_victim(const void *state)
 {
     const struct clock *s = state;
-    return s->hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->hand;
+    return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
 }
 
 static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t max)

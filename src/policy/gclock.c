@@ -35,8 +35,7 @@ struct gclock {
     uint8_t *bits;
     uint8_t *count;
     uint8_t max, init;
-    uint32_t hand;
-    uint32_t n_resident;
+    struct clock_ring ring;
     struct frame_link link[]; /* the ring, no sentinel */
 };
 
@@ -76,8 +75,8 @@ static int gclock_create(const struct vmr_policy_config *cfg, void **state)
     s->bits = cfg->frame_bits;
     s->max = (uint8_t)((1u << nbits) - 1);
     s->init = (uint8_t)init;
-    s->hand = FRAME_UNLINKED;
-    s->n_resident = 0;
+    s->ring.hand = FRAME_UNLINKED;
+    s->ring.n_resident = 0;
     flist_init_nodes(s->link, cfg->n_frames);
     *state = s;
     return 0;
@@ -88,21 +87,9 @@ static void gclock_on_insert(void *state, vmr_pfn_t frame, const struct vmr_acce
     (void)a;
     struct gclock *s = state;
     struct frame_link *l = s->link;
-    assert(l[frame].next == FRAME_UNLINKED);
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     s->count[frame] = s->init;
-    s->n_resident++;
-    uint32_t h = s->hand;
-    if (h == FRAME_UNLINKED) {
-        l[frame].prev = l[frame].next = frame;
-        s->hand = frame;
-        return;
-    }
-    uint32_t newest = l[h].prev;
-    l[frame].prev = newest;
-    l[frame].next = h;
-    l[newest].next = frame;
-    l[h].prev = frame;
+    ring_insert(&s->ring, l, frame);
 }
 
 static int gclock_select_victim(void *state, vmr_pfn_t *frame)
@@ -110,8 +97,8 @@ static int gclock_select_victim(void *state, vmr_pfn_t *frame)
     struct gclock *s = state;
     const struct frame_link *l = s->link;
     uint8_t *bits = s->bits, *count = s->count;
-    uint32_t f = s->hand;
-    uint64_t steps = ((uint64_t)s->max + 2) * s->n_resident;
+    uint32_t f = s->ring.hand;
+    uint64_t steps = ((uint64_t)s->max + 2) * s->ring.n_resident;
     for (; steps > 0; steps--, f = l[f].next) {
         uint8_t b = bits[f];
         if (b & VMR_FRAME_PINNED)
@@ -127,29 +114,18 @@ static int gclock_select_victim(void *state, vmr_pfn_t *frame)
             count[f] = (uint8_t)(c - 1);
             continue;
         }
-        s->hand = f;
+        s->ring.hand = f;
         *frame = f;
         return 0;
     }
-    s->hand = f;
+    s->ring.hand = f;
     return VMR_ENOVICTIM;
 }
 
 static void gclock_drop(struct gclock *s, uint32_t frame)
 {
     struct frame_link *l = s->link;
-    assert(l[frame].next != FRAME_UNLINKED);
-    uint32_t p = l[frame].prev, nx = l[frame].next;
-    s->n_resident--;
-    if (nx == frame) {
-        s->hand = FRAME_UNLINKED;
-    } else {
-        l[p].next = nx;
-        l[nx].prev = p;
-        if (s->hand == frame)
-            s->hand = nx;
-    }
-    l[frame].prev = l[frame].next = FRAME_UNLINKED;
+    ring_unlink(&s->ring, l, frame);
 }
 
 static void gclock_on_evict(void *state, vmr_pfn_t frame, uint64_t key)

@@ -40,7 +40,7 @@ struct wsclock {
     uint8_t *scheduled; /* write-back "scheduled" by the hand */
     uint64_t *last_use;
     uint64_t now, tau;
-    uint32_t hand, n_resident;
+    struct clock_ring ring;
     uint64_t dirty_taken, oldest_taken;
     struct frame_link *link;
 };
@@ -74,7 +74,7 @@ static int ws_create(const struct vmr_policy_config *cfg, void **state)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
     s->tau = tau ? tau : cfg->n_frames;
-    s->hand = FRAME_UNLINKED;
+    s->ring.hand = FRAME_UNLINKED;
     s->last_use = calloc(cfg->n_frames, sizeof *s->last_use);
     s->link = malloc((size_t)cfg->n_frames * sizeof *s->link);
     s->scheduled = calloc(cfg->n_frames, 1);
@@ -101,18 +101,7 @@ static void ws_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *
     s->last_use[frame] = a->time;
     s->scheduled[frame] = 0;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
-    s->n_resident++;
-    uint32_t h = s->hand;
-    if (h == FRAME_UNLINKED) {
-        l[frame].prev = l[frame].next = frame;
-        s->hand = frame;
-        return;
-    }
-    uint32_t newest = l[h].prev;
-    l[frame].prev = newest;
-    l[frame].next = h;
-    l[newest].next = frame;
-    l[h].prev = frame;
+    ring_insert(&s->ring, l, frame);
 }
 
 static int ws_select_victim(void *state, vmr_pfn_t *frame)
@@ -120,9 +109,9 @@ static int ws_select_victim(void *state, vmr_pfn_t *frame)
     struct wsclock *s = state;
     const struct frame_link *l = s->link;
     uint8_t *bits = s->bits;
-    uint32_t f = s->hand, old_dirty = FRAME_UNLINKED, oldest = FRAME_UNLINKED;
+    uint32_t f = s->ring.hand, old_dirty = FRAME_UNLINKED, oldest = FRAME_UNLINKED;
     const uint64_t now = s->now;
-    for (uint32_t steps = s->n_resident; steps > 0; steps--, f = l[f].next) {
+    for (uint32_t steps = s->ring.n_resident; steps > 0; steps--, f = l[f].next) {
         uint8_t b = bits[f];
         if (b & VMR_FRAME_PINNED)
             continue;
@@ -132,7 +121,7 @@ static int ws_select_victim(void *state, vmr_pfn_t *frame)
             s->scheduled[f] = 0;
         } else if (now - s->last_use[f] > s->tau) {
             if (!(b & VMR_FRAME_DIRTY) || s->scheduled[f]) {
-                s->hand = f;
+                s->ring.hand = f;
                 *frame = f;
                 return 0;
             }
@@ -150,7 +139,7 @@ static int ws_select_victim(void *state, vmr_pfn_t *frame)
         s->dirty_taken++;
     else
         s->oldest_taken++;
-    s->hand = v;
+    s->ring.hand = v;
     *frame = v;
     return 0;
 }
@@ -158,18 +147,7 @@ static int ws_select_victim(void *state, vmr_pfn_t *frame)
 static void ws_drop(struct wsclock *s, uint32_t frame)
 {
     struct frame_link *l = s->link;
-    assert(l[frame].next != FRAME_UNLINKED);
-    uint32_t p = l[frame].prev, nx = l[frame].next;
-    s->n_resident--;
-    if (nx == frame) {
-        s->hand = FRAME_UNLINKED;
-    } else {
-        l[p].next = nx;
-        l[nx].prev = p;
-        if (s->hand == frame)
-            s->hand = nx;
-    }
-    l[frame].prev = l[frame].next = FRAME_UNLINKED;
+    ring_unlink(&s->ring, l, frame);
 }
 
 static void ws_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
