@@ -137,6 +137,10 @@ static uint64_t bare_lru(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t
     return faults;
 }
 
+/* --threads 1: decode in the replay thread (no read-ahead), the one-core
+ * figure; 2 (default): decoding in a second thread, as replay does. */
+static int one_thread;
+
 static void run_child(const char *trace, const char *policy, uint64_t frames, uint64_t accesses,
                       const char *label)
 {
@@ -146,6 +150,7 @@ static void run_child(const char *trace, const char *policy, uint64_t frames, ui
     cfg.policy = policy;
     cfg.memory = frames;
     cfg.memory_in_pages = 1;
+    cfg.no_readahead = one_thread;
     char err[1024];
     struct vmr_replay_result *res;
     double t0 = now();
@@ -166,7 +171,7 @@ static void run_child(const char *trace, const char *policy, uint64_t frames, ui
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s TRACE [--policies LIST] [--memory LIST] [--repeat N]\n",
+        fprintf(stderr, "usage: %s TRACE [--policies LIST] [--memory LIST] [--repeat N] [--threads 1|2]\n",
                 argv[0]);
         return 2;
     }
@@ -179,6 +184,8 @@ int main(int argc, char **argv)
             memory = argv[i + 1];
         else if (strcmp(argv[i], "--repeat") == 0)
             repeat = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--threads") == 0)
+            one_thread = atoi(argv[i + 1]) == 1;
     }
     printf("# command:");
     for (int i = 0; i < argc; i++)
