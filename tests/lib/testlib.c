@@ -14,6 +14,25 @@ int vmr_test_done(void)
     return 0;
 }
 
+/* Every path handed out, removed at exit so a test run leaves no files
+ * behind (a fuzz-corpus test alone hands out thousands). */
+static char **made;
+static size_t n_made, cap_made;
+static pid_t made_by;
+
+static void remove_made(void)
+{
+    if (getpid() != made_by) /* a forked child must not remove its parent's files */
+        return;
+    for (size_t i = 0; i < n_made; i++) {
+        unlink(made[i]);
+        free(made[i]);
+    }
+    free(made);
+    made = NULL;
+    n_made = cap_made = 0;
+}
+
 const char *vmr_test_tmp(const char *suffix)
 {
     static char paths[16][512];
@@ -23,6 +42,23 @@ const char *vmr_test_tmp(const char *suffix)
     snprintf(p, sizeof paths[0], "%s/vmr-test-%ld-%u-%s", dir && *dir ? dir : "/tmp",
              (long)getpid(), next, suffix);
     next++;
+    if (!made_by) {
+        made_by = getpid();
+        atexit(remove_made);
+    }
+    if (n_made == cap_made) {
+        cap_made = cap_made ? 2 * cap_made : 64;
+        char **grown = realloc(made, cap_made * sizeof *made);
+        if (!grown) {
+            fprintf(stderr, "out of memory\n");
+            exit(1);
+        }
+        made = grown;
+    }
+    if (!(made[n_made++] = strdup(p))) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
     return p;
 }
 
