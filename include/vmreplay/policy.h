@@ -57,7 +57,7 @@
  * against an older version-1 header (which cannot set those flags) is still
  * read correctly: VMR_POLICY_WANTS_MISS adds on_miss; VMR_POLICY_HIT_NO_KEY
  * lets the kernel skip looking up the key of every hit; VMR_POLICY_PEEK adds
- * peek_victim.
+ * peek_victim; VMR_POLICY_REPLACE adds on_replace.
  */
 #ifndef VMREPLAY_POLICY_H
 #define VMREPLAY_POLICY_H
@@ -90,6 +90,7 @@ enum {
                                           may pass VMR_KEY_UNKNOWN (saves a cache miss
                                           per hit on large memories) */
     VMR_POLICY_PEEK = 1u << 4,         /* peek_victim is set */
+    VMR_POLICY_REPLACE = 1u << 5,      /* on_replace is set (with PEEK) */
 };
 
 /* vmr_access.key in on_hit for VMR_POLICY_HIT_NO_KEY policies. */
@@ -175,6 +176,15 @@ struct vmr_policy_ops {
      * frame, so the next eviction finds it in cache; a wrong guess costs
      * only that prefetch, never a different outcome. */
     vmr_pfn_t (*peek_victim)(const void *state);
+
+    /* Read only with VMR_POLICY_REPLACE (which needs VMR_POLICY_PEEK): the
+     * page with old_key left `frame` by replacement and the page of access
+     * `a` was loaded into it. Must do exactly what on_evict(frame, old_key)
+     * then on_insert(frame, a) would, and return what peek_victim would
+     * return after them. The kernel may call it instead of those three
+     * (one call per fault in the common case instead of three) or not. */
+    vmr_pfn_t (*on_replace)(void *state, vmr_pfn_t frame, uint64_t old_key,
+                            const struct vmr_access *a);
 };
 
 /* The type of the function a plug-in exports, and its declaration (so a

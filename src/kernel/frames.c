@@ -280,35 +280,20 @@ static int evict_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *
 
 /* Evicts the page in pfn on behalf of `actor`. Returns 0, or -1 if the page
  * cannot leave memory now (it needs swap and swap is full). The common case
- * is inline: a private anonymous page with one mapping whose swap copy, if
- * any, only it refers to; its PTE takes the copy over, by key. */
+ * is inline (evict_fast). */
 static inline int evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
 {
     struct frame *f = &k->frames[pfn];
     struct vmr_counters *c = &actor->leader->c;
-    const int dirty = k->frame_bits[pfn] & VMR_FRAME_DIRTY;
     if (f->type == FRAME_ANON && f->mapcount == 1 && f->swap_slot == NIL) {
-        if (!f->swap_excl) {
-            if (!swap_charge(k))
-                return -1;
-            c->swap_outs++;
-        } else if (dirty) {
-            c->swap_outs++; /* the copy is stale: write it again */
-        }
-        *f->pte1 = pte_make(f->key, PTE_SWAP | PTE_SWAP_EXCL);
-        k->mms[f->mm1]->rss--;
-        f->pte1 = NULL;
-        f->mapcount = 0;
-        f->swap_excl = 0;
-    } else if (evict_slow(k, pfn, c, dirty) != 0) {
-        return -1;
+        if (!f->swap_excl && k->swap_used >= k->cfg.swap_pages)
+            return -1;
+        evict_fast(k, pfn, c);
+        return 0;
     }
-    c->evictions++;
-    k->policy.ops->on_evict(k->policy.state, pfn, f->key);
-    k->frames_used--;
-    f->type = FRAME_FREE;
-    f->swap_slot = NIL;
-    k->frame_bits[pfn] = 0;
+    if (evict_slow(k, pfn, c, k->frame_bits[pfn] & VMR_FRAME_DIRTY) != 0)
+        return -1;
+    evict_finish(k, pfn, c);
     return 0;
 }
 
@@ -366,33 +351,27 @@ static vmr_pfn_t reclaim_slow(struct vmr_kernel *k, struct proc *actor)
         }
         for (size_t i = 0; i < n_skipped; i++)
             k->frame_bits[k->skipped[i]] &= (uint8_t)~VMR_FRAME_PINNED;
-        if (got != VMR_PFN_NONE) {
-            k->frames[got].rmap = NIL;
-            k->frames[got].pte1 = NULL;
+        if (got != VMR_PFN_NONE)
             return got;
-        }
         if (k->broken || k->no_oom || !oom_kill(k))
             return VMR_PFN_NONE;
     }
 }
 
-vmr_pfn_t frame_reclaim(struct vmr_kernel *k, struct proc *actor)
+vmr_pfn_t frame_reclaim_chosen(struct vmr_kernel *k, struct proc *actor, int rc, vmr_pfn_t v)
 {
     /* the policy's first choice leaves memory: the usual case, kept short.
      * Otherwise the general loop asks again (the same choice comes back
      * first and is pinned there). */
-    vmr_pfn_t v;
-    if (k->policy.ops->select_victim(k->policy.state, &v) != 0 || bad_victim(k, v) ||
-        evict(k, v, actor) != 0)
+    if (rc != 0 || bad_victim(k, v) || evict(k, v, actor) != 0)
         return k->broken ? VMR_PFN_NONE : reclaim_slow(k, actor);
-    k->frames[v].rmap = NIL;
-    k->frames[v].pte1 = NULL;
-    if (k->policy_flags & VMR_POLICY_PEEK) {
-        /* the next eviction's frame, if the policy can tell: a cache miss
-         * started now is over by then */
-        vmr_pfn_t next = k->policy.ops->peek_victim(k->policy.state);
-        if (next < k->n_frames)
-            __builtin_prefetch(&k->frames[next]);
-    }
+    reclaim_prefetch_next(k);
     return v;
+}
+
+vmr_pfn_t frame_reclaim(struct vmr_kernel *k, struct proc *actor)
+{
+    vmr_pfn_t v;
+    int rc = k->policy.ops->select_victim(k->policy.state, &v);
+    return frame_reclaim_chosen(k, actor, rc, v);
 }

@@ -283,6 +283,9 @@ struct vmr_kernel {
  * if nothing can be evicted) and returns the frame; VMR_PFN_NONE if memory
  * and swap are exhausted even after an OOM kill. */
 vmr_pfn_t frame_reclaim(struct vmr_kernel *k, struct proc *faulting);
+/* The same after the caller asked the policy itself: select_victim returned
+ * rc and chose v (the caller found v unfit for evict_fast). */
+vmr_pfn_t frame_reclaim_chosen(struct vmr_kernel *k, struct proc *faulting, int rc, vmr_pfn_t v);
 int rmap_add_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte);
 
 /* A free frame for a new page, reclaiming one if needed; VMR_PFN_NONE if
@@ -318,6 +321,69 @@ static inline int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, u
     f->pte1 = pte;
     f->mm1 = mm->id;
     return 0;
+}
+
+/* Reclaim's fast lane: whether the policy's choice pfn is a private
+ * anonymous page with one mapping whose swap copy, if any, only it refers
+ * to (no slot structure), not pinned, with swap to hold it. */
+static inline int evict_fast_ok(const struct vmr_kernel *k, vmr_pfn_t pfn)
+{
+    const struct frame *f = &k->frames[pfn];
+    return f->type == FRAME_ANON && f->mapcount == 1 && f->swap_slot == NIL &&
+           !(k->frame_bits[pfn] & VMR_FRAME_PINNED) &&
+           (f->swap_excl || k->swap_used < k->cfg.swap_pages);
+}
+
+/* What every eviction ends with: counted to c, the policy told, the frame
+ * left FREE but off the free list (the caller reuses it). */
+static inline void evict_finish(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
+{
+    struct frame *f = &k->frames[pfn];
+    c->evictions++;
+    k->policy.ops->on_evict(k->policy.state, pfn, f->key);
+    k->frames_used--;
+    f->type = FRAME_FREE;
+    f->swap_slot = NIL;
+    f->rmap = NIL;
+    f->pte1 = NULL;
+    k->frame_bits[pfn] = 0;
+}
+
+/* Takes a page evict_fast_ok accepted out of memory, on behalf of counters
+ * c: its PTE takes the swap copy over, by key (PTE_SWAP_EXCL). The frame
+ * still looks used and the policy has not been told (evict_fast does both). */
+static inline void evict_fast_unmap(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
+{
+    struct frame *f = &k->frames[pfn];
+    if (!f->swap_excl) {
+        if (++k->swap_used > k->swap_peak)
+            k->swap_peak = k->swap_used;
+        c->swap_outs++;
+    } else if (k->frame_bits[pfn] & VMR_FRAME_DIRTY) {
+        c->swap_outs++; /* the copy is stale: write it again */
+    }
+    *f->pte1 = pte_make(f->key, PTE_SWAP | PTE_SWAP_EXCL);
+    k->mms[f->mm1]->rss--;
+    f->mapcount = 0;
+    f->swap_excl = 0;
+}
+
+/* Evicts a page evict_fast_ok accepted, on behalf of counters c. */
+static inline void evict_fast(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
+{
+    evict_fast_unmap(k, pfn, c);
+    evict_finish(k, pfn, c);
+}
+
+/* After a reclaim: policies that can tell name their next victim, whose
+ * frame is fetched now so that the miss is over by the next eviction. */
+static inline void reclaim_prefetch_next(const struct vmr_kernel *k)
+{
+    if (k->policy_flags & VMR_POLICY_PEEK) {
+        vmr_pfn_t next = k->policy.ops->peek_victim(k->policy.state);
+        if (next < k->n_frames)
+            __builtin_prefetch(&k->frames[next]);
+    }
 }
 
 int frames_init(struct vmr_kernel *k);

@@ -78,6 +78,24 @@ static void fifo_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     flist_unlink(s->link, frame);
 }
 
+/* on_evict + on_insert + peek_victim in one call: the frame leaves the
+ * list and comes back at its head. */
+static vmr_pfn_t fifo_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                 const struct vmr_access *a)
+{
+    (void)old_key;
+    (void)a;
+    struct fifo *s = state;
+    struct frame_link *l = s->link;
+    const uint32_t head = s->n_frames;
+    if (l[head].next != frame) {
+        flist_unlink(l, frame);
+        flist_link_after(l, head, frame);
+    }
+    uint32_t f = l[head].prev;
+    return f == head ? VMR_PFN_NONE : f;
+}
+
 static void fifo_on_remove(void *state, vmr_pfn_t frame)
 {
     struct fifo *s = state;
@@ -86,7 +104,7 @@ static void fifo_on_remove(void *state, vmr_pfn_t frame)
 
 const struct vmr_policy_ops vmr_policy_fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "fifo",
     .summary = "first in, first out: evicts the page loaded longest ago (textbook FIFO)",
     .params = NULL,
@@ -99,4 +117,5 @@ const struct vmr_policy_ops vmr_policy_fifo = {
     .on_remove = fifo_on_remove,
     .report = NULL,
     .peek_victim = fifo_peek_victim,
+    .on_replace = fifo_on_replace,
 };

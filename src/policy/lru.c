@@ -91,6 +91,24 @@ static void lru_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     flist_unlink(s->link, frame);
 }
 
+/* on_evict + on_insert + peek_victim in one call: the frame leaves the
+ * list and comes back at its head. */
+static vmr_pfn_t lru_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    (void)old_key;
+    (void)a;
+    struct lru *s = state;
+    struct frame_link *l = s->link;
+    const uint32_t head = s->n_frames;
+    if (l[head].next != frame) {
+        flist_unlink(l, frame);
+        flist_link_after(l, head, frame);
+    }
+    uint32_t f = l[head].prev;
+    return f == head ? VMR_PFN_NONE : f;
+}
+
 static void lru_on_remove(void *state, vmr_pfn_t frame)
 {
     struct lru *s = state;
@@ -99,7 +117,7 @@ static void lru_on_remove(void *state, vmr_pfn_t frame)
 
 const struct vmr_policy_ops vmr_policy_lru = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "lru",
     .summary = "least recently used: evicts the page untouched longest (exact LRU; Mattson et "
                "al. 1970)",
@@ -113,4 +131,5 @@ const struct vmr_policy_ops vmr_policy_lru = {
     .on_remove = lru_on_remove,
     .report = NULL,
     .peek_victim = lru_peek_victim,
+    .on_replace = lru_on_replace,
 };

@@ -223,13 +223,17 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
                               ? "on_miss (required by VMR_POLICY_WANTS_MISS)"
                           : (ops->flags & VMR_POLICY_PEEK) && !ops->peek_victim
                               ? "peek_victim (required by VMR_POLICY_PEEK)"
+                          : (ops->flags & VMR_POLICY_REPLACE) && !ops->on_replace
+                              ? "on_replace (required by VMR_POLICY_REPLACE)"
+                          : (ops->flags & VMR_POLICY_REPLACE) && !(ops->flags & VMR_POLICY_PEEK)
+                              ? "VMR_POLICY_PEEK (required by VMR_POLICY_REPLACE)"
                               : NULL;
     if (missing) {
         vmr_errf(errbuf, errbuf_len, "%s: the policy's ops table has no %s", path, missing);
         return VMR_EINVAL;
     }
     uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_WANTS_MISS |
-                     VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK;
+                     VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE;
     if (ops->flags & ~known) {
         vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
                  (unsigned)(ops->flags & ~known));
