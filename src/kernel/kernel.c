@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "fault_fast.h"
 #include "vec.h"
 
 void kernel_set_error(struct vmr_kernel *k, const char *fmt, ...)
@@ -238,9 +238,13 @@ static const uint8_t pte_need[3] = {PTE_PRESENT | PTE_READ, PTE_PRESENT | PTE_WR
                                     PTE_PRESENT | PTE_EXEC};
 static const uint8_t hit_bits[3] = {VMR_FRAME_REFERENCED, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY,
                                     VMR_FRAME_REFERENCED};
-static const size_t op_counter[3] = {offsetof(struct vmr_counters, reads),
-                                     offsetof(struct vmr_counters, writes),
-                                     offsetof(struct vmr_counters, fetches)};
+/* reads, writes and fetches are counted as (&c->reads)[op] */
+_Static_assert(offsetof(struct vmr_counters, writes) ==
+                       offsetof(struct vmr_counters, reads) + sizeof(uint64_t) &&
+                   offsetof(struct vmr_counters, fetches) ==
+                       offsetof(struct vmr_counters, reads) + 2 * sizeof(uint64_t) &&
+                   VMR_REC_READ == 0 && VMR_REC_WRITE == 1 && VMR_REC_FETCH == 2,
+               "per-operation counters follow the record kinds");
 
 /* Access records are replayed in chunks of up to CHUNK: first the PTE of
  * each record's first page is looked up and requested from memory (the
@@ -309,7 +313,7 @@ static int access_record(struct vmr_kernel *k, const struct vmr_record *r, uint6
     const unsigned op = r->kind;
     struct vmr_counters *c = &p->leader->c;
     c->accesses += r->count;
-    *(uint64_t *)((char *)c + op_counter[op]) += r->count;
+    (&c->reads)[op] += r->count;
     if (!pte)
         pte = pt_lookup(p->mm, vpn);
     for (;;) {
@@ -359,22 +363,29 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         /* look the chunk's PTEs up, and start fetching them */
         const uint32_t pid = k->cached_pid;
         struct mm *const mm = peek_mm(k);
+        const struct vmr_record *const chunk = &recs[i];
+        const size_t lim = n - i < CHUNK ? n - i : CHUNK;
         size_t m = 0;
-        for (; m < CHUNK && i + m < n && recs[i + m].kind <= VMR_REC_FETCH; m++) {
-            const struct vmr_record *r = &recs[i + m];
-            uint64_t *pte = NULL;
-            if (r->pid == pid && mm) {
-                pte = pt_lookup(mm, r->addr >> shift);
-                if (pte)
-                    __builtin_prefetch(pte);
+        if (mm) {
+            for (; m < lim && chunk[m].kind <= VMR_REC_FETCH; m++) {
+                uint64_t *pte = NULL;
+                if (chunk[m].pid == pid) {
+                    pte = pt_lookup(mm, chunk[m].addr >> shift);
+                    if (pte)
+                        __builtin_prefetch(pte);
+                }
+                ptes[m] = pte;
             }
-            ptes[m] = pte;
+        } else {
+            for (; m < lim && chunk[m].kind <= VMR_REC_FETCH; m++)
+                ptes[m] = NULL;
         }
         /* replay them */
         const uint64_t gen = k->leaf_gen;
         struct proc *p = k->cached_proc;
+        struct vmr_counters *c = p ? &p->leader->c : NULL;
         for (size_t j = 0; j < m; j++) {
-            const struct vmr_record *r = &recs[i + j];
+            const struct vmr_record *r = &chunk[j];
             uint64_t *pte = ptes[j];
             const uint64_t vpn = r->addr >> shift;
             if (__builtin_expect(!pte || r->pid != k->cached_pid || p->state != PROC_ALIVE ||
@@ -386,27 +397,31 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
                     return rc;
                 }
                 p = k->cached_proc;
-            } else {
-                const unsigned op = r->kind;
-                struct vmr_counters *c = &p->leader->c;
-                c->accesses += r->count;
-                *(uint64_t *)((char *)c + op_counter[op]) += r->count;
-                const uint64_t e = *pte;
-                if ((e & pte_need[op]) == pte_need[op]) {
-                    hit(k, (vmr_pfn_t)pte_payload(e), r, op);
-                } else {
-                    fault_handle(k, p, vpn, pte, op, r->count);
-                    if (k->broken) {
-                        *failed = i + j;
-                        return VMR_EFORMAT;
-                    }
+                c = &p->leader->c;
+                if (__builtin_expect(k->leaf_gen != gen, 0)) {
+                    m = j + 1; /* leaves were freed: look the rest up again */
+                    break;
                 }
-                k->time++;
+                continue;
             }
+            const unsigned op = r->kind;
+            c->accesses += r->count;
+            (&c->reads)[op] += r->count;
+            const uint64_t e = *pte;
+            if ((e & pte_need[op]) == pte_need[op]) {
+                hit(k, (vmr_pfn_t)pte_payload(e), r, op);
+                k->time++;
+                continue;
+            }
+            if (!fault_fast(k, p, vpn, pte, op, r->count))
+                fault_handle(k, p, vpn, pte, op, r->count);
+            if (k->broken) {
+                *failed = i + j;
+                return VMR_EFORMAT;
+            }
+            k->time++;
             if (__builtin_expect(k->leaf_gen != gen, 0)) {
-                /* a process was killed and its leaves freed: look the rest
-                 * of the chunk up again */
-                m = j + 1;
+                m = j + 1; /* a process was killed and its leaves freed */
                 break;
             }
         }

@@ -1,0 +1,187 @@
+/*
+ * fault_fast.h - the part of the fault path that the replay loop inlines:
+ * the fault that dominates large runs (fault_fast) and what it shares with
+ * the general path in fault.c. Included by fault.c and kernel.c only.
+ */
+#ifndef VMREPLAY_KERNEL_FAULT_FAST_H
+#define VMREPLAY_KERNEL_FAULT_FAST_H
+
+#include "internal.h"
+
+static const uint8_t op_prot[3] = {VMR_PROT_READ, VMR_PROT_WRITE, VMR_PROT_EXEC};
+
+struct fault {
+    struct vmr_kernel *k;
+    struct proc *p;
+    struct mm *mm;
+    struct vma *v;
+    struct vmr_counters *c;  /* the process's */
+    struct vmr_counters *ac; /* the area's (area_counters) */
+    uint64_t vpn;
+    uint64_t *pte;
+    unsigned op;
+    uint32_t count;
+    int major;
+};
+
+/* What the general path does with the frame reclaim found: nothing if the
+ * faulting process died meanwhile (an OOM kill), an OOM kill of the
+ * faulting process if nothing could be freed. */
+vmr_pfn_t fault_got_frame(struct fault *f, vmr_pfn_t pfn);
+
+static inline __attribute__((always_inline)) struct vmr_access access_for(const struct fault *f,
+                                                                          uint64_t key)
+{
+    const struct vmr_kernel *k = f->k;
+    return (struct vmr_access){
+        .time = k->time,
+        .next_use = k->next_use && k->time < k->n_next_use ? k->next_use[k->time] : UINT64_MAX,
+        .key = key,
+        .pid = f->p->pid,
+        .count = f->count,
+        .op = (uint8_t)f->op,
+    };
+}
+
+/* Policies that ask are told of a miss of the page `key` before a frame is
+ * found for it (their victim may depend on it). */
+static inline __attribute__((always_inline)) void tell_miss(struct fault *f, uint64_t key)
+{
+    if (f->k->policy_flags & VMR_POLICY_WANTS_MISS) {
+        struct vmr_access a = access_for(f, key);
+        f->k->policy.ops->on_miss(f->k->policy.state, &a);
+    }
+}
+
+/* Sets up a frame for a private anonymous page with `key` and hands it to
+ * the policy: as a new page (on_insert), or, if `replaced`, as the page
+ * that replaces the one with old_key the frame held (on_replace; the frame
+ * stayed counted as used). */
+static inline __attribute__((always_inline)) void anon_frame_init_in(struct fault *f, vmr_pfn_t pfn,
+                                                                     uint64_t key, uint8_t bits,
+                                                                     const int replaced,
+                                                                     uint64_t old_key)
+{
+    struct vmr_kernel *k = f->k;
+    struct frame *fr = &k->frames[pfn];
+    fr->type = FRAME_ANON;
+    fr->key = key;
+    fr->swap_slot = NIL;
+    fr->swap_excl = 0;
+    fr->mapcount = 0;
+    k->frame_bits[pfn] = bits;
+    struct vmr_access a = access_for(f, key);
+    if (replaced) {
+        vmr_pfn_t next = k->policy.ops->on_replace(k->policy.state, pfn, old_key, &a);
+        if (next < k->n_frames)
+            __builtin_prefetch(&k->frames[next]);
+    } else {
+        frame_insert(k, pfn, &a);
+    }
+}
+
+static inline __attribute__((always_inline)) void anon_frame_init(struct fault *f, vmr_pfn_t pfn,
+                                                                  uint64_t key, uint8_t bits)
+{
+    anon_frame_init_in(f, pfn, key, bits, 0, 0);
+}
+
+/* A private anonymous page with no other user: demand-zero if the PTE is
+ * empty (initialised anonymous memory is swap-backed, so the new page counts
+ * as dirty: seed rule 1.5), or a swap-in of the copy a PTE_SWAP_EXCL entry
+ * holds, into frame pfn. A read swap-in keeps that copy for a clean eviction
+ * later; a write makes it stale and frees it. These are the faults that
+ * dominate large runs: one frame, one mapping, set up in one go. */
+static inline __attribute__((always_inline)) void
+anon_page_into(struct fault *f, uint64_t e, vmr_pfn_t pfn, const int replaced, uint64_t old_key)
+{
+    struct vmr_kernel *k = f->k;
+    struct frame *fr = &k->frames[pfn];
+    if (!e) {
+        anon_frame_init_in(f, pfn, ++k->anon_serial, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY,
+                           replaced, old_key);
+        f->c->zero_fill++;
+        f->ac->zero_fill++;
+    } else {
+        anon_frame_init_in(f, pfn, pte_payload(e), VMR_FRAME_REFERENCED, replaced, old_key);
+        f->c->swap_ins++;
+        f->ac->swap_ins++;
+        f->major = 1;
+        if (f->op == VMR_OP_WRITE) {
+            k->swap_used--;
+            k->frame_bits[pfn] |= VMR_FRAME_DIRTY;
+        } else {
+            fr->swap_excl = 1;
+        }
+    }
+    fr->mapcount = 1;
+    fr->pte1 = f->pte;
+    fr->mm1 = f->mm->id;
+    *f->pte = pte_make(pfn, (unsigned)mm_pte_bits(f->v, 1));
+    mm_rss_inc(f->mm);
+}
+
+/* The fault that dominates large runs, without the general dispatch: in the
+ * area the last lookup found, a private anonymous page whose PTE is empty
+ * or holds its own swap copy, seed semantics; reclaim's usual victim is
+ * evicted inline too (evict_fast). The same steps as the general path in
+ * the same order; 0 (nothing done) for any other fault. */
+static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k, struct proc *p,
+                                                            uint64_t vpn, uint64_t *pte,
+                                                            unsigned op, uint32_t count)
+{
+    const uint64_t e = *pte;
+    struct mm *mm = p->mm;
+    if ((e && !(e & PTE_SWAP_EXCL)) || k->linux_faults || mm->last_vma >= mm->n_vmas)
+        return 0;
+    struct vma *v = &mm->vmas[mm->last_vma];
+    if (vpn < v->start || vpn >= v->end || v->obj != NIL || !(v->prot & op_prot[op]))
+        return 0;
+    struct fault f = {.k = k,
+                      .p = p,
+                      .mm = mm,
+                      .v = v,
+                      .c = &p->leader->c,
+                      .ac = v->ac,
+                      .vpn = vpn,
+                      .pte = pte,
+                      .op = op,
+                      .count = count,
+                      .major = 0};
+    tell_miss(&f, e ? pte_payload(e) : k->anon_serial + 1);
+    vmr_pfn_t pfn = k->free_head;
+    if (pfn != NIL) {
+        pfn = frame_get(k, p);
+    } else {
+        vmr_pfn_t victim;
+        int rc = k->policy.ops->select_victim(k->policy.state, &victim);
+        if (rc == 0 && victim < k->n_frames && evict_fast_ok(k, victim)) {
+            if (k->policy_flags & VMR_POLICY_REPLACE) {
+                /* the policy hears of the eviction and the new page at once */
+                evict_fast_unmap(k, victim, f.c);
+                f.c->evictions++;
+                anon_page_into(&f, e, victim, 1, k->frames[victim].key);
+                goto counted;
+            }
+            evict_fast(k, victim, f.c);
+            reclaim_prefetch_next(k);
+            pfn = victim;
+        } else {
+            pfn = fault_got_frame(&f, frame_reclaim_chosen(k, p, rc, victim));
+            if (pfn == VMR_PFN_NONE)
+                return 1;
+        }
+    }
+    anon_page_into(&f, e, pfn, 0, 0);
+counted:
+    if (f.major) {
+        f.c->major_faults++;
+        f.ac->major_faults++;
+    } else {
+        f.c->minor_faults++;
+        f.ac->minor_faults++;
+    }
+    return 1;
+}
+
+#endif
