@@ -72,9 +72,15 @@ static inline __attribute__((always_inline)) void anon_frame_init_in(struct faul
     k->frame_bits[pfn] = bits;
     struct vmr_access a = access_for(f, key);
     if (replaced) {
-        vmr_pfn_t next = k->policy.ops->on_replace(k->policy.state, pfn, old_key, &a);
+        /* a two-stage prefetch: the frame two evictions ahead now, the PTE
+         * of the next victim, whose frame the previous call fetched */
+        vmr_pfn_t ahead = k->policy.ops->on_replace(k->policy.state, pfn, old_key, &a);
+        vmr_pfn_t next = k->victim_ahead;
+        k->victim_ahead = ahead;
+        if (ahead < k->n_frames)
+            __builtin_prefetch(&k->frames[ahead]);
         if (next < k->n_frames)
-            __builtin_prefetch(&k->frames[next]);
+            __builtin_prefetch(k->frames[next].pte1);
     } else {
         frame_insert(k, pfn, &a);
     }

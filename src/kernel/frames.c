@@ -30,6 +30,7 @@ int frames_init(struct vmr_kernel *k)
         k->frames[i].swap_slot = NIL;
     }
     k->free_head = 0;
+    k->victim_ahead = NIL;
     k->rmap_free = NIL;
     k->slot_free = NIL;
     return 0;

@@ -231,12 +231,13 @@ struct vmr_kernel {
     uint32_t slot_free;
     uint64_t swap_used, swap_peak;
 
-    uint32_t *skipped; /* frames pinned during one reclaim (n_frames) */
-    int broken;        /* a fatal error was set: stop the run */
-    int no_oom;        /* reclaim fails instead of OOM-killing (read-ahead) */
-    int linux_faults;  /* a linux-mode knob of the common faults is on: the
-                          zero page, swap read-ahead or fork_anon_only (which
-                          needs VF_ANON_VMA; it is kept only then) */
+    uint32_t *skipped;     /* frames pinned during one reclaim (n_frames) */
+    uint32_t victim_ahead; /* on_replace's last guess (a prefetch hint only) */
+    int broken;            /* a fatal error was set: stop the run */
+    int no_oom;            /* reclaim fails instead of OOM-killing (read-ahead) */
+    int linux_faults;      /* a linux-mode knob of the common faults is on: the
+                              zero page, swap read-ahead or fork_anon_only (which
+                              needs VF_ANON_VMA; it is kept only then) */
 
     struct vmr_hashmap page_cache; /* key -> pfn */
     struct vmr_hashmap shmem_swap; /* shmem key -> slot, for pages out */

@@ -107,6 +107,22 @@ static inline void flist_unlink(struct frame_link *l, uint32_t f)
 
 /* Links f as the new tail (l[at] is the list's sentinel), the head being
  * l[at].next: shorthands for the queue idiom most policies use. */
+/* on_replace of a list policy whose victim is the tail (FIFO, LRU): the
+ * frame comes back at the head. Returns the frame two evictions ahead (the
+ * tail's predecessor), whose list node it starts fetching, or VMR_PFN_NONE. */
+static inline vmr_pfn_t flist_replace_at_head(struct frame_link *l, uint32_t head, uint32_t frame)
+{
+    if (l[head].next != frame) {
+        flist_unlink(l, frame);
+        flist_link_after(l, head, frame);
+    }
+    uint32_t t = l[head].prev;
+    if (t == head || (t = l[t].prev) == head)
+        return VMR_PFN_NONE;
+    __builtin_prefetch(&l[t]);
+    return t;
+}
+
 static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
 {
     return l[sentinel].next;

@@ -78,22 +78,15 @@ static void fifo_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     flist_unlink(s->link, frame);
 }
 
-/* on_evict + on_insert + peek_victim in one call: the frame leaves the
- * list and comes back at its head. */
+/* on_evict + on_insert in one call: the frame leaves the list and comes
+ * back at its head. */
 static vmr_pfn_t fifo_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                  const struct vmr_access *a)
 {
     (void)old_key;
     (void)a;
     struct fifo *s = state;
-    struct frame_link *l = s->link;
-    const uint32_t head = s->n_frames;
-    if (l[head].next != frame) {
-        flist_unlink(l, frame);
-        flist_link_after(l, head, frame);
-    }
-    uint32_t f = l[head].prev;
-    return f == head ? VMR_PFN_NONE : f;
+    return flist_replace_at_head(s->link, s->n_frames, frame);
 }
 
 static void fifo_on_remove(void *state, vmr_pfn_t frame)
