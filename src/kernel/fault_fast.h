@@ -173,7 +173,10 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
             reclaim_prefetch_next(k);
             pfn = victim;
         } else {
-            pfn = fault_got_frame(&f, frame_reclaim_chosen(k, p, rc, victim));
+            /* (a copy, so that f's address does not escape and f stays in
+             * registers on the fast lane) */
+            struct fault g = f;
+            pfn = fault_got_frame(&g, frame_reclaim_chosen(k, p, rc, victim));
             if (pfn == VMR_PFN_NONE)
                 return 1;
         }
