@@ -491,14 +491,24 @@ void mm_sync_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint
                    uint64_t end);
 /* The bits of a present PTE of area v: what its protection allows, less
  * write permission unless `writable` (copy-on-write withholds it). */
+#define PTE_BITS_OF(prot, w)                                                                       \
+    (PTE_PRESENT | ((prot)&VMR_PROT_READ ? PTE_READ : 0) | ((prot)&VMR_PROT_EXEC ? PTE_EXEC : 0) | \
+     ((w) && ((prot)&VMR_PROT_WRITE) ? PTE_WRITE : 0))
+#define PTE_BITS_ROW(w)                                                                            \
+    {                                                                                              \
+        PTE_BITS_OF(0, w), PTE_BITS_OF(1, w), PTE_BITS_OF(2, w), PTE_BITS_OF(3, w),                \
+            PTE_BITS_OF(4, w), PTE_BITS_OF(5, w), PTE_BITS_OF(6, w), PTE_BITS_OF(7, w)             \
+    }
 static inline uint64_t mm_pte_bits(const struct vma *v, int writable)
 {
-    uint64_t bits = PTE_PRESENT;
-    bits |= (v->prot & VMR_PROT_READ) ? PTE_READ : 0;
-    bits |= (v->prot & VMR_PROT_EXEC) ? PTE_EXEC : 0;
-    bits |= (writable && (v->prot & VMR_PROT_WRITE)) ? PTE_WRITE : 0;
-    return bits;
+    /* by [writable][prot]: a table, as this runs on every fault */
+    static const uint8_t bits[2][8] = {PTE_BITS_ROW(0), PTE_BITS_ROW(1)};
+    _Static_assert((VMR_PROT_READ | VMR_PROT_WRITE | VMR_PROT_EXEC) == 7,
+                   "prot bits index the table");
+    return bits[writable != 0][v->prot & 7];
 }
+#undef PTE_BITS_ROW
+#undef PTE_BITS_OF
 
 /* The per-area counters of area v, by name: its object's, or those of
  * its kind of private anonymous memory. Areas keep the pointer (vma.ac). */
