@@ -19,7 +19,10 @@ int frames_init(struct vmr_kernel *k)
 {
     uint32_t n = k->n_frames;
     k->frame_bits = calloc(n, 1);
-    k->frames = calloc(n, sizeof *k->frames);
+    size_t bytes = ((size_t)n * sizeof *k->frames + 63) & ~(size_t)63;
+    k->frames = aligned_alloc(64, bytes);
+    if (k->frames)
+        memset(k->frames, 0, bytes);
     k->skipped = malloc((size_t)n * sizeof *k->skipped);
     if (!k->frame_bits || !k->frames || !k->skipped)
         return VMR_ENOMEM;
@@ -50,6 +53,8 @@ void frames_release(struct vmr_kernel *k)
 int rmap_add_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *pte)
 {
     struct frame *f = &k->frames[pfn];
+    if (f->mapcount == FRAME_MAX_MAPCOUNT)
+        return VMR_ENOMEM; /* 2^29 mappings of one page: the rmap pool would be 8 GiB */
     f->mapcount++;
     uint32_t e = k->rmap_free;
     if (e != NIL) {

@@ -163,18 +163,22 @@ static inline uint32_t key_obj(uint64_t key)
 /* The reverse map of a frame is its first mapping, kept in the frame (most
  * pages have one, and eviction then touches one frame and one PTE), then a
  * list of rmap entries for the others. */
+/* 32 bytes, aligned: two frames per cache line, none straddling two (the
+ * victim's frame is a cache miss on large memories; one line, prefetched). */
+#define FRAME_MAX_MAPCOUNT ((1u << 29) - 1)
 struct frame {
     uint64_t key;
-    uint64_t *pte1;     /* the first mapping's PTE, or NULL if unmapped */
-    uint32_t mm1;       /* and its mm */
-    uint32_t rmap;      /* head of the list of further mappings (NIL if none);
-                           free-list link while the frame is FREE */
-    uint32_t mapcount;  /* mappings in all: (pte1 != NULL) + list length */
-    uint32_t swap_slot; /* ANON: slot holding a clean copy, or NIL */
-    uint8_t type;
-    uint8_t swap_excl; /* ANON: holds a clean swap copy that nothing else refers
-                          to and that has no slot (swap_slot is NIL) */
+    uint64_t *pte1;         /* the first mapping's PTE, or NULL if unmapped */
+    uint32_t mm1;           /* and its mm */
+    uint32_t rmap;          /* head of the list of further mappings (NIL if none);
+                               free-list link while the frame is FREE */
+    uint32_t swap_slot;     /* ANON: slot holding a clean copy, or NIL */
+    uint32_t mapcount : 29; /* mappings in all: (pte1 != NULL) + list length */
+    uint32_t type : 2;      /* enum frame_type */
+    uint32_t swap_excl : 1; /* ANON: holds a clean swap copy that nothing else
+                               refers to and that has no slot (swap_slot NIL) */
 };
+_Static_assert(sizeof(struct frame) == 32, "frames pack two to a cache line");
 
 struct rmap_entry {
     uint64_t *pte;
