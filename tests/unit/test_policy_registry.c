@@ -65,6 +65,63 @@ static void test_peek(const struct vmr_policy_ops *ops)
     vmr_policy_close(&p);
 }
 
+/* on_replace does what on_evict + on_insert do: two instances, one told
+ * with on_replace and one with the two calls, choose the same victims over
+ * a seeded mix of hits and replacements; and its guess names the victim
+ * two evictions ahead when nothing happens in between. */
+static void test_replace(const struct vmr_policy_ops *ops)
+{
+    enum { N = 16 };
+    uint8_t fa[N] = {0}, fb[N] = {0};
+    struct vmr_policy a, b;
+    char err[256];
+    CHECK(vmr_policy_open(&a, ops->name, N, fa, 1, err, sizeof err) == 0);
+    CHECK(vmr_policy_open(&b, ops->name, N, fb, 1, err, sizeof err) == 0);
+    uint64_t key[N], next_key = 0, rng = 12345, t = 0;
+    for (uint32_t f = 0; f < N; f++) {
+        struct vmr_access acc = {.time = t++, .next_use = UINT64_MAX, .key = next_key, .count = 1};
+        key[f] = next_key++;
+        fa[f] = fb[f] = VMR_FRAME_REFERENCED;
+        a.ops->on_insert(a.state, f, &acc);
+        b.ops->on_insert(b.state, f, &acc);
+    }
+    vmr_pfn_t guess = VMR_PFN_NONE, pending = VMR_PFN_NONE;
+    for (int round = 0; round < 400; round++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        int quiet = round >= 300; /* the last rounds: replacements only */
+        if (!quiet && (rng >> 60) < 6) {
+            uint32_t f = (uint32_t)(rng >> 20) % N;
+            struct vmr_access acc = {
+                .time = t++, .next_use = UINT64_MAX, .key = key[f], .count = 1};
+            fa[f] |= VMR_FRAME_REFERENCED;
+            fb[f] |= VMR_FRAME_REFERENCED;
+            if (ops->flags & VMR_POLICY_NEEDS_HITS) {
+                a.ops->on_hit(a.state, f, &acc);
+                b.ops->on_hit(b.state, f, &acc);
+            }
+            guess = pending = VMR_PFN_NONE;
+            continue;
+        }
+        vmr_pfn_t va, vb;
+        CHECK(a.ops->select_victim(a.state, &va) == 0);
+        CHECK(b.ops->select_victim(b.state, &vb) == 0);
+        CHECK_EQ_U64(va, vb);
+        if (va >= N || va != vb)
+            break;
+        if (quiet && pending != VMR_PFN_NONE)
+            CHECK_EQ_U64(va, pending); /* what on_replace guessed two calls ago */
+        pending = guess;
+        struct vmr_access acc = {.time = t++, .next_use = UINT64_MAX, .key = next_key, .count = 1};
+        fa[va] = fb[va] = VMR_FRAME_REFERENCED;
+        guess = a.ops->on_replace(a.state, va, key[va], &acc);
+        b.ops->on_evict(b.state, va, key[va]);
+        b.ops->on_insert(b.state, va, &acc);
+        key[va] = next_key++;
+    }
+    vmr_policy_close(&a);
+    vmr_policy_close(&b);
+}
+
 static void test_builtins(void)
 {
     size_t n;
@@ -82,6 +139,13 @@ static void test_builtins(void)
     for (size_t i = 0; i < n; i++)
         if (ops[i]->flags & VMR_POLICY_PEEK)
             test_peek(ops[i]);
+    int replacing = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i]->flags & VMR_POLICY_REPLACE) {
+            test_replace(ops[i]);
+            replacing++;
+        }
+    CHECK(replacing >= 2); /* lru and fifo at least */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
             CHECK(strcmp(ops[i]->name, ops[j]->name) != 0);
