@@ -13,7 +13,8 @@
  *
  * The test build compiles this file three times: as is; with
  * EXAMPLE_ABI_VERSION set to a foreign version (must be refused); with
- * EXAMPLE_NO_SYMBOL (not a plug-in at all).
+ * EXAMPLE_NO_SYMBOL (not a plug-in at all); with EXAMPLE_FLAGS set to flags
+ * whose ops it lacks (must be refused).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,9 @@
 
 #include "vmreplay/policy.h"
 
+#ifndef EXAMPLE_FLAGS
+#define EXAMPLE_FLAGS 0
+#endif
 #ifndef EXAMPLE_ABI_VERSION
 #define EXAMPLE_ABI_VERSION VMR_POLICY_ABI_VERSION
 #endif
@@ -150,7 +154,7 @@ static const struct vmr_policy_param rand_params[] = {
 
 static const struct vmr_policy_ops rand_ops = {
     .abi_version = EXAMPLE_ABI_VERSION,
-    .flags = 0,
+    .flags = EXAMPLE_FLAGS,
     .name = "random",
     .summary = "evicts a random resident page (RAND, Belady 1966); example plug-in",
     .params = rand_params,
