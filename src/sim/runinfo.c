@@ -214,7 +214,7 @@ void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec
     if (runinfo_describe_overcommit(kc, ri->val[ri->n], sizeof ri->val[0]))
         put(ri, "overcommit", ri->val[ri->n]);
     if (kc->scope == VMR_SCOPE_LOCAL)
-        put(ri, "scope", "local");
+        put(ri, "replacement", "local");
     if (kc->scope == VMR_SCOPE_LOCAL && kc->quota && *kc->quota)
         put(ri, "quota", kc->quota);
     if (with_touches)
