@@ -43,6 +43,14 @@ l=$(col l.csv major_faults)
 "$V" replay w.vmt -m 64p --scope global -f csv -o g2.csv || bad "--scope global: exit $?"
 cmp -s g.csv g2.csv || bad "--scope global is not the default"
 
+# a plug-in works in local scope too (one instance per process, each dlopen'ed)
+plugin=$(dirname "$V")/tests/example_policy.so
+if [ -f "$plugin" ]; then
+    "$V" replay w.vmt -m 64p --scope local --policy "$plugin" -f csv -o pl.csv ||
+        bad "plug-in in local scope: exit $?"
+    [ "$(col pl.csv accesses)" = "$(col g.csv accesses)" ] || bad "plug-in run: accesses"
+fi
+
 # compare's local rows are replay's
 "$V" compare w.vmt -p lru,clock,opt -m 64p --scope local --quota 2=20p -f csv -o c.csv -q ||
     bad "compare local: exit $?"
