@@ -33,6 +33,11 @@ enum vmr_overcommit {
     VMR_OVERCOMMIT_STRICT = 2,    /* refuse beyond swap + RAM x ratio / 100 */
 };
 
+enum vmr_scope {
+    VMR_SCOPE_GLOBAL = 0, /* one policy instance chooses among all frames */
+    VMR_SCOPE_LOCAL,      /* per-process quotas and policy instances */
+};
+
 struct vmr_kernel_config {
     uint32_t page_size;  /* power of two */
     uint32_t n_frames;   /* physical frames, >= 1 */
@@ -61,9 +66,31 @@ struct vmr_kernel_config {
     int fork_anon_only;      /* fork copies PTEs only of areas with
                                 anonymous pages (the rest fault again) */
     int sigbus;              /* a page wholly past EOF raises SIGBUS */
+    /* replacement scope (README.md, "Local replacement"): global (one
+     * policy instance over every frame) or local (each process has a quota
+     * of frames and its own instance of the policy over them) */
+    enum vmr_scope scope;
+    /* local scope: fixed quotas "PID=SIZE,..." (see vmr_quota_parse); the
+     * other processes share the rest equally. NULL or "" = none. Borrowed. */
+    const char *quota;
 };
 
 struct vmr_kernel;
+
+/* A fixed quota of local scope: the process pid (every incarnation of the
+ * pid) gets `pages` frames. */
+struct vmr_quota {
+    vmr_pid_t pid;
+    uint64_t pages;
+};
+
+/* Parses a quota list "PID=SIZE[,PID=SIZE...]" (',' or '+' between entries)
+ * where SIZE is bytes with an optional binary unit (64M, 1.5G, 4096; rounded
+ * down to whole pages of page_size) or pages (300p). Sets *out (malloc'ed,
+ * the caller frees it) and *n. Errors: VMR_EINVAL with a message (malformed
+ * entry, a quota under one page, a pid given twice), VMR_ENOMEM. */
+int vmr_quota_parse(const char *spec, uint32_t page_size, struct vmr_quota **out, size_t *n,
+                    char *errbuf, size_t errbuf_len);
 
 /* Creates the kernel and its policy. Errors: VMR_EINVAL (bad config or
  * policy spec, message in errbuf), VMR_ENOMEM, plug-in errors. */
@@ -157,5 +184,12 @@ void vmr_kernel_set_mark_hook(struct vmr_kernel *k, vmr_mark_fn fn, void *ctx);
  * references, page tables, areas): 0 if they hold, else VMR_EFORMAT with
  * the first violation in errbuf. O(memory); for tests and debugging. */
 int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
+
+/* Local scope: the frames charged now to the live process pid (the pages it
+ * brought into memory that are still there; see README.md) and its quota
+ * now. pid 0 names the pool of orphaned frames (quota 0). Returns 0, or
+ * VMR_ENOTFOUND in global scope or if pid is not a live process. */
+int vmr_kernel_scope_usage(const struct vmr_kernel *k, vmr_pid_t pid, uint64_t *charged,
+                           uint64_t *quota);
 
 #endif

@@ -73,8 +73,11 @@
 /* Name of the function a plug-in exports. */
 #define VMR_POLICY_PLUGIN_SYMBOL "vmr_policy_plugin"
 
-/* frame_bits[frame]: set by the kernel. A policy may clear REFERENCED; it
- * must not change the other bits. */
+/* frame_bits[frame]: set by the kernel. A policy may clear REFERENCED of the
+ * frames it holds (inserted and not yet evicted or removed); it must not
+ * change the other bits, nor any bit of other frames: in local scope
+ * (--scope local) each process has its own instance of the policy, all
+ * sharing one frame_bits array. */
 enum {
     VMR_FRAME_REFERENCED = 1u << 0, /* accessed since the policy last cleared it */
     VMR_FRAME_DIRTY = 1u << 1,      /* modified: evicting it costs a write */

@@ -49,6 +49,8 @@ struct vmr_replay_config {
                                   (nothing refused), heuristic (the
                                   kernel's default) in linux mode */
     uint32_t overcommit_ratio; /* percent, default 50 */
+    enum vmr_scope scope;      /* replacement scope, default global */
+    const char *quota;         /* local scope: "PID=SIZE,..." (borrowed) */
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the
@@ -76,6 +78,10 @@ void vmr_replay_config_init(struct vmr_replay_config *cfg);
  *   fault-around  N (pages; 0 or 1 = off)
  *   page-cluster  N (swap-in read-ahead of 2^N pages; 0 = off)
  *   fork-copy all | anon
+ *   scope     global | local: one policy instance over all frames, or a
+ *             quota and an instance per process (README.md)
+ *   quota     PID=SIZE[,PID=SIZE...] ('+' also separates): fixed quotas of
+ *             local scope (SIZE as memory); requires scope local
  * Returns 0, VMR_ENOTFOUND for an unknown key, or VMR_EINVAL/VMR_ERANGE with
  * a message in errbuf.
  */

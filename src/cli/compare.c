@@ -30,6 +30,9 @@ static const char usage[] =
     "      --page-size N     page size (default: the trace's).\n"
     "      --on-segv ACTION  kill (default) or ignore.\n"
     "      --seed N          seed for randomised policies (default 1).\n"
+    "      --scope SCOPE     global (default) or local replacement, and\n"
+    "      --quota LIST      local scope's fixed quotas PID=SIZE,... (see\n"
+    "                        'vmreplay help replay').\n"
     "  -j, --jobs N          worker threads (default: one per core).\n"
     "  -f, --format FMT      table (default), csv or json (an array of replay's\n"
     "                        JSON objects).\n"
@@ -137,6 +140,8 @@ static int run(int argc, char **argv)
         {"series", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"scope", required_argument, NULL, 1},
+        {"quota", required_argument, NULL, 1},
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_compare;
@@ -153,9 +158,13 @@ static int run(int argc, char **argv)
     struct vmr_replay_config *runs = NULL;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:m:s:j:f:o:qh", opts, NULL)) != -1) {
+    int longindex = 0;
+    while ((c = getopt_long(argc, argv, ":p:m:s:j:f:o:qh", opts, &longindex)) != -1) {
         const char *key = NULL;
         switch (c) {
+        case 1:
+            key = opts[longindex].name;
+            break;
         case 'p': {
             size_t got = cli_split_policies(optarg, policies + n_policies, MAX_RUNS - n_policies);
             if (got == 0) {

@@ -82,6 +82,25 @@ static const char usage_semantics[] =
     "                        file raises SIGBUS (counted in sigbus, handled as\n"
     "                        --on-segv says) instead of reading zeros (linux: yes).\n";
 
+static const char usage_scope[] =
+    "      --scope SCOPE     global (default: one policy instance chooses among all\n"
+    "                        frames) or local: each process (thread group) has a\n"
+    "                        quota of frames and its own instance of the policy,\n"
+    "                        and a fault of a process at its quota evicts one of\n"
+    "                        its own pages. A frame is charged to the process that\n"
+    "                        brought its page in (first touch; shared pages stay\n"
+    "                        charged to it); those of a process that ends go to an\n"
+    "                        orphan pool, reclaimed first. Quotas: the frames not\n"
+    "                        fixed by --quota split equally among the live\n"
+    "                        processes (oldest get the remainder, at least 1),\n"
+    "                        recomputed at every fork and exit; a process above a\n"
+    "                        shrunken quota gives pages back when another needs a\n"
+    "                        frame and none is free. README.md has the rules.\n"
+    "      --quota LIST      local scope: fixed quotas PID=SIZE,... (',' or '+'\n"
+    "                        between entries, SIZE as --memory: 16M or 300p), for\n"
+    "                        every process with that pid; they may add up to at\n"
+    "                        most --memory.\n";
+
 static const char usage_rest[] =
     "  -f, --format FMT      table (default), csv or json.\n"
     "  -o, --output FILE     write the report to FILE instead of standard output.\n"
@@ -114,13 +133,16 @@ static const char usage_rest[] =
     "  vmreplay replay traces/demo.vmt --memory 16M\n"
     "  vmreplay replay t.vmt -m 1000p --policy clock --format csv -o run.csv\n"
     "  vmreplay replay hand.txt -m 64M --load-needed --dump-maps=start\n"
-    "  vmreplay replay t.vmt -m 1G --swap 512M --mode linux --overcommit strict\n";
+    "  vmreplay replay t.vmt -m 1G --swap 512M --mode linux --overcommit strict\n"
+    "  vmreplay replay t.vmt -m 64M --scope local --quota 1=16M\n";
 
-static char usage[sizeof usage_options + sizeof usage_semantics + sizeof usage_rest];
+static char
+    usage[sizeof usage_options + sizeof usage_semantics + sizeof usage_scope + sizeof usage_rest];
 
 __attribute__((constructor)) static void join_usage(void)
 {
-    snprintf(usage, sizeof usage, "%s%s%s", usage_options, usage_semantics, usage_rest);
+    snprintf(usage, sizeof usage, "%s%s%s%s", usage_options, usage_semantics, usage_scope,
+             usage_rest);
 }
 
 /* The batch hook: progress, and the time series if asked. */
@@ -185,6 +207,8 @@ static int run(int argc, char **argv)
         {"page-cluster", required_argument, NULL, 1},
         {"fork-copy", required_argument, NULL, 1},
         {"sigbus", required_argument, NULL, 1},
+        {"scope", required_argument, NULL, 1},
+        {"quota", required_argument, NULL, 1},
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;

@@ -26,6 +26,9 @@ static const char usage[] =
     "      --page-size LIST   page sizes\n"
     "      --seed LIST        seeds\n"
     "      --on-segv LIST     kill, ignore\n"
+    "      --scope LIST       global, local ('vmreplay help replay')\n"
+    "      --quota LIST       local scope's quotas, one set per job: entries\n"
+    "                         PID=SIZE joined by '+' (1=16M+2=8M)\n"
     "      --spec FILE        read traces and lists from FILE: one 'KEY VALUE,...'\n"
     "                         (or 'KEY = VALUE,...') per line, KEY a long option\n"
     "                         above without '--' or 'trace' (one path per line,\n"
@@ -135,6 +138,8 @@ static int run(int argc, char **argv)
         {"vmreplay", required_argument, NULL, 'V'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"scope", required_argument, NULL, 1},
+        {"quota", required_argument, NULL, 1},
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_sweep;
@@ -149,9 +154,13 @@ static int run(int argc, char **argv)
     }
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:m:s:o:j:qh", opts, NULL)) != -1) {
+    int longindex = 0;
+    while ((c = getopt_long(argc, argv, ":p:m:s:o:j:qh", opts, &longindex)) != -1) {
         const char *key = NULL;
         switch (c) {
+        case 1:
+            key = opts[longindex].name;
+            break;
         case 'p':
             key = "policy";
             break;

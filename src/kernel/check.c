@@ -226,5 +226,7 @@ int vmr_kernel_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len
     check_commit_and_areas(&ch);
     free(ch.mapcount);
     free(ch.slot_refs);
+    if (!ch.bad && k->scope)
+        return scope_check(k, errbuf, errbuf_len);
     return ch.bad ? VMR_EFORMAT : 0;
 }

@@ -334,6 +334,17 @@ static int bad_victim(struct vmr_kernel *k, vmr_pfn_t v)
     return 1;
 }
 
+int frame_evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
+{
+    if (bad_victim(k, pfn))
+        return -1;
+    if (evict(k, pfn, actor) != 0)
+        return 1;
+    k->frames[pfn].rmap = NIL;
+    k->frames[pfn].pte1 = NULL;
+    return 0;
+}
+
 /* The general reclaim: pages that cannot leave memory (swap full) are
  * pinned for the rest of this reclaim so the policy picks another; if none
  * can leave, the largest process is killed and reclaim starts over. */

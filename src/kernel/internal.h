@@ -138,6 +138,7 @@ struct proc {
     struct vmr_counters c; /* only on leaders */
     uint64_t rss_peak;
     uint64_t commit_peak; /* most pages its address space had committed */
+    uint32_t scope_owner; /* local scope, leaders: its owner in k->scope (0: none) */
 };
 
 /* ---- frames ----------------------------------------------------------- */
@@ -280,9 +281,29 @@ struct vmr_kernel {
     char err[512];
     vmr_mark_fn mark_fn; /* vmr_kernel_set_mark_hook */
     void *mark_ctx;
+    struct scope *scope; /* local replacement scope (scope.c); NULL: global */
 };
 
+/* scope.c: local replacement scope (README.md). k->policy is then a
+ * dispatcher over one policy instance per process, and every frame
+ * allocation goes through scope_frame_get. */
+struct scope;
+/* Sets local scope up over the policy vmr_kernel_create opened. */
+int scope_init(struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
+/* frame_get in local scope: a frame charged to `faulting`'s process. */
+vmr_pfn_t scope_frame_get(struct vmr_kernel *k, struct proc *faulting);
+/* A new process (leader) / a process whose every task has ended. */
+int scope_proc_new(struct vmr_kernel *k, struct proc *leader);
+void scope_proc_exit(struct vmr_kernel *k, struct proc *leader);
+/* vmr_kernel_check's part for local scope. */
+int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
+
 /* frames.c */
+
+/* Evicts pfn, which a policy instance chose, on behalf of actor (local
+ * scope's own reclaim): 0, 1 if the page cannot leave memory now (swap
+ * full), -1 if pfn is no valid victim (the kernel is then broken). */
+int frame_evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor);
 
 /* frame_get when no frame is free: evicts the policy's victim (OOM-killing
  * if nothing can be evicted) and returns the frame; VMR_PFN_NONE if memory
@@ -299,6 +320,8 @@ int rmap_add_slow(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, uint64_t *
  * frame comes with no mapping (pte1 NULL, rmap NIL). */
 static inline vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *faulting)
 {
+    if (__builtin_expect(k->scope != NULL, 0))
+        return scope_frame_get(k, faulting);
     vmr_pfn_t pfn = k->free_head;
     if (pfn == NIL)
         return frame_reclaim(k, faulting);

@@ -82,6 +82,8 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
     }
     rc = vmr_policy_open(&k->policy, cfg->policy ? cfg->policy : "lru", k->n_frames, k->frame_bits,
                          cfg->seed, errbuf, errbuf_len);
+    if (rc == 0 && cfg->scope == VMR_SCOPE_LOCAL)
+        rc = scope_init(k, errbuf, errbuf_len);
     if (rc != 0) {
         vmr_kernel_destroy(k);
         return rc;

@@ -51,8 +51,11 @@ static struct proc *proc_new_with_mm(struct vmr_kernel *k, uint32_t pid, const s
     if (!p)
         return NULL;
     p->mm = mm_create(k);
-    if (!p->mm) {
+    if (!p->mm || (k->scope && scope_proc_new(k, p) != 0)) {
         p->state = PROC_EXITED; /* stays in the table, harmless */
+        if (p->mm)
+            mm_put(k, p->mm, p);
+        p->mm = NULL;
         return NULL;
     }
     p->mm->leader = p;
@@ -85,6 +88,8 @@ static void group_exit(struct vmr_kernel *k, struct proc *leader, const struct p
         if (t->leader == leader && t != except && t->state == PROC_ALIVE)
             task_exit(k, t, state);
     }
+    if (!except && k->scope)
+        scope_proc_exit(k, leader); /* the process is gone: its frames are orphaned */
 }
 
 void proc_kill(struct vmr_kernel *k, struct proc *p, int why)

@@ -80,11 +80,14 @@ static int nru_create(const struct vmr_policy_config *cfg, void **state)
     return 0;
 }
 
+/* Clears the referenced bits of its own pages only: in local scope other
+ * instances hold the other frames of the shared frame_bits. */
 static void nru_reset(struct nru *s)
 {
     uint8_t *bits = s->bits;
     for (uint32_t f = 0; f < s->n_frames; f++)
-        bits[f] &= (uint8_t)~VMR_FRAME_REFERENCED;
+        if (s->resident[f])
+            bits[f] &= (uint8_t)~VMR_FRAME_REFERENCED;
     s->cursor[0] = s->cursor[1] = 0;
     s->resets++;
 }

@@ -232,6 +232,8 @@ int vmr_replay_config_set(struct vmr_replay_config *cfg, const char *key, const 
         return 0;
     }
     rc = set_semantics(cfg, key, value, errbuf, errbuf_len);
+    if (rc == VMR_ENOTFOUND)
+        rc = runinfo_set_scope(cfg, key, value, errbuf, errbuf_len);
     if (rc != VMR_ENOTFOUND)
         return rc;
     vmr_errf(errbuf, errbuf_len, "unknown option '%s'", key);

@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
@@ -42,7 +43,42 @@ int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_pa
     kc->sysroot = cfg->sysroot;
     kc->load_needed = cfg->load_needed;
     runinfo_semantics(cfg, kc);
+    if (cfg->quota && cfg->scope != VMR_SCOPE_LOCAL) {
+        vmr_errf(errbuf, errbuf_len, "--quota needs --scope local");
+        return VMR_EINVAL;
+    }
+    kc->scope = cfg->scope;
+    kc->quota = cfg->quota;
     return 0;
+}
+
+int runinfo_set_scope(struct vmr_replay_config *cfg, const char *key, const char *value,
+                      char *errbuf, size_t errbuf_len)
+{
+    if (strcmp(key, "scope") == 0) {
+        if (strcmp(value, "global") == 0) {
+            cfg->scope = VMR_SCOPE_GLOBAL;
+        } else if (strcmp(value, "local") == 0) {
+            cfg->scope = VMR_SCOPE_LOCAL;
+        } else {
+            vmr_errf(errbuf, errbuf_len, "--scope '%s': expected global or local", value);
+            return VMR_EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(key, "quota") == 0) {
+        /* the syntax now; the sizes in pages and their sum once the page
+         * size and memory are known (vmr_kernel_create) */
+        struct vmr_quota *q;
+        size_t n;
+        int rc = vmr_quota_parse(value, 1, &q, &n, errbuf, errbuf_len);
+        if (rc == 0) {
+            free(q);
+            cfg->quota = value;
+        }
+        return rc;
+    }
+    return VMR_ENOTFOUND;
 }
 
 /* Linux's defaults for the linux-mode knobs (README.md): the zero page,
@@ -177,6 +213,10 @@ void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec
         put(ri, "mode", ri->val[ri->n]);
     if (runinfo_describe_overcommit(kc, ri->val[ri->n], sizeof ri->val[0]))
         put(ri, "overcommit", ri->val[ri->n]);
+    if (kc->scope == VMR_SCOPE_LOCAL)
+        put(ri, "replacement", "local");
+    if (kc->scope == VMR_SCOPE_LOCAL && kc->quota && *kc->quota)
+        put(ri, "quota", kc->quota);
     if (with_touches)
         putf(ri, "page_touches", page_touches);
 }

@@ -11,7 +11,7 @@
 #include "vmreplay/kernel.h"
 #include "vmreplay/sim.h"
 
-#define RUNINFO_MAX 12
+#define RUNINFO_MAX 16
 
 struct runinfo {
     struct vmr_kv kv[RUNINFO_MAX];
@@ -23,6 +23,11 @@ struct runinfo {
  * (0 = unknown). VMR_EINVAL with a message for a memory size out of range. */
 int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_page_size,
                           struct vmr_kernel_config *kc, char *errbuf, size_t errbuf_len);
+
+/* The "scope" and "quota" options of vmr_replay_config_set; VMR_ENOTFOUND
+ * for other keys. */
+int runinfo_set_scope(struct vmr_replay_config *cfg, const char *key, const char *value,
+                      char *errbuf, size_t errbuf_len);
 
 /* Sets kc's semantics fields (linux mode knobs, overcommit) from cfg. */
 void runinfo_semantics(const struct vmr_replay_config *cfg, struct vmr_kernel_config *kc);

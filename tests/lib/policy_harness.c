@@ -103,9 +103,16 @@ int vmr_ph_create(struct vmr_ph **out, const char *spec, uint32_t n_frames, uint
     return 0;
 }
 
+/* Paranoid mode: free frames carry these bits, as frames of another
+ * process's instance do in local scope (they share frame_bits). */
+#define FOREIGN_BITS (VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY)
+
 void vmr_ph_set_paranoid(struct vmr_ph *h, int on)
 {
     h->paranoid = on;
+    for (uint32_t f = 0; f < h->n_frames; f++)
+        if (!h->resident[f])
+            h->bits[f] = on ? FOREIGN_BITS : 0;
     memcpy(h->shadow, h->bits, h->n_frames);
 }
 
@@ -114,18 +121,23 @@ void vmr_ph_refuse(struct vmr_ph *h, uint32_t n)
     h->refuse = n;
 }
 
-/* Paranoid mode: the policy may only clear REFERENCED. */
+/* Paranoid mode: the policy may only clear REFERENCED, and only on frames
+ * it holds. */
 static int check_bits(struct vmr_ph *h, const char *after)
 {
     if (!h->paranoid)
         return 0;
     for (uint32_t f = 0; f < h->n_frames; f++) {
         uint8_t was = h->shadow[f], now = h->bits[f];
+        if (!h->resident[f] && was != now)
+            return fail(h, "%s changed the bits of frame %u, which it does not hold", after,
+                        (unsigned)f);
         if ((was & ~VMR_FRAME_REFERENCED) != (now & ~VMR_FRAME_REFERENCED) ||
             (now & ~was & VMR_FRAME_REFERENCED))
             return fail(h, "%s changed frame %u bits from 0x%x to 0x%x", after, (unsigned)f,
                         (unsigned)was, (unsigned)now);
     }
+    memcpy(h->shadow, h->bits, h->n_frames); /* what it cleared stays cleared */
     return 0;
 }
 
@@ -259,7 +271,7 @@ int vmr_ph_remove(struct vmr_ph *h, uint64_t page)
     h->ops->on_remove(h->pol.state, f);
     if (check_bits(h, "on_remove") != 0)
         return VMR_EINVAL;
-    set_bits(h, f, 0);
+    set_bits(h, f, h->paranoid ? FOREIGN_BITS : 0);
     h->free_stack[h->n_free++] = f;
     h->st.removes++;
     return 1;
@@ -279,7 +291,7 @@ int vmr_ph_reclaim(struct vmr_ph *h, uint64_t page)
     h->ops->on_evict(h->pol.state, f, page);
     if (check_bits(h, "on_evict") != 0)
         return VMR_EINVAL;
-    set_bits(h, f, 0);
+    set_bits(h, f, h->paranoid ? FOREIGN_BITS : 0);
     h->free_stack[h->n_free++] = f;
     return 1;
 }

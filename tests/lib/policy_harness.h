@@ -15,7 +15,8 @@
  * message (vmr_ph_error) when the policy breaks it: a victim out of range,
  * free or pinned; VMR_ENOVICTIM while an unpinned frame is resident; other
  * error codes; and, in paranoid mode, any frame bit a policy changed other
- * than clearing REFERENCED.
+ * than clearing REFERENCED of a frame it holds (free frames then carry
+ * REFERENCED and DIRTY, as another instance's frames do in local scope).
  */
 #ifndef VMREPLAY_TEST_POLICY_HARNESS_H
 #define VMREPLAY_TEST_POLICY_HARNESS_H

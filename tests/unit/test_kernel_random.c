@@ -6,7 +6,9 @@
  * policies and seeds, in the seeds' semantics and in linux mode (zero page,
  * fault-around, write-notify, swap read-ahead, fork copying anonymous
  * areas only, SIGBUS), under each overcommit mode. Also checks conservation
- * laws the counters must obey.
+ * laws the counters must obey. Every policy also runs in local scope
+ * (--scope local), where after each record each process's charge may have
+ * grown only up to its quota.
  */
 #include "rng.h"
 #include "testlib.h"
@@ -171,8 +173,30 @@ static void check_batched(const struct vmr_kernel_config *cfg, const struct vmr_
     vmr_kernel_destroy(k);
 }
 
+/* Local scope: a process's charge grows only while below its quota (it
+ * may sit above a quota that shrank, or take a free frame when none of its
+ * pages can leave memory, which needs a full swap). */
+static uint64_t prev_charged[N_PIDS + 1];
+
+static int check_quotas(const struct vmr_kernel *k, int swap_limited, char *err, size_t len)
+{
+    for (vmr_pid_t pid = 1; pid <= N_PIDS; pid++) {
+        uint64_t charged = 0, quota = 0;
+        if (vmr_kernel_scope_usage(k, pid, &charged, &quota) != 0)
+            charged = 0; /* not a live process (or a thread's pid: its leader's) */
+        if (!swap_limited && charged > prev_charged[pid] && charged > quota) {
+            snprintf(err, len, "pid %u: charge grew from %llu to %llu, above its quota %llu",
+                     (unsigned)pid, (unsigned long long)prev_charged[pid],
+                     (unsigned long long)charged, (unsigned long long)quota);
+            return 1;
+        }
+        prev_charged[pid] = charged;
+    }
+    return 0;
+}
+
 static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t swap,
-                    int linux_mode)
+                    int linux_mode, int local)
 {
     struct vmr_kernel_config cfg = {.page_size = PAGE,
                                     .n_frames = frames,
@@ -181,7 +205,10 @@ static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t
                                     .seed = seed,
                                     .on_segv = seed % 4 ? VMR_SEGV_IGNORE : VMR_SEGV_KILL,
                                     .overcommit = (enum vmr_overcommit)(seed % 3),
-                                    .overcommit_ratio = 50 + (uint32_t)(seed % 5) * 100};
+                                    .overcommit_ratio = 50 + (uint32_t)(seed % 5) * 100,
+                                    .scope = local ? VMR_SCOPE_LOCAL : VMR_SCOPE_GLOBAL,
+                                    .quota = local && seed % 2 ? "3=2p" : NULL};
+    memset(prev_charged, 0, sizeof prev_charged);
     if (linux_mode) {
         cfg.zero_page = (seed & 1) == 0 || linux_mode == 2;
         cfg.fault_around = linux_mode == 2 ? 4 : 16;
@@ -221,7 +248,8 @@ static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t
             vmr_test_failures++;
             break;
         }
-        if (vmr_kernel_check(k, err, sizeof err) != 0) {
+        if (vmr_kernel_check(k, err, sizeof err) != 0 ||
+            (local && check_quotas(k, swap != VMR_SWAP_UNLIMITED, err, sizeof err))) {
             fprintf(stderr, "%s seed %llu step %d (kind %u pid %u): %s\n", policy,
                     (unsigned long long)seed, i, r.kind, r.pid, err);
             vmr_test_failures++;
@@ -258,8 +286,8 @@ int main(void)
     for (size_t p = 0; p < sizeof policies / sizeof policies[0]; p++)
         for (uint64_t seed = 1; seed <= 12; seed++) {
             for (int lm = 0; lm <= 2; lm += seed % 2 ? 2 : 1) {
-                run_one(policies[p], seed, 2 + (uint32_t)(seed % 7), seed % 3 ? 6 : 40, lm);
-                run_one(policies[p], seed * 101, 16, VMR_SWAP_UNLIMITED, lm);
+                run_one(policies[p], seed, 2 + (uint32_t)(seed % 7), seed % 3 ? 6 : 40, lm, 0);
+                run_one(policies[p], seed * 101, 16, VMR_SWAP_UNLIMITED, lm, 0);
             }
         }
     /* every other registered policy, fewer seeds: the kernel's invariants
@@ -271,8 +299,18 @@ int main(void)
             strcmp(ops[p]->name, "clock") == 0)
             continue;
         for (uint64_t seed = 1; seed <= 3; seed++) {
-            run_one(ops[p]->name, seed, 2 + (uint32_t)(seed % 7), seed % 3 ? 6 : 40, 0);
-            run_one(ops[p]->name, seed * 101, 16, VMR_SWAP_UNLIMITED, 0);
+            run_one(ops[p]->name, seed, 2 + (uint32_t)(seed % 7), seed % 3 ? 6 : 40, 0, 0);
+            run_one(ops[p]->name, seed * 101, 16, VMR_SWAP_UNLIMITED, 0, 0);
+        }
+    }
+    /* every policy in local scope: small memories and swaps (OOM kills,
+     * pinned pages), linux mode (read-ahead allocating for the faulting
+     * process), a fixed quota on odd seeds */
+    for (size_t p = 0; p < n; p++) {
+        for (uint64_t seed = 1; seed <= 2; seed++) {
+            run_one(ops[p]->name, seed, 3 + (uint32_t)(seed % 7), seed == 1 ? 6 : 40,
+                    seed == 2 ? 2 : 0, 1);
+            run_one(ops[p]->name, seed * 101, 16, VMR_SWAP_UNLIMITED, seed == 1 ? 2 : 0, 1);
         }
     }
     /* the random mix must reach every path the invariants are about */

@@ -7,7 +7,9 @@
  *     reclaim), of any resident frame at any time, and reuse of freed
  *     frames in any order, keep it consistent;
  *   - a victim refused by the kernel (pinned, asked again) is not lost;
- *   - only REFERENCED may be changed in frame_bits, and only cleared;
+ *   - only REFERENCED may be changed in frame_bits, only cleared, and only
+ *     on frames the policy holds (free frames carry foreign bits, as other
+ *     processes' frames do in local scope);
  *   - the same seed gives the same victims; the frame count is respected
  *     (frame n-1 is used; ASan checks the arrays are sized by n_frames);
  *   - ghost lists stay bounded: a policy that keeps ghosts reports their
