@@ -49,6 +49,8 @@ vmr_pfn_t fault_got_frame(struct fault *f, vmr_pfn_t pfn)
 static inline __attribute__((always_inline)) vmr_pfn_t get_frame(struct fault *f, uint64_t key)
 {
     tell_miss(f, key);
+    if (__builtin_expect(f->k->scope != NULL, 0)) /* local scope may reclaim with frames free */
+        return fault_got_frame(f, frame_get(f->k, f->p));
     vmr_pfn_t pfn = f->k->free_head;
     if (pfn != NIL)
         return frame_get(f->k, f->p); /* no reclaim: nobody can have died */

@@ -138,7 +138,7 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
 {
     const uint64_t e = *pte;
     struct mm *mm = p->mm;
-    if ((e && !(e & PTE_SWAP_EXCL)) || k->linux_faults || mm->last_vma >= mm->n_vmas)
+    if ((e && !(e & PTE_SWAP_EXCL)) || k->general_faults || mm->last_vma >= mm->n_vmas)
         return 0;
     struct vma *v = &mm->vmas[mm->last_vma];
     if (vpn < v->start || vpn >= v->end || v->obj != NIL || !(v->prot & op_prot[op]))

@@ -240,6 +240,7 @@ struct vmr_kernel {
     uint32_t victim_ahead; /* on_replace's last guess (a prefetch hint only) */
     int broken;            /* a fatal error was set: stop the run */
     int no_oom;            /* reclaim fails instead of OOM-killing (read-ahead) */
+    int general_faults;    /* linux_faults or local scope: no fault_fast */
     int linux_faults;      /* a linux-mode knob of the common faults is on: the
                               zero page, swap read-ahead or fork_anon_only (which
                               needs VF_ANON_VMA; it is kept only then) */
