@@ -13,6 +13,9 @@
  * deriving that string is checked too: a string that merged or split pages
  * wrongly would give an optimum some policy's real loads beat, or that OPT
  * does not reach.
+ *
+ * Also the oracle's output on hand-made traces: touches that use no page,
+ * a copy-on-write exception, and a pass that starts again with more memory.
  */
 #include <stdlib.h>
 
@@ -96,8 +99,114 @@ static size_t page_string(const char *path, uint8_t *page, size_t max)
     return n_pages <= 64 ? n : 0;
 }
 
+static int oracle_of(const char *text, struct vmr_oracle *o)
+{
+    const char *path = vmr_test_write_tmp("oracle.txt", text);
+    struct vmr_trace_reader *r;
+    char err[512];
+    const struct vmr_kernel_config kc = {.page_size = 4096,
+                                         .n_frames = 4,
+                                         .swap_pages = VMR_SWAP_UNLIMITED,
+                                         .policy = "opt",
+                                         .seed = 1};
+    int rc = vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err);
+    if (rc == 0) {
+        rc = vmr_oracle_compute(r, &kc, o, err, sizeof err);
+        vmr_trace_reader_destroy(r);
+    }
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n", path, err);
+    CHECK(rc == 0);
+    return rc;
+}
+
+static void check_next(const struct vmr_oracle *o, const uint64_t *want, size_t n)
+{
+    CHECK_EQ_U64(o->n_touches, n);
+    for (size_t t = 0; t < n && t < o->n_touches; t++)
+        if (o->next_use[t] != want[t]) {
+            fprintf(stderr, "touch %zu: next use %llu, expected %llu\n", t,
+                    (unsigned long long)o->next_use[t], (unsigned long long)want[t]);
+            vmr_test_failures++;
+        }
+}
+
+/* A segfault and a dead process's touches use no page and end no chain; a
+ * touch of two pages is two touches; the child's read continues the
+ * parent's chain of the same page-cache page. */
+static void test_chains(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("file 1 /data/f size=8K\n"
+                  "mmap 1 0x10000 8K r-- private fd=1\n"
+                  "fork 1 2\n"
+                  "r 1 0x10000\n"     /* 0 */
+                  "w 2 0x50000\n"     /* 1: unmapped: 2 dies */
+                  "r 1 0x10000\n"     /* 2 */
+                  "r 2 0x10000\n"     /* 3: dead */
+                  "r 1 0x10ff8 16\n", /* 4, 5 */
+                  &o) != 0)
+        return;
+    const uint64_t never = UINT64_MAX;
+    const uint64_t want[] = {2, never, 4, never, never, never};
+    check_next(&o, want, 6);
+    CHECK_EQ_U64(o.n_cow, 0);
+    CHECK_EQ_U64(o.n_pages, 2);
+    vmr_oracle_release(&o);
+}
+
+/* The parent's write copies P (anonymous serial 1): it uses the copy, and
+ * P's next use from the copy on is the child's read. */
+static void test_cow_exception(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("mmap 1 0x30000 4K rw- private,anon\n"
+                  "w 1 0x30000\n" /* 0: P */
+                  "fork 1 2\n"
+                  "w 1 0x30000\n"  /* 1: copies P to Q */
+                  "r 2 0x30000\n"  /* 2: P */
+                  "r 1 0x30000\n", /* 3: Q */
+                  &o) != 0)
+        return;
+    const uint64_t never = UINT64_MAX;
+    const uint64_t want[] = {2, 3, never, never};
+    check_next(&o, want, 4);
+    CHECK_EQ_U64(o.n_cow, 1);
+    if (o.n_cow == 1) {
+        CHECK_EQ_U64(o.cow[0].time, 1);
+        CHECK_EQ_U64(o.cow[0].key, 1);
+        CHECK_EQ_U64(o.cow[0].next_use, 2);
+    }
+    vmr_oracle_release(&o);
+}
+
+/* More pages resident at once than the first pass's memory (2^16 frames
+ * for a text trace): the pass starts again with four times as many. */
+static void test_restart(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("mmap 1 0x10000000 400M rw- private,anon\n"
+                  "r 1 0x10000000 300M\n"
+                  "r 1 0x10000000 8\n",
+                  &o) != 0)
+        return;
+    CHECK_EQ_U64(o.passes, 2);
+    CHECK_EQ_U64(o.frames, 1u << 18);
+    CHECK_EQ_U64(o.n_touches, 76801);
+    CHECK_EQ_U64(o.n_pages, 76800);
+    if (o.n_touches == 76801) {
+        CHECK_EQ_U64(o.next_use[0], 76800);
+        CHECK_EQ_U64(o.next_use[1], UINT64_MAX);
+        CHECK_EQ_U64(o.next_use[76800], UINT64_MAX);
+    }
+    vmr_oracle_release(&o);
+}
+
 int main(void)
 {
+    test_chains();
+    test_cow_exception();
+    test_restart();
     size_t n_builtins;
     const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n_builtins);
     static const uint32_t frames[] = {1, 2, 3, 4};
