@@ -149,6 +149,11 @@ uint64_t vmr_kernel_time(const struct vmr_kernel *k);
 uint64_t vmr_kernel_page_key(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr,
                              unsigned op);
 uint64_t vmr_kernel_cow_source_key(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr);
+/* A hint for a pass that will look at addr of pid soon: starts fetching
+ * its PTE, or with `frame` set, the frame the PTE maps now. No effect on
+ * results. */
+void vmr_kernel_prefetch_page(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr,
+                              int frame);
 
 /* ---- looking at address spaces ------------------------------------------ */
 

@@ -109,3 +109,18 @@ uint64_t vmr_kernel_cow_source_key(const struct vmr_kernel *k, vmr_pid_t pid, vm
         return VMR_KEY_UNKNOWN; /* wholly past the end of the file: zero-filled */
     return key_obj_page(v->obj, index);
 }
+
+void vmr_kernel_prefetch_page(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr,
+                              int frame)
+{
+    struct mm *mm = live_mm(k, pid);
+    const uint64_t *pte = mm ? pt_lookup(mm, addr >> k->page_shift) : NULL;
+    if (!pte)
+        return;
+    if (!frame) {
+        __builtin_prefetch(pte);
+    } else if (*pte & PTE_PRESENT) {
+        __builtin_prefetch(&k->frames[pte_payload(*pte)]);
+        __builtin_prefetch(&k->frame_bits[pte_payload(*pte)], 1);
+    }
+}

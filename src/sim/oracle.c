@@ -31,9 +31,12 @@
 #include "vec.h"
 #include "vmreplay/sim.h"
 
-#define COW_LINK  (1ULL << 63)
-#define LINK_NONE UINT64_MAX
-#define BATCH     4096
+#define COW_LINK    (1ULL << 63)
+#define LINK_NONE   UINT64_MAX
+#define BATCH       4096
+#define PTE_AHEAD   8
+#define FRAME_AHEAD 4
+#define PIPE        8 /* anonymous touches and stores in flight */
 
 struct pass {
     struct vmr_kernel *k;
@@ -50,6 +53,15 @@ struct pass {
     size_t n_cow, cap_cow;
     uint64_t *pre; /* scratch: copy sources of the pages of one write */
     size_t cap_pre;
+    /* software pipeline of anonymous touches (see touch): touches whose
+     * slots are being fetched, and next_use stores whose lines are */
+    struct {
+        uint64_t key, t;
+    } pend[PIPE];
+    struct {
+        uint64_t at, val;
+    } store[PIPE];
+    unsigned n_pend, pend_head, n_store, store_head;
 };
 
 /* Every pending link of chain v gets next use `t`. */
@@ -82,20 +94,81 @@ static uint64_t *slot_of(struct pass *ps, uint64_t key)
     return s;
 }
 
-/* Page `key` was used by touch t. */
+/* Applies the oldest pending next_use store. */
+static void apply_store(struct pass *ps)
+{
+    const unsigned i = ps->store_head;
+    ps->next[ps->store[i].at] = ps->store[i].val;
+    ps->store_head = (i + 1) % PIPE;
+    ps->n_store--;
+}
+
+/* Applies the oldest pending anonymous touch: its slot (prefetched) is
+ * read and set, and the touch before it gets its next use - through a
+ * store that waits for its line in turn. */
+static void apply_pend(struct pass *ps)
+{
+    const unsigned i = ps->pend_head;
+    const uint64_t t = ps->pend[i].t;
+    uint64_t *s = &ps->anon[ps->pend[i].key];
+    ps->pend_head = (i + 1) % PIPE;
+    ps->n_pend--;
+    const uint64_t v = *s - 1;
+    ps->n_pages += *s == 0;
+    *s = t + 1;
+    if (v == LINK_NONE)
+        return;
+    if (v & COW_LINK) {
+        resolve(ps, v, t);
+        return;
+    }
+    if (ps->n_store == PIPE)
+        apply_store(ps);
+    __builtin_prefetch(&ps->next[v], 1);
+    const unsigned j = (ps->store_head + ps->n_store++) % PIPE;
+    ps->store[j].at = v;
+    ps->store[j].val = t;
+}
+
+static void flush(struct pass *ps)
+{
+    while (ps->n_pend)
+        apply_pend(ps);
+    while (ps->n_store)
+        apply_store(ps);
+}
+
+/* Page `key` was used by touch t. The page maps are cache misses on large
+ * traces, one after the other (slot, then the previous touch's next_use):
+ * for anonymous pages, which have an array of slots, both are fetched
+ * ahead and applied up to PIPE touches later. Only the order of one page's touches
+ * matters, and anonymous and object keys never meet. */
 static int touch(struct pass *ps, uint64_t key, uint64_t t)
 {
-    uint64_t *s = slot_of(ps, key);
-    if (!s)
+    if (key > VMR_KEY_ANON_MAX) {
+        uint64_t *s = slot_of(ps, key);
+        if (!s)
+            return VMR_ENOMEM;
+        resolve(ps, *s - 1, t);
+        *s = t + 1;
+        return 0;
+    }
+    if (key >= ps->cap_anon &&
+        vmr_grow_zero((void **)&ps->anon, &ps->cap_anon, key + 1, sizeof *ps->anon) != 0)
         return VMR_ENOMEM;
-    resolve(ps, *s - 1, t);
-    *s = t + 1;
+    __builtin_prefetch(&ps->anon[key], 1);
+    if (ps->n_pend == PIPE)
+        apply_pend(ps);
+    const unsigned j = (ps->pend_head + ps->n_pend++) % PIPE;
+    ps->pend[j].key = key;
+    ps->pend[j].t = t;
     return 0;
 }
 
 /* Touch t copied page `key` (it used another): an exception. */
 static int copied(struct pass *ps, uint64_t key, uint64_t t)
 {
+    flush(ps);
     if (vmr_grow((void **)&ps->cow, &ps->cap_cow, ps->n_cow + 1, sizeof *ps->cow) != 0)
         return VMR_ENOMEM;
     uint64_t *s = slot_of(ps, key);
@@ -143,7 +216,12 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t frames
                     char *errbuf, size_t errbuf_len)
 {
     int rc = vmr_trace_reader_rewind(r);
-    for (;;) {
+    /* records after the last access change no touch's page (the exits
+     * that end a trace would only tear its pages down): an indexed trace
+     * says where to stop */
+    const struct vmr_trace_info *info = vmr_trace_reader_info(r);
+    uint64_t left = info->indexed ? info->n_access_records : UINT64_MAX;
+    while (left > 0) {
         const struct vmr_record *recs;
         size_t n;
         if (rc == 0)
@@ -154,12 +232,22 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t frames
         }
         if (n == 0)
             break;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && left > 0; i++) {
+            /* hints: the PTE of a record PTE_AHEAD on, the frame of one
+             * FRAME_AHEAD on (whose PTE was fetched meanwhile) */
+            if (i + PTE_AHEAD < n && vmr_rec_is_access(recs[i + PTE_AHEAD].kind))
+                vmr_kernel_prefetch_page(ps->k, recs[i + PTE_AHEAD].pid, recs[i + PTE_AHEAD].addr,
+                                         0);
+            if (i + FRAME_AHEAD < n && vmr_rec_is_access(recs[i + FRAME_AHEAD].kind))
+                vmr_kernel_prefetch_page(ps->k, recs[i + FRAME_AHEAD].pid,
+                                         recs[i + FRAME_AHEAD].addr, 1);
             size_t failed;
-            if (vmr_rec_is_access(recs[i].kind))
+            if (vmr_rec_is_access(recs[i].kind)) {
                 rc = access_rec(ps, &recs[i], shift);
-            else
+                left--;
+            } else {
                 rc = vmr_kernel_run(ps->k, &recs[i], 1, &failed);
+            }
             if (rc == VMR_ENOMEM && !vmr_kernel_error(ps->k)[0]) {
                 vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass (%llu page touches)",
                          (unsigned long long)ps->t);
@@ -192,6 +280,7 @@ static void pass_reset(struct pass *ps)
 {
     vmr_kernel_destroy(ps->k);
     ps->k = NULL;
+    ps->n_pend = ps->n_store = 0;
     vmr_hashmap_clear(&ps->objs);
     if (ps->anon)
         memset(ps->anon, 0, ps->cap_anon * sizeof *ps->anon);
@@ -246,6 +335,7 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_confi
         }
     }
     if (rc == 0) {
+        flush(&ps);
         /* the chains still open end with no next use */
         const struct vmr_hashmap *m = &ps.objs;
         for (size_t i = 0; i <= m->mask && m->keys; i++)
