@@ -289,12 +289,12 @@ static void pass_reset(struct pass *ps)
     ps->n_cow = 0;
 }
 
-/* Frames for the first pass: a guess from the trace's size, if known. */
+/* Frames for the first pass: a quarter of the accesses of an indexed trace
+ * (4096 to 2^20), else 2^14. */
 static uint32_t first_frames(const struct vmr_trace_info *info)
 {
-    uint64_t n = info->indexed ? info->n_access_records / 4 : 0;
-    if (n < (1u << 14))
-        n = info->indexed ? 1u << 14 : 1u << 16;
+    uint64_t n = info->indexed ? info->n_access_records / 4 : 1u << 14;
+    n = n < (1u << 12) ? 1u << 12 : n;
     return n > (1u << 20) ? 1u << 20 : (uint32_t)n;
 }
 

@@ -161,19 +161,23 @@ static void test_random_processes(void)
         char path[512];
         snprintf(path, sizeof path, "%s", vmr_rt_write(seed, 100 + seed * 7 % 100, 1));
         for (uint32_t frames = 1; frames <= 8; frames++) {
-            uint64_t opt = UINT64_MAX;
-            CHECK(vmr_rt_replay(path, "opt", frames, &opt) == 0);
-            for (size_t p = 0; p < n_builtins; p++) {
-                uint64_t loads;
-                if (vmr_rt_replay(path, ops[p]->name, frames, &loads) != 0) {
+            uint64_t opt = UINT64_MAX, loads[64];
+            for (size_t p = 0; p < n_builtins && p < 64; p++) {
+                loads[p] = UINT64_MAX;
+                if (vmr_rt_replay(path, ops[p]->name, frames, &loads[p]) != 0)
                     vmr_test_failures++;
+                else if (ops[p]->flags & VMR_POLICY_NEEDS_FUTURE)
+                    opt = loads[p];
+            }
+            CHECK(opt != UINT64_MAX);
+            for (size_t p = 0; p < n_builtins && p < 64; p++) {
+                if (loads[p] == UINT64_MAX)
                     continue;
-                }
-                if (opt > loads)
+                if (opt > loads[p])
                     fprintf(stderr, "seed %llu, %u frames: opt loads %llu > %s %llu\n",
                             (unsigned long long)seed, (unsigned)frames, (unsigned long long)opt,
-                            ops[p]->name, (unsigned long long)loads);
-                CHECK(opt <= loads);
+                            ops[p]->name, (unsigned long long)loads[p]);
+                CHECK(opt <= loads[p]);
             }
         }
     }
