@@ -87,7 +87,8 @@ const char *vmr_rt_write(uint64_t seed, size_t n_access, int cow)
     return path;
 }
 
-int vmr_rt_replay(const char *path, const char *spec, uint32_t frames, uint64_t *loads)
+int vmr_rt_replay(const char *path, const char *spec, uint32_t frames, const char *const *opts,
+                  uint64_t *loads)
 {
     struct vmr_replay_config cfg;
     vmr_replay_config_init(&cfg);
@@ -98,7 +99,11 @@ int vmr_rt_replay(const char *path, const char *spec, uint32_t frames, uint64_t 
     cfg.no_readahead = 1;
     struct vmr_replay_result *res;
     char err[512];
-    int rc = vmr_replay_run(&cfg, &res, err, sizeof err);
+    int rc = 0;
+    for (size_t i = 0; opts && opts[i] && rc == 0; i += 2)
+        rc = vmr_replay_config_set(&cfg, opts[i], opts[i + 1], err, sizeof err);
+    if (rc == 0)
+        rc = vmr_replay_run(&cfg, &res, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "%s, %s, %u frames: %s\n", path, spec, (unsigned)frames, err);
         return rc;

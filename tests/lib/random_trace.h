@@ -20,8 +20,11 @@
 const char *vmr_rt_write(uint64_t seed, size_t n_access, int cow);
 
 /* Replays path with policy spec and `frames` pages of memory (unlimited
- * swap); *loads = pages brought into memory (zero-fills, file reads,
- * swap-ins and copy-on-write copies). Returns 0 or the error (printed). */
-int vmr_rt_replay(const char *path, const char *spec, uint32_t frames, uint64_t *loads);
+ * swap), plus options opts (key, value, ..., NULL; vmr_replay_config_set;
+ * may be NULL); *loads = pages brought into memory (zero-fills, file
+ * reads, swap-ins and copy-on-write copies). Returns 0 or the error
+ * (printed). */
+int vmr_rt_replay(const char *path, const char *spec, uint32_t frames, const char *const *opts,
+                  uint64_t *loads);
 
 #endif

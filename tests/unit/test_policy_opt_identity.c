@@ -228,7 +228,7 @@ int main(void)
                 vmr_hashmap_release(&s.memo[t]);
             for (size_t p = 0; p < n_builtins; p++) {
                 uint64_t loads;
-                if (vmr_rt_replay(path, ops[p]->name, frames[f], &loads) != 0) {
+                if (vmr_rt_replay(path, ops[p]->name, frames[f], NULL, &loads) != 0) {
                     vmr_test_failures++;
                     continue;
                 }
