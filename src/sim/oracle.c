@@ -15,14 +15,12 @@
  * when the key is touched again) or its latest copy-on-write exception
  * (COW_LINK | index into cow, whose next_use field holds the previous link
  * until it is resolved). Slots of anonymous pages, whose keys are dense
- * serials, are an array; those of object pages a map. A touch of the key resolves the whole chain
- * of pending exceptions and the touch before them: from all of them, the next use of the page is
- * this touch.
+ * serials, are an array; those of object pages a map. A touch of the key
+ * resolves the whole chain of pending exceptions and the touch before
+ * them: from all of them, the page's next use is this touch.
  *
- * If the kernel's memory fills (a page would be evicted, which could
- * change the outcome of nothing but costs time and is not what the
- * identity is defined on), the pass starts again with four times as many
- * frames.
+ * The identity is defined with nothing evicted: if the kernel's memory
+ * fills, the pass starts again with four times as many frames.
  */
 #include <stdlib.h>
 #include <string.h>
