@@ -129,10 +129,11 @@ struct vmr_oracle {
     unsigned passes;
 };
 
-/* Reads the whole trace from its start (rewinding it, so it must be
- * seekable) and leaves it at the end. kc is the configuration of the run
- * the oracle is for (its policy, seed and, when they cannot change a
- * commit charge, memory and swap size are ignored). Errors: those of the
+/* Reads the trace from its start (rewinding it, so it must be seekable)
+ * up to its last access at least, and leaves it anywhere: rewind it after.
+ * kc is the configuration of the run the oracle is for (its policy, seed
+ * and, when they cannot change a commit charge, memory and swap size are
+ * ignored). Errors: those of the
  * reader and of the kernel (an input error names the record), VMR_ENOMEM. */
 int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_config *kc,
                        struct vmr_oracle *o, char *errbuf, size_t errbuf_len);
