@@ -73,6 +73,10 @@ struct vmr_kernel_config {
     /* local scope: fixed quotas "PID=SIZE,..." (see vmr_quota_parse); the
      * other processes share the rest equally. NULL or "" = none. Borrowed. */
     const char *quota;
+    /* RAM the commit limits assume, in pages (0: n_frames). The OPT
+     * pre-pass runs a kernel with more frames than the run it prepares and
+     * gives it the run's RAM here, so mmap/brk/fork succeed or fail alike. */
+    uint32_t commit_frames;
 };
 
 struct vmr_kernel;
@@ -106,6 +110,21 @@ const struct vmr_policy *vmr_kernel_policy(const struct vmr_kernel *k);
  * trace in order (see vmr_oracle in sim.h). Borrowed; must outlive the run. */
 void vmr_kernel_set_oracle(struct vmr_kernel *k, const uint64_t *next_use, uint64_t n);
 
+/* A touch that copied a page (copy-on-write): the page it copied from,
+ * `key`, is not the page the touch used, so its next use is not
+ * next_use[time]. When the fault at `time` loads or touches page `key`
+ * (a swap-in or file read of the source before the copy), the policy is
+ * given this next_use instead. */
+struct vmr_oracle_cow {
+    uint64_t time;
+    uint64_t key;
+    uint64_t next_use;
+};
+
+/* The copy-on-write exceptions of the oracle, sorted by time (see
+ * vmr_oracle in sim.h). Borrowed; must outlive the run. */
+void vmr_kernel_set_oracle_cow(struct vmr_kernel *k, const struct vmr_oracle_cow *cow, size_t n);
+
 /* Applies n records in order. On error returns VMR_E*, sets *failed to the
  * index of the record that failed, and vmr_kernel_error() says why. */
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed);
@@ -137,6 +156,31 @@ void vmr_kernel_usage(const struct vmr_kernel *k, uint64_t *frames_used, uint64_
 
 /* Page touches so far (the virtual clock). */
 uint64_t vmr_kernel_time(const struct vmr_kernel *k);
+
+/* Page identity, for the OPT pre-pass (src/kernel/usage.c). Keys are the
+ * kernel's (vmr_access.key): a file or shared-anonymous page is its object
+ * and page index (keys above VMR_KEY_ANON_MAX), a private anonymous page a
+ * serial number 1, 2, 3... that is never reused, kept through swap-out and
+ * fork; a copy-on-write copy is a new page.
+ *
+ * vmr_kernel_page_key: the key of the page that address addr of the live
+ * process pid maps now, if its PTE is present and allows access op
+ * (VMR_OP_READ, _WRITE or _FETCH) - after an access, the page it used -
+ * else VMR_KEY_UNKNOWN. Does not fault or change the kernel's state.
+ *
+ * vmr_kernel_cow_source_key: the page a write to addr would copy from if
+ * it needs a copy: the page a read-only PTE maps or a PTE holds in swap,
+ * or for a private file area with no PTE yet, the file's page;
+ * VMR_KEY_UNKNOWN if none (a writable PTE: no copy). */
+#define VMR_KEY_ANON_MAX ((1ULL << 63) - 1)
+uint64_t vmr_kernel_page_key(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr,
+                             unsigned op);
+uint64_t vmr_kernel_cow_source_key(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr);
+/* A hint for a pass that will look at addr of pid soon: starts fetching
+ * its PTE, or with `frame` set, the frame the PTE maps now. No effect on
+ * results. */
+void vmr_kernel_prefetch_page(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr,
+                              int frame);
 
 /* ---- looking at address spaces ------------------------------------------ */
 

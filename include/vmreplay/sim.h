@@ -105,13 +105,50 @@ const struct vmr_run_report *vmr_replay_report(const struct vmr_replay_result *r
 void vmr_replay_result_destroy(struct vmr_replay_result *res);
 
 /*
- * The oracle pass: reads the trace from its current position to the end and
- * returns in *next_use, for every page touch t (the pages each access covers,
- * in trace order), the time of the next touch of the same page of the same
- * address space, or UINT64_MAX. Threads share their leader's address space;
- * fork and exec start new ones. The caller frees *next_use.
+ * The oracle pass, for OPT: next_use[t], for every page touch t (the pages
+ * each access covers, in trace order: the kernel's virtual clock), is the
+ * time of the next touch of the same page, or UINT64_MAX. "The same page"
+ * is the kernel's page identity, not an address: the pass replays the trace
+ * through a second kernel with the run's configuration but memory enough
+ * that nothing is evicted, and asks it which page each touch used. So a
+ * page shared after fork, a MAP_SHARED page or a file's page-cache page
+ * mapped by several processes is one page however many processes touch it;
+ * a copy-on-write copy, or anonymous memory mapped again after munmap, is a
+ * new one. Touches that use no page (a segfault, the zero page, a dead
+ * process) get UINT64_MAX and end no chain.
+ *
+ * cow lists, sorted by time, the touches that copied a page, with the next
+ * use of the page copied from (vmr_kernel_set_oracle_cow).
+ *
+ * Memory: 8 bytes per touch, 24 per copy, one map entry per distinct page,
+ * plus the second kernel (frames and page tables for the pages resident at
+ * once). If its memory fills, the pass starts again with four times as many
+ * frames (passes says how many were made).
  */
-int vmr_oracle_compute(struct vmr_trace_reader *r, unsigned page_shift, uint64_t **next_use,
-                       uint64_t *n_touches, char *errbuf, size_t errbuf_len);
+struct vmr_oracle {
+    uint64_t *next_use;
+    uint64_t n_touches;
+    struct vmr_oracle_cow *cow;
+    size_t n_cow;
+    uint64_t n_pages; /* distinct page identities touched */
+    uint32_t frames;  /* frames of the pass's kernel */
+    unsigned passes;
+};
+
+/* Reads the trace from its start (rewinding it, so it must be seekable)
+ * up to its last access at least, and leaves it anywhere: rewind it after.
+ * kc is the configuration of the run the oracle is for (its policy, seed
+ * and, when they cannot change a commit charge, memory and swap size are
+ * ignored). Errors: those of the
+ * reader and of the kernel (an input error names the record), VMR_ENOMEM. */
+int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_config *kc,
+                       struct vmr_oracle *o, char *errbuf, size_t errbuf_len);
+/* Hands the oracle to a kernel (borrowed: o must outlive the run). */
+void vmr_oracle_apply(struct vmr_kernel *k, const struct vmr_oracle *o);
+void vmr_oracle_release(struct vmr_oracle *o);
+/* Whether one oracle serves runs of both configurations: they agree on
+ * everything that decides page identity (page size, semantics, commit
+ * limits, segfault handling, exec). */
+int vmr_oracle_shareable(const struct vmr_kernel_config *a, const struct vmr_kernel_config *b);
 
 #endif

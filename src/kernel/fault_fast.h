@@ -29,13 +29,25 @@ struct fault {
  * faulting process if nothing could be freed. */
 vmr_pfn_t fault_got_frame(struct fault *f, vmr_pfn_t pfn);
 
+/* The oracle's next use of page `key` touched now: a write that copies
+ * a page may load or touch the page it copies from, whose next use is an
+ * exception (oracle_cow_next). */
+static inline uint64_t oracle_next(const struct vmr_kernel *k, unsigned op, uint64_t key)
+{
+    if (!k->next_use || k->time >= k->n_next_use)
+        return UINT64_MAX;
+    if (op == VMR_OP_WRITE && k->n_oracle_cow)
+        return oracle_cow_next(k, key);
+    return k->next_use[k->time];
+}
+
 static inline __attribute__((always_inline)) struct vmr_access access_for(const struct fault *f,
                                                                           uint64_t key)
 {
     const struct vmr_kernel *k = f->k;
     return (struct vmr_access){
         .time = k->time,
-        .next_use = k->next_use && k->time < k->n_next_use ? k->next_use[k->time] : UINT64_MAX,
+        .next_use = oracle_next(k, f->op, key),
         .key = key,
         .pid = f->p->pid,
         .count = f->count,

@@ -268,6 +268,8 @@ struct vmr_kernel {
     uint64_t time;
     const uint64_t *next_use;
     uint64_t n_next_use;
+    const struct vmr_oracle_cow *oracle_cow; /* sorted by time */
+    size_t n_oracle_cow;
 
     uint64_t frames_used, frames_peak;
     uint64_t committed, commit_peak; /* pages, machine-wide */
@@ -604,5 +606,11 @@ uint32_t obj_for_fid(struct vmr_kernel *k, uint32_t fid);
 uint32_t obj_new_shmem(struct vmr_kernel *k);
 void kernel_set_error(struct vmr_kernel *k, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* oracle.c */
+/* The oracle's next use for page `key` touched now by a write: its
+ * copy-on-write exception if it is the page the touch copies from, else
+ * next_use[time] (which must exist). */
+uint64_t oracle_cow_next(const struct vmr_kernel *k, uint64_t key);
 
 #endif

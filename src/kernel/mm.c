@@ -74,17 +74,18 @@ static size_t first_after(const struct mm *mm, uint64_t vpn)
 int commit_allowed(const struct vmr_kernel *k, uint64_t pages)
 {
     const uint64_t swap = k->cfg.swap_pages;
+    const uint64_t ram = k->cfg.commit_frames ? k->cfg.commit_frames : k->n_frames;
     switch (k->cfg.overcommit) {
     case VMR_OVERCOMMIT_ALWAYS:
         return 1;
     case VMR_OVERCOMMIT_STRICT: {
         if (swap == VMR_SWAP_UNLIMITED)
             return 1;
-        uint64_t limit = swap + (uint64_t)k->n_frames * k->cfg.overcommit_ratio / 100;
+        uint64_t limit = swap + ram * k->cfg.overcommit_ratio / 100;
         return k->committed <= limit && pages <= limit - k->committed;
     }
     default: /* heuristic: only an obviously impossible single charge */
-        return swap == VMR_SWAP_UNLIMITED || pages <= k->n_frames + swap;
+        return swap == VMR_SWAP_UNLIMITED || pages <= ram + swap;
     }
 }
 

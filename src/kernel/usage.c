@@ -58,3 +58,69 @@ const struct vmr_area_report *vmr_kernel_area_stats(const struct vmr_kernel *k_,
     *n = m;
     return k->area_report;
 }
+
+/* ---- page identity (for the OPT pre-pass) ------------------------------ */
+
+/* The address space of the live process pid, or NULL. */
+static struct mm *live_mm(const struct vmr_kernel *k, uint32_t pid)
+{
+    const struct proc *p = k->cached_proc;
+    if (!p || k->cached_pid != pid) {
+        const uint64_t *idx = vmr_hashmap_find(&k->pid_to_proc, pid);
+        p = idx ? k->procs[*idx] : NULL;
+    }
+    return p && p->state == PROC_ALIVE ? p->mm : NULL;
+}
+
+uint64_t vmr_kernel_page_key(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr,
+                             unsigned op)
+{
+    static const uint8_t need[3] = {PTE_PRESENT | PTE_READ, PTE_PRESENT | PTE_WRITE,
+                                    PTE_PRESENT | PTE_EXEC};
+    struct mm *mm = live_mm(k, pid);
+    const uint64_t *pte = mm && op < 3 ? pt_lookup(mm, addr >> k->page_shift) : NULL;
+    if (!pte || (*pte & need[op]) != need[op])
+        return VMR_KEY_UNKNOWN;
+    return k->frames[pte_payload(*pte)].key;
+}
+
+uint64_t vmr_kernel_cow_source_key(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr)
+{
+    struct mm *mm = live_mm(k, pid);
+    if (!mm)
+        return VMR_KEY_UNKNOWN;
+    const uint64_t vpn = addr >> k->page_shift;
+    const uint64_t *pte = pt_lookup(mm, vpn);
+    const uint64_t e = pte ? *pte : 0;
+    if (e & PTE_PRESENT)
+        return (e & PTE_WRITE) ? VMR_KEY_UNKNOWN : k->frames[pte_payload(e)].key;
+    if (e & PTE_SWAP)
+        return (e & PTE_SWAP_EXCL) ? pte_payload(e) : k->slots[pte_payload(e)].key;
+    if (e)
+        return VMR_KEY_UNKNOWN; /* the zero page */
+    const struct vma *v = mm_find_vma(mm, vpn);
+    if (!v || v->obj == NIL || v->shared)
+        return VMR_KEY_UNKNOWN;
+    const struct object *o = &k->objs[v->obj];
+    const uint64_t index = v->pgoff + (vpn - v->start);
+    if (index > KEY_MAX_INDEX ||
+        (!o->shmem && o->size != VMR_FILE_SIZE_UNKNOWN &&
+         index >= (o->size + (1ULL << k->page_shift) - 1) >> k->page_shift))
+        return VMR_KEY_UNKNOWN; /* wholly past the end of the file: zero-filled */
+    return key_obj_page(v->obj, index);
+}
+
+void vmr_kernel_prefetch_page(const struct vmr_kernel *k, vmr_pid_t pid, vmr_vaddr_t addr,
+                              int frame)
+{
+    struct mm *mm = live_mm(k, pid);
+    const uint64_t *pte = mm ? pt_lookup(mm, addr >> k->page_shift) : NULL;
+    if (!pte)
+        return;
+    if (!frame) {
+        __builtin_prefetch(pte);
+    } else if (*pte & PTE_PRESENT) {
+        __builtin_prefetch(&k->frames[pte_payload(*pte)]);
+        __builtin_prefetch(&k->frame_bits[pte_payload(*pte)], 1);
+    }
+}

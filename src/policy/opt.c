@@ -7,7 +7,10 @@
  * Gecsei, Slutz & Traiger, IBM Systems Journal 9(2), 1970). It needs the
  * future: the kernel's oracle pre-pass gives each access the time of the
  * page's next touch (vmr_access.next_use, UINT64_MAX = never again), on
- * insert and on every hit, so this is an oracle policy.
+ * insert and on every hit, so this is an oracle policy. "The page" is the
+ * kernel's page, not an address (src/sim/oracle.c): one page shared by
+ * several processes has one next use, and a copy-on-write copy is a page
+ * of its own.
  *
  * Tie rule: pages never used again all have next_use UINT64_MAX and are
  * evicted first; among them (the only possible tie, as one virtual time
@@ -205,7 +208,8 @@ const struct vmr_policy_ops vmr_policy_opt = {
     .abi_version = VMR_POLICY_ABI_VERSION,
     .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE,
     .name = "opt",
-    .summary = "Belady's MIN: evicts the page whose next use is farthest; optimal (Belady 1966)",
+    .summary = "Belady's MIN: evicts the page whose next use is farthest, pages as the kernel "
+               "knows them (shared after fork, copied on write); optimal (Belady 1966)",
     .params = NULL,
     .create = opt_create,
     .destroy = opt_destroy,

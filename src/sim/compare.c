@@ -48,17 +48,16 @@ struct run {
 };
 
 struct oracle {
-    unsigned shift;
-    uint64_t *next_use;
-    uint64_t n;
+    struct vmr_kernel_config kc; /* of the run it was made for */
+    struct vmr_oracle o;
 };
 
 struct vmr_compare_result {
     char *trace_path;
     struct run *runs;
     size_t n_runs;
-    struct oracle oracles[4];
-    size_t n_oracles;
+    struct oracle *oracles; /* one per way of deciding page identity */
+    size_t n_oracles, cap_oracles;
 };
 
 struct shared {
@@ -145,7 +144,8 @@ void vmr_compare_result_destroy(struct vmr_compare_result *res)
         vmr_series_destroy(res->runs[i].series);
     }
     for (size_t i = 0; i < res->n_oracles; i++)
-        free(res->oracles[i].next_use);
+        vmr_oracle_release(&res->oracles[i].o);
+    free(res->oracles);
     free(res->runs);
     free(res->trace_path);
     free(res);
@@ -189,28 +189,31 @@ static void build_report(struct vmr_compare_result *res, struct run *run)
     }
 }
 
-/* The oracle for page size 1 << shift, computing it on first use. */
-static int oracle_for(struct vmr_compare_result *res, struct vmr_trace_reader *r, unsigned shift,
-                      const struct oracle **out, char *errbuf, size_t errbuf_len)
+/* An oracle for a run of configuration kc, computing it unless one made
+ * for a run that decides page identity alike exists. */
+static int oracle_for(struct vmr_compare_result *res, struct vmr_trace_reader *r,
+                      const struct vmr_kernel_config *kc, const struct vmr_oracle **out,
+                      char *errbuf, size_t errbuf_len)
 {
     for (size_t i = 0; i < res->n_oracles; i++)
-        if (res->oracles[i].shift == shift) {
-            *out = &res->oracles[i];
+        if (vmr_oracle_shareable(&res->oracles[i].kc, kc)) {
+            *out = &res->oracles[i].o;
             return 0;
         }
-    if (res->n_oracles == sizeof res->oracles / sizeof res->oracles[0]) {
-        vmr_errf(errbuf, errbuf_len, "compare: OPT with more than 4 page sizes");
-        return VMR_EINVAL;
+    if (vmr_grow((void **)&res->oracles, &res->cap_oracles, res->n_oracles + 1,
+                 sizeof *res->oracles) != 0) {
+        vmr_errf(errbuf, errbuf_len, "out of memory");
+        return VMR_ENOMEM;
     }
     struct oracle *o = &res->oracles[res->n_oracles];
-    o->shift = shift;
-    int rc = vmr_oracle_compute(r, shift, &o->next_use, &o->n, errbuf, errbuf_len);
+    o->kc = *kc;
+    int rc = vmr_oracle_compute(r, kc, &o->o, errbuf, errbuf_len);
     if (rc == 0) {
         res->n_oracles++;
         if ((rc = vmr_trace_reader_rewind(r)) != 0)
             vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
     }
-    *out = o;
+    *out = &o->o;
     return rc;
 }
 
@@ -229,14 +232,11 @@ static int setup_runs(const struct vmr_compare_config *cfg, struct vmr_compare_r
         if (rc != 0)
             return rc;
         if (vmr_kernel_policy(run->kernel)->ops->flags & VMR_POLICY_NEEDS_FUTURE) {
-            unsigned shift = 0;
-            while ((1u << shift) < run->kc.page_size)
-                shift++;
-            const struct oracle *o;
-            rc = oracle_for(res, r, shift, &o, errbuf, errbuf_len);
+            const struct vmr_oracle *o;
+            rc = oracle_for(res, r, &run->kc, &o, errbuf, errbuf_len);
             if (rc != 0)
                 return rc;
-            vmr_kernel_set_oracle(run->kernel, o->next_use, o->n);
+            vmr_oracle_apply(run->kernel, o);
         }
     }
     return 0;

@@ -304,12 +304,11 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         return rc;
     const struct vmr_trace_info *info = vmr_trace_reader_info(r);
     struct vmr_replay_result *res = NULL;
-    uint64_t *next_use = NULL;
+    struct vmr_oracle oracle = {0};
     struct vmr_kernel_config kc;
     rc = runinfo_kernel_config(cfg, info->page_size, &kc, errbuf, errbuf_len);
     if (rc != 0)
         goto out;
-    const uint32_t page_size = kc.page_size;
     res = calloc(1, sizeof *res);
     size_t batch = cfg->batch_records ? cfg->batch_records : DEFAULT_BATCH;
     if (!res || !(res->trace_path = vmr_strdup(cfg->trace_path))) {
@@ -330,17 +329,13 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     }
     if (cfg->dump_maps)
         vmr_kernel_set_mark_hook(res->kernel, dump_at_mark, (void *)cfg);
-    unsigned shift = 0;
-    while ((1u << shift) < page_size)
-        shift++;
     if (vmr_kernel_policy(res->kernel)->ops->flags & VMR_POLICY_NEEDS_FUTURE) {
-        uint64_t n_touches;
-        rc = vmr_oracle_compute(r, shift, &next_use, &n_touches, errbuf, errbuf_len);
+        rc = vmr_oracle_compute(r, &kc, &oracle, errbuf, errbuf_len);
         if (rc == 0 && (rc = vmr_trace_reader_rewind(r)) != 0)
             vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
         if (rc != 0)
             goto out;
-        vmr_kernel_set_oracle(res->kernel, next_use, n_touches);
+        vmr_oracle_apply(res->kernel, &oracle);
     }
     for (;;) {
         size_t n, failed = 0;
@@ -375,7 +370,7 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     vmr_kernel_set_mark_hook(res->kernel, NULL, NULL); /* cfg is borrowed */
     build_report(res);
 out:
-    free(next_use);
+    vmr_oracle_release(&oracle);
     vmr_trace_reader_destroy(r);
     if (rc != 0) {
         vmr_replay_result_destroy(res);

@@ -32,6 +32,7 @@ int runinfo_kernel_config(const struct vmr_replay_config *cfg, uint32_t trace_pa
                  frames, page_size);
         return VMR_EINVAL;
     }
+    memset(kc, 0, sizeof *kc); /* fields not set here are 0 (their defaults) */
     kc->page_size = page_size;
     kc->n_frames = (uint32_t)frames;
     kc->swap_pages = cfg->swap == VMR_SWAP_UNLIMITED

@@ -5,11 +5,17 @@
  *   - LRU and OPT are stack algorithms (Mattson et al. 1970): faults never
  *     increase with more frames, and LRU's resident set with k frames is
  *     contained in its set with k+1 frames at every step;
- *   - faults >= distinct pages, with equality when all pages fit.
+ *   - faults >= distinct pages, with equality when all pages fit;
+ *   - through the kernel, on random traces of processes that fork, exit,
+ *     write private pages (copy-on-write) and share file and anonymous
+ *     pages, OPT's page loads <= every other built-in policy's, in the
+ *     seeds' semantics and in linux mode (zero page, fault-around,
+ *     write-notify, fork copying only anonymous areas' PTEs).
  */
 #include <stdlib.h>
 
 #include "policy_harness.h"
+#include "random_trace.h"
 #include "testlib.h"
 
 static const uint32_t frame_counts[] = {1, 2, 3, 4, 5, 6, 8, 11, 16, 23, 32, 48};
@@ -147,9 +153,49 @@ static void test_lru_inclusion(void)
     free(pages);
 }
 
+/* OPT's next use follows the kernel's pages through fork, sharing and
+ * copy-on-write: it loads no more pages than any other policy. */
+static void test_random_processes(void)
+{
+    size_t n_builtins;
+    const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n_builtins);
+    /* the seeds' semantics, and linux mode without swap read-ahead (whose
+     * pages come in untouched, with no next use of their own: OPT can lose
+     * to LIRS with it) */
+    static const char *const seeds[] = {NULL};
+    static const char *const linux_mode[] = {"mode", "linux", "page-cluster", "0", NULL};
+    static const char *const *const modes[] = {seeds, linux_mode};
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s", vmr_rt_write(seed, 100 + seed * 7 % 100, 1));
+        const size_t m = seed % 2;
+        for (uint32_t frames = 1; frames <= 8; frames++) {
+            uint64_t opt = UINT64_MAX, loads[64];
+            for (size_t p = 0; p < n_builtins && p < 64; p++) {
+                loads[p] = UINT64_MAX;
+                if (vmr_rt_replay(path, ops[p]->name, frames, modes[m], &loads[p]) != 0)
+                    vmr_test_failures++;
+                else if (ops[p]->flags & VMR_POLICY_NEEDS_FUTURE)
+                    opt = loads[p];
+            }
+            CHECK(opt != UINT64_MAX);
+            for (size_t p = 0; p < n_builtins && p < 64; p++) {
+                if (loads[p] == UINT64_MAX)
+                    continue;
+                if (opt > loads[p])
+                    fprintf(stderr, "seed %llu (%s), %u frames: opt loads %llu > %s %llu\n",
+                            (unsigned long long)seed, m ? "linux" : "seeds", (unsigned)frames,
+                            (unsigned long long)opt, ops[p]->name, (unsigned long long)loads[p]);
+                CHECK(opt <= loads[p]);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     test_random_strings();
     test_lru_inclusion();
+    test_random_processes();
     return vmr_test_done();
 }

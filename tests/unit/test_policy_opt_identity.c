@@ -1,0 +1,246 @@
+/*
+ * test_policy_opt_identity.c - OPT in the kernel is optimal on traces where
+ * several processes share pages (issue 4): on small random traces with
+ * fork, exit, a file mapped privately and shared, shared anonymous memory
+ * and anonymous memory mapped again, OPT's page loads equal the optimum
+ * found by exhaustive search over eviction choices, and no built-in policy
+ * does better than that optimum.
+ *
+ * The search runs on the page string the oracle pass extracts (its next-use
+ * chains: one page per chain). Private areas are only read, so no page is
+ * copied and the kernel behaves as a demand-paged cache over that string:
+ * each load is a miss, freed pages are pages never used again. The oracle
+ * deriving that string is checked too: a string that merged or split pages
+ * wrongly would give an optimum some policy's real loads beat, or that OPT
+ * does not reach.
+ *
+ * Also the oracle's output on hand-made traces: touches that use no page,
+ * a copy-on-write exception, and a pass that starts again with more memory.
+ */
+#include <stdlib.h>
+
+#include "hashmap.h"
+#include "random_trace.h"
+#include "testlib.h"
+#include "vmreplay/sim.h"
+
+#define MAX_TOUCHES 64
+
+struct search {
+    const uint8_t *page; /* page of each touch */
+    size_t n;
+    uint32_t frames;
+    struct vmr_hashmap memo[MAX_TOUCHES + 1]; /* per time: resident set -> misses + 1 */
+};
+
+/* The fewest misses from touch t on with resident set `set`. */
+static uint64_t best(struct search *s, size_t t, uint64_t set)
+{
+    if (t == s->n)
+        return 0;
+    uint64_t *m = vmr_hashmap_find(&s->memo[t], set);
+    if (m)
+        return *m - 1;
+    const uint64_t p = 1ULL << s->page[t];
+    uint64_t r;
+    if (set & p) {
+        r = best(s, t + 1, set);
+    } else if ((uint32_t)__builtin_popcountll(set) < s->frames) {
+        r = 1 + best(s, t + 1, set | p);
+    } else {
+        r = UINT64_MAX;
+        for (uint64_t rest = set; rest; rest &= rest - 1) {
+            uint64_t v = best(s, t + 1, (set & ~(rest & -rest)) | p);
+            r = v < r ? v : r;
+        }
+        r++;
+    }
+    if (vmr_hashmap_put(&s->memo[t], set, r + 1) != 0)
+        abort();
+    return r;
+}
+
+/* The page string of the trace at path: one page per next-use chain. */
+static size_t page_string(const char *path, uint8_t *page, size_t max)
+{
+    struct vmr_trace_reader *r;
+    char err[512];
+    struct vmr_oracle o;
+    const struct vmr_kernel_config kc = {.page_size = 4096,
+                                         .n_frames = 1,
+                                         .swap_pages = VMR_SWAP_UNLIMITED,
+                                         .policy = "opt",
+                                         .seed = 1};
+    if (vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) != 0 ||
+        vmr_oracle_compute(r, &kc, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        vmr_test_failures++;
+        return 0;
+    }
+    vmr_trace_reader_destroy(r);
+    CHECK_EQ_U64(o.n_cow, 0);
+    size_t n = o.n_touches < max ? (size_t)o.n_touches : max;
+    CHECK_EQ_U64(o.n_touches, n);
+    uint8_t n_pages = 0;
+    for (size_t t = 0; t < n; t++)
+        page[t] = UINT8_MAX;
+    for (size_t t = 0; t < n; t++) {
+        if (page[t] != UINT8_MAX)
+            continue;
+        for (uint64_t u = t; u < n; u = o.next_use[u]) {
+            CHECK(page[u] == UINT8_MAX);
+            page[u] = n_pages;
+        }
+        n_pages++;
+    }
+    CHECK(n_pages <= 64);
+    CHECK_EQ_U64(o.n_pages, n_pages);
+    vmr_oracle_release(&o);
+    return n_pages <= 64 ? n : 0;
+}
+
+static int oracle_of(const char *text, struct vmr_oracle *o)
+{
+    const char *path = vmr_test_write_tmp("oracle.txt", text);
+    struct vmr_trace_reader *r;
+    char err[512];
+    const struct vmr_kernel_config kc = {.page_size = 4096,
+                                         .n_frames = 4,
+                                         .swap_pages = VMR_SWAP_UNLIMITED,
+                                         .policy = "opt",
+                                         .seed = 1};
+    int rc = vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err);
+    if (rc == 0) {
+        rc = vmr_oracle_compute(r, &kc, o, err, sizeof err);
+        vmr_trace_reader_destroy(r);
+    }
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n", path, err);
+    CHECK(rc == 0);
+    return rc;
+}
+
+static void check_next(const struct vmr_oracle *o, const uint64_t *want, size_t n)
+{
+    CHECK_EQ_U64(o->n_touches, n);
+    for (size_t t = 0; t < n && t < o->n_touches; t++)
+        if (o->next_use[t] != want[t]) {
+            fprintf(stderr, "touch %zu: next use %llu, expected %llu\n", t,
+                    (unsigned long long)o->next_use[t], (unsigned long long)want[t]);
+            vmr_test_failures++;
+        }
+}
+
+/* A segfault and a dead process's touches use no page and end no chain; a
+ * touch of two pages is two touches; the child's read continues the
+ * parent's chain of the same page-cache page. */
+static void test_chains(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("file 1 /data/f size=8K\n"
+                  "mmap 1 0x10000 8K r-- private fd=1\n"
+                  "fork 1 2\n"
+                  "r 1 0x10000\n"     /* 0 */
+                  "w 2 0x50000\n"     /* 1: unmapped: 2 dies */
+                  "r 1 0x10000\n"     /* 2 */
+                  "r 2 0x10000\n"     /* 3: dead */
+                  "r 1 0x10ff8 16\n", /* 4, 5 */
+                  &o) != 0)
+        return;
+    const uint64_t never = UINT64_MAX;
+    const uint64_t want[] = {2, never, 4, never, never, never};
+    check_next(&o, want, 6);
+    CHECK_EQ_U64(o.n_cow, 0);
+    CHECK_EQ_U64(o.n_pages, 2);
+    vmr_oracle_release(&o);
+}
+
+/* The parent's write copies P (anonymous serial 1): it uses the copy, and
+ * P's next use from the copy on is the child's read. */
+static void test_cow_exception(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("mmap 1 0x30000 4K rw- private,anon\n"
+                  "w 1 0x30000\n" /* 0: P */
+                  "fork 1 2\n"
+                  "w 1 0x30000\n"  /* 1: copies P to Q */
+                  "r 2 0x30000\n"  /* 2: P */
+                  "r 1 0x30000\n", /* 3: Q */
+                  &o) != 0)
+        return;
+    const uint64_t never = UINT64_MAX;
+    const uint64_t want[] = {2, 3, never, never};
+    check_next(&o, want, 4);
+    CHECK_EQ_U64(o.n_cow, 1);
+    if (o.n_cow == 1) {
+        CHECK_EQ_U64(o.cow[0].time, 1);
+        CHECK_EQ_U64(o.cow[0].key, 1);
+        CHECK_EQ_U64(o.cow[0].next_use, 2);
+    }
+    vmr_oracle_release(&o);
+}
+
+/* More pages resident at once than the first pass's memory (2^14 frames
+ * for a text trace): the pass starts again with four times as many, twice. */
+static void test_restart(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("mmap 1 0x10000000 400M rw- private,anon\n"
+                  "r 1 0x10000000 300M\n"
+                  "r 1 0x10000000 8\n",
+                  &o) != 0)
+        return;
+    CHECK_EQ_U64(o.passes, 3);
+    CHECK_EQ_U64(o.frames, 1u << 18);
+    CHECK_EQ_U64(o.n_touches, 76801);
+    CHECK_EQ_U64(o.n_pages, 76800);
+    if (o.n_touches == 76801) {
+        CHECK_EQ_U64(o.next_use[0], 76800);
+        CHECK_EQ_U64(o.next_use[1], UINT64_MAX);
+        CHECK_EQ_U64(o.next_use[76800], UINT64_MAX);
+    }
+    vmr_oracle_release(&o);
+}
+
+int main(void)
+{
+    test_chains();
+    test_cow_exception();
+    test_restart();
+    size_t n_builtins;
+    const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n_builtins);
+    static const uint32_t frames[] = {1, 2, 3, 4};
+    for (uint64_t seed = 1; seed <= 60; seed++) {
+        const char *tmp = vmr_rt_write(seed, 24 + seed % 12, 0);
+        char path[512];
+        snprintf(path, sizeof path, "%s", tmp);
+        uint8_t page[MAX_TOUCHES];
+        size_t n = page_string(path, page, MAX_TOUCHES);
+        if (n == 0)
+            continue;
+        for (size_t f = 0; f < sizeof frames / sizeof frames[0]; f++) {
+            struct search s = {.page = page, .n = n, .frames = frames[f]};
+            for (size_t t = 0; t <= n; t++)
+                if (vmr_hashmap_init(&s.memo[t], 16) != 0)
+                    abort();
+            uint64_t optimum = best(&s, 0, 0);
+            for (size_t t = 0; t <= n; t++)
+                vmr_hashmap_release(&s.memo[t]);
+            for (size_t p = 0; p < n_builtins; p++) {
+                uint64_t loads;
+                if (vmr_rt_replay(path, ops[p]->name, frames[f], NULL, &loads) != 0) {
+                    vmr_test_failures++;
+                    continue;
+                }
+                int opt = (ops[p]->flags & VMR_POLICY_NEEDS_FUTURE) != 0;
+                if (opt ? loads != optimum : loads < optimum) {
+                    fprintf(stderr, "seed %llu, %u frames: %s loads %llu, optimum %llu\n",
+                            (unsigned long long)seed, (unsigned)frames[f], ops[p]->name,
+                            (unsigned long long)loads, (unsigned long long)optimum);
+                    vmr_test_failures++;
+                }
+            }
+        }
+    }
+    return vmr_test_done();
+}
