@@ -410,7 +410,7 @@ int vmr_lackey_live_open(struct vmr_lackey_live **out, const char *dir, uint32_t
     }
     snprintf(lv->spool_path, n, "%s/spool.vmt", dir);
     struct vmr_trace_header hdr = {lv->page_size, 0, NULL};
-    struct vmr_trace_writer_options wo = {VMR_FORM_BINARY, 0, SPOOL_FRAME};
+    struct vmr_trace_writer_options wo = {.form = VMR_FORM_BINARY, .frame_bytes = SPOOL_FRAME};
     int rc = vmr_trace_writer_open(&lv->spool, lv->spool_path, &hdr, &wo, errbuf, errbuf_len);
     if (rc) {
         vmr_lackey_live_destroy(lv);
