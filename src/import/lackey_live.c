@@ -14,8 +14,9 @@
  *     O_TRUNC, wiping the first image's log.
  *
  * So the follower watches DIR with inotify and claims each log the moment
- * it is created: it renames it to s.K (K = order of creation), which the
- * writer does not notice (it writes through its descriptor) and which frees
+ * it is created (without inotify it lists DIR every round, 20 ms, and
+ * orders the logs of one pid found together by falling N): it renames it to s.K (K = order
+ * of creation), which the writer does not notice (it writes through its descriptor) and which frees
  * the name, so a later image that reopens it creates a new file instead of
  * truncating ours. Logs are then read as they grow. Each log is one process
  * image's accesses in their exact order; when a newer log of the same pid
@@ -175,13 +176,21 @@ static int claim(struct vmr_lackey_live *lv, const char *name)
     return 0;
 }
 
+/* lk.PID.N by pid, then N descending: when creation order is lost, a
+ * forked child's pre-exec log (N >= 2, its parent's counter plus one) comes
+ * before the log of the image it execs (N = 1, a fresh counter). */
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    unsigned pa = 0, na = 0, pb = 0, nb = 0;
+    sscanf(*(char *const *)a, "lk.%u.%u", &pa, &na);
+    sscanf(*(char *const *)b, "lk.%u.%u", &pb, &nb);
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    return na == nb ? 0 : na > nb ? -1 : 1;
 }
 
-/* Claims every lk.* still in the directory (after an inotify overflow, and
- * at the end), in name order: the best guess when creation order is lost. */
+/* Claims every lk.* still in the directory (without inotify, after an
+ * inotify overflow, and at the end), in cmp_names order. */
 static int rescan(struct vmr_lackey_live *lv)
 {
     DIR *d = opendir(lv->dir);
@@ -216,6 +225,8 @@ static int rescan(struct vmr_lackey_live *lv)
 /* Reads pending inotify events and claims the new logs, in order. */
 static int take_events(struct vmr_lackey_live *lv)
 {
+    if (lv->ino < 0)
+        return rescan(lv);
     char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
     for (;;) {
         ssize_t got = read(lv->ino, buf, sizeof buf);
@@ -395,11 +406,13 @@ int vmr_lackey_live_open(struct vmr_lackey_live **out, const char *dir, uint32_t
     lv->page_size = page_size ? page_size : 4096;
     while ((1u << lv->shift) < lv->page_size)
         lv->shift++;
+    /* without inotify (none left, or not supported), the folder is listed
+     * every round instead: logs created within one round are then taken in
+     * name order */
     lv->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (lv->ino < 0 || inotify_add_watch(lv->ino, dir, IN_CREATE) < 0) {
-        vmr_errf(errbuf, errbuf_len, "%s: cannot watch it (inotify): %s", dir, strerror(errno));
-        vmr_lackey_live_destroy(lv);
-        return VMR_EIO;
+    if (lv->ino >= 0 && inotify_add_watch(lv->ino, dir, IN_CREATE) < 0) {
+        close(lv->ino);
+        lv->ino = -1;
     }
     size_t n = strlen(dir) + 16;
     lv->spool_path = malloc(n);
@@ -449,7 +462,7 @@ int vmr_lackey_live_follow(struct vmr_lackey_live *lv, int (*running)(void *ctx)
         }
         if (!progress) {
             struct pollfd pfd = {lv->ino, POLLIN, 0};
-            poll(&pfd, 1, IDLE_WAIT_MS);
+            poll(&pfd, lv->ino >= 0, IDLE_WAIT_MS); /* a plain sleep without inotify */
         }
     }
 }
