@@ -39,6 +39,9 @@ void vmr_progress_destroy(struct vmr_progress *p);
  * counters' growth and the memory in use at each boundary. */
 struct vmr_series;
 
+/* As the interval: cut after every mark record instead (phase counts). */
+#define VMR_SERIES_AT_MARKS UINT64_MAX
+
 int vmr_series_create(struct vmr_series **out, uint64_t interval, int per_process);
 void vmr_series_destroy(struct vmr_series *s);
 
@@ -51,7 +54,8 @@ int vmr_series_finish(struct vmr_series *s, const struct vmr_kernel *k);
 
 /* CSV: the config columns of the run (keys and values), then interval,
  * end_access, end_touch, scope, pid, the growth of every SUM counter in the
- * interval, rss_pages, swap_used_pages (analysis/README.md). */
+ * interval, rss_pages, swap_used_pages, mark (the label of the mark that
+ * closed the row, empty for other rows) (analysis/README.md). */
 int vmr_series_write_csv(FILE *fp, const struct vmr_series *s, const struct vmr_kv *config,
                          size_t n_config, int header);
 

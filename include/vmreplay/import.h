@@ -65,6 +65,33 @@ int vmr_import_memory(const char *format, const void *data, size_t size, const c
 int vmr_import_lackey_line(const char *line, size_t len, struct vmr_record *rec, char *errbuf,
                            size_t errbuf_len);
 
+/* ---- `vmreplay record --backend lackey`: lackey's logs, read live ----- */
+
+struct vmr_lackey_live;
+
+struct vmr_lackey_live_stats {
+    uint64_t log_bytes;  /* lackey text read */
+    uint64_t n_accesses; /* access lines (before collapsing) */
+    uint32_t n_processes, n_images, n_execs, n_marks;
+};
+
+/*
+ * Follows the logs Valgrind writes into `dir` with --log-file=DIR/lk.%p.%n
+ * while the program runs (src/import/lackey_live.c says how and why).
+ * open: starts watching dir (call it before starting Valgrind) and creates
+ * the spool there. follow: reads the logs as they grow until running(ctx)
+ * returns 0 (the program has ended), then reads them to their end. finish:
+ * appends to w (whose header the caller wrote) each image's areas and its
+ * records. Each returns 0 or VMR_E* with a message in errbuf (the buffer
+ * given to open, which must outlive lv). destroy removes the spool.
+ */
+int vmr_lackey_live_open(struct vmr_lackey_live **out, const char *dir, uint32_t page_size,
+                         char *errbuf, size_t errbuf_len);
+int vmr_lackey_live_follow(struct vmr_lackey_live *lv, int (*running)(void *ctx), void *ctx);
+int vmr_lackey_live_finish(struct vmr_lackey_live *lv, struct vmr_trace_writer *w,
+                           struct vmr_lackey_live_stats *stats);
+void vmr_lackey_live_destroy(struct vmr_lackey_live *lv);
+
 /* ---- `vmreplay record`: the streams of our Valgrind tool -------------- */
 
 struct vmr_import_valgrind_stats {

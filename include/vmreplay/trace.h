@@ -212,6 +212,10 @@ struct vmr_trace_writer_options {
     enum vmr_trace_form form; /* AUTO: by extension of the path */
     int zstd_level;           /* 0 = default (3) */
     uint32_t frame_bytes;     /* uncompressed bytes per frame; 0 = default (1 MiB) */
+    /* zstd's match finder, 0 = the level's own: hash table (log2 entries,
+     * 6 to 30) and shortest match (3 to 7). The window always spans the
+     * whole frame. Readers need nothing: frames are decoded whole. */
+    unsigned zstd_hash_log, zstd_min_match;
 };
 
 struct vmr_trace_writer;

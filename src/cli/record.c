@@ -5,7 +5,9 @@
  *
  * The tool writes one raw stream per process into a temporary directory;
  * when the program has ended (however it ended) the streams are merged
- * into OUT by vmr_import_valgrind_streams and the directory is removed. The
+ * into OUT by vmr_import_valgrind_streams and the directory is removed.
+ * With --backend lackey, lackey's logs go to that directory and are read
+ * while the program runs (vmr_lackey_live_*). The
  * command exits with the program's status (128 + signal if it was killed),
  * or 1 if no trace could be written.
  */
@@ -50,9 +52,9 @@ static const char usage[] =
     "      --fetches          also record instruction fetches (one record per run\n"
     "                         of instructions on one code page).\n"
     "      --backend NAME     vmrtrace (default: our Valgrind tool) or lackey\n"
-    "                         (stock Valgrind lackey, 100x slower; processes are\n"
-    "                         written one after the other, with synthesised areas\n"
-    "                         and no system calls).\n"
+    "                         (stock Valgrind lackey, 100x slower, its per-process\n"
+    "                         logs read while it runs: accesses in synthesised\n"
+    "                         areas, marks, exec and exit; no other system calls).\n"
     "      --tmpdir DIR       where the raw per-process streams go while the\n"
     "                         program runs (default $TMPDIR or /tmp).\n"
     "      --check            exit 0 if the recorder's Valgrind tool is available,\n"
@@ -133,84 +135,70 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-/* Runs argv, ignoring the terminal's SIGINT/SIGQUIT meanwhile (they reach
- * the program, and we must survive to write its trace). Returns the
- * program's status as a shell gives it, or -1 if it could not start. */
-static int run_program(char **argv, const char *valgrind_lib, pid_t *pid_out)
+/* The program under Valgrind: started by start_program, reaped by
+ * reap_program (blocking) or program_running (not). */
+struct program {
+    pid_t pid;
+    int status; /* as a shell gives it; -1 while running */
+    struct sigaction old_int, old_quit;
+};
+
+/* Starts argv, ignoring the terminal's SIGINT/SIGQUIT until it is reaped
+ * (they reach the program, and we must survive to write its trace).
+ * Returns 0, or -1 if it could not fork. */
+static int start_program(struct program *pr, char **argv, const char *valgrind_lib)
 {
-    struct sigaction ign = {0}, old_int, old_quit;
+    struct sigaction ign = {0};
     ign.sa_handler = SIG_IGN;
-    sigaction(SIGINT, &ign, &old_int);
-    sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGINT, &ign, &pr->old_int);
+    sigaction(SIGQUIT, &ign, &pr->old_quit);
+    pr->status = -1;
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGQUIT, &old_quit, NULL);
+    pr->pid = fork();
+    if (pr->pid == 0) {
+        sigaction(SIGINT, &pr->old_int, NULL);
+        sigaction(SIGQUIT, &pr->old_quit, NULL);
         if (valgrind_lib)
             setenv("VALGRIND_LIB", valgrind_lib, 1);
         execvp(argv[0], argv);
         fprintf(stderr, "vmreplay: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-    int status = -1;
-    if (pid > 0) {
-        *pid_out = pid;
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (pr->pid < 0) {
+        sigaction(SIGINT, &pr->old_int, NULL);
+        sigaction(SIGQUIT, &pr->old_quit, NULL);
+        return -1;
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGQUIT, &old_quit, NULL);
-    return status;
+    return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int reap(struct program *pr, int flags)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    int st;
+    pid_t got;
+    while ((got = waitpid(pr->pid, &st, flags)) < 0 && errno == EINTR)
+        ;
+    if (got != pr->pid)
+        return 0;
+    pr->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    sigaction(SIGINT, &pr->old_int, NULL);
+    sigaction(SIGQUIT, &pr->old_quit, NULL);
+    return 1;
 }
 
-/* --backend lackey: every log lk.PID.N becomes the accesses of PID. */
-static int merge_lackey(const char *dir, struct vmr_trace_writer *w, char *err, size_t len)
+/* For vmr_lackey_live_follow: 1 while the program runs. */
+static int program_running(void *ctx)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
-        if (snprintf(err, len, "%s: %s", dir, strerror(errno)) >= (int)len)
-            err[len - 1] = '\0';
-        return VMR_EIO;
-    }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, "lk.", 3) == 0) {
-            char **nn = realloc(names, (n + 1) * sizeof *names);
-            if (!nn || !(nn[n] = strdup(de->d_name))) {
-                names = nn ? nn : names;
-                rc = VMR_ENOMEM;
-                break;
-            }
-            names = nn;
-            n++;
-        }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char path[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path)
-            continue;
-        struct vmr_import_options opt = {0};
-        opt.pid = (vmr_pid_t)strtoul(names[i] + 3, NULL, 10);
-        rc = vmr_import_file("lackey", path, &opt, w, err, len);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    if (rc == VMR_ENOMEM)
-        snprintf(err, len, "out of memory");
-    return rc;
+    struct program *pr = ctx;
+    return pr->status < 0 && !reap(pr, WNOHANG);
+}
+
+/* Waits for the program; returns its status. */
+static int reap_program(struct program *pr)
+{
+    while (pr->status < 0 && !reap(pr, 0))
+        ;
+    return pr->status;
 }
 
 static int run(int argc, char **argv)
@@ -321,17 +309,33 @@ static int run(int argc, char **argv)
     for (int i = 1; i < n_prog; i++)
         vargv[k++] = argv[optind + i];
 
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    pid_t pid = 0;
-    int status = run_program(vargv, vglib, &pid);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    free(vargv);
-    if (status < 0) {
-        cli_error("cannot start valgrind: %s", strerror(errno));
+    long ps = sysconf(_SC_PAGESIZE);
+    char err[1024];
+    struct vmr_lackey_live *lv = NULL;
+    int rc = lackey ? vmr_lackey_live_open(&lv, dir, (uint32_t)ps, err, sizeof err) : 0;
+    if (rc != 0) {
+        cli_error("%s", err);
+        free(vargv);
         remove_dir(dir);
         return CLI_FAIL;
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct program prog;
+    if (start_program(&prog, vargv, vglib) != 0) {
+        cli_error("cannot start valgrind: %s", strerror(errno));
+        free(vargv);
+        vmr_lackey_live_destroy(lv);
+        remove_dir(dir);
+        return CLI_FAIL;
+    }
+    free(vargv);
+    /* lackey: its logs are read while it runs (a failure is reported once
+     * the program has ended) */
+    if (lackey)
+        rc = vmr_lackey_live_follow(lv, program_running, &prog);
+    int status = reap_program(&prog);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
 
     /* header: what was run, where, when, with what */
     char command[4096] = "", cwd[PATH_MAX] = "", date[32] = "", vgver[128], psz[16], options[64];
@@ -346,7 +350,6 @@ static int run(int argc, char **argv)
     if (gmtime_r(&now, &tm))
         strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
     valgrind_version(vgver, sizeof vgver);
-    long ps = sysconf(_SC_PAGESIZE);
     snprintf(psz, sizeof psz, "%ld", ps);
     snprintf(options, sizeof options, "backend=%s fetches=%s", lackey ? "lackey" : "vmrtrace",
              lackey || fetches ? "yes" : "no");
@@ -360,19 +363,28 @@ static int run(int argc, char **argv)
         {"record.options", options},
     };
     struct vmr_trace_header hdr = {(uint32_t)ps, sizeof meta / sizeof meta[0], meta};
-    char err[1024];
-    struct vmr_trace_writer *w;
-    int rc = vmr_trace_writer_open(&w, out, &hdr, NULL, err, sizeof err);
+    struct vmr_trace_writer *w = NULL;
+    /* Recorded accesses repeat at distances of megabytes (a program's loops
+     * over its buffers): 16 MiB frames, each compressed with a window
+     * spanning it, a larger hash table and shorter matches than level 3's
+     * own (gzip of 1 MiB: 1.49 -> 1.21 bytes/access for ~5% more encoding
+     * time; a 2^20 table reaches 1.11 for +80%). BENCHMARKS.md#recording. */
+    struct vmr_trace_writer_options wopt = {
+        .frame_bytes = 16u << 20, .zstd_hash_log = 18, .zstd_min_match = 4};
+    if (rc == 0)
+        rc = vmr_trace_writer_open(&w, out, &hdr, &wopt, err, sizeof err);
     struct vmr_import_valgrind_stats st = {0};
+    struct vmr_lackey_live_stats lst = {0};
     if (rc == 0) {
-        rc = lackey ? merge_lackey(dir, w, err, sizeof err)
-                    : vmr_import_valgrind_streams(dir, (uint32_t)pid, (uint32_t)ps, w, &st, err,
-                                                  sizeof err);
+        rc = lackey ? vmr_lackey_live_finish(lv, w, &lst)
+                    : vmr_import_valgrind_streams(dir, (uint32_t)prog.pid, (uint32_t)ps, w, &st,
+                                                  err, sizeof err);
         if (rc != 0)
             vmr_trace_writer_destroy(w);
         else
             rc = vmr_trace_writer_close(w, err, sizeof err);
     }
+    vmr_lackey_live_destroy(lv);
     remove_dir(dir);
     if (rc != 0) {
         cli_error("%s", err);
@@ -380,10 +392,17 @@ static int run(int argc, char **argv)
             unlink(out);
         return CLI_FAIL;
     }
+    struct stat sb;
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    long long bytes = stat(out, &sb) == 0 ? (long long)sb.st_size : -1;
+    if (!quiet && lackey)
+        fprintf(stderr,
+                "vmreplay record: %llu accesses (%llu bytes of lackey log read live), "
+                "%u processes, %u execs, %u marks in %.2f s; %lld bytes\n",
+                (unsigned long long)lst.n_accesses, (unsigned long long)lst.log_bytes,
+                (unsigned)lst.n_processes, (unsigned)lst.n_execs, (unsigned)lst.n_marks, secs,
+                bytes);
     if (!quiet && !lackey) {
-        struct stat sb;
-        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        long long bytes = stat(out, &sb) == 0 ? (long long)sb.st_size : -1;
         fprintf(stderr,
                 "vmreplay record: %llu accesses, %u processes, %u execs, %u marks in %.2f s; "
                 "%lld bytes (%.3f bytes/access)%s\n",

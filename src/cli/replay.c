@@ -109,6 +109,10 @@ static const char usage_rest[] =
     "                        record), plus one for the rest: the growth of every\n"
     "                        counter in the interval, rss_pages (frames in use)\n"
     "                        and swap_used_pages at its end (analysis/README.md).\n"
+    "      --interval mark   the same with one row per phase: a row after each mark\n"
+    "                        record (its label in the 'mark' column), so the row\n"
+    "                        of mark B that follows mark A counts what happened\n"
+    "                        between them.\n"
     "      --per-process     add one time-series row per process and interval.\n"
     "      --series FILE     where the time series goes (default standard output,\n"
     "                        allowed only when -o is given).\n"
@@ -263,6 +267,10 @@ static int run(int argc, char **argv)
             output = optarg;
             continue;
         case 'i':
+            if (strcmp(optarg, "mark") == 0) {
+                interval = VMR_SERIES_AT_MARKS;
+                continue;
+            }
             if (cli_parse_u64(cmd, "--interval", optarg, &interval) != CLI_OK)
                 return CLI_USAGE;
             if (interval == 0)

@@ -4,7 +4,9 @@
  * in trace accesses, repeat counts included, so every run of a trace cuts
  * at the same records), and between pieces the counters are read through
  * the public API. Rows are kept in memory (one per interval and scope) and
- * written at the end, so runs on different threads never interleave.
+ * written at the end, so runs on different threads never interleave. With
+ * VMR_SERIES_AT_MARKS the cuts fall after every mark record instead, and
+ * each row names the mark that closed it: the counts of a phase.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@ struct row {
     uint64_t rss, swap;
     uint32_t pid; /* 0 with is_proc == 0: the whole run */
     int is_proc;
+    char *mark; /* the label of the mark that closed the row, or NULL */
     struct vmr_counters d;
 };
 
@@ -43,7 +46,7 @@ int vmr_series_create(struct vmr_series **out, uint64_t interval, int per_proces
     if (!s)
         return VMR_ENOMEM;
     s->interval = interval;
-    s->next_boundary = interval;
+    s->next_boundary = interval; /* never reached with VMR_SERIES_AT_MARKS */
     s->per_process = per_process;
     *out = s;
     return 0;
@@ -53,6 +56,8 @@ void vmr_series_destroy(struct vmr_series *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < s->n_rows; i++)
+        free(s->rows[i].mark);
     free(s->rows);
     free(s->prev_procs);
     free(s->rss);
@@ -82,7 +87,7 @@ static struct row *new_row(struct vmr_series *s)
     return r;
 }
 
-static int sample(struct vmr_series *s, const struct vmr_kernel *k)
+static int sample(struct vmr_series *s, const struct vmr_kernel *k, const char *mark)
 {
     s->n_intervals++;
     s->pending = 0;
@@ -102,6 +107,8 @@ static int sample(struct vmr_series *s, const struct vmr_kernel *k)
     if (!r)
         return VMR_ENOMEM;
     r->end_touch = vmr_kernel_time(k);
+    if (mark && !(r->mark = vmr_strdup(mark)))
+        return VMR_ENOMEM;
     vmr_kernel_usage(k, &r->rss, &r->swap, s->rss, n_procs);
     delta(&r->d, &now, &s->prev_total);
     s->prev_total = now;
@@ -113,6 +120,8 @@ static int sample(struct vmr_series *s, const struct vmr_kernel *k)
         p->is_proc = 1;
         p->pid = procs[i].pid;
         p->rss = s->rss[i];
+        if (mark && !(p->mark = vmr_strdup(mark)))
+            return VMR_ENOMEM;
         delta(&p->d, &procs[i].c, &s->prev_procs[i]);
         s->prev_procs[i] = procs[i].c;
     }
@@ -123,7 +132,21 @@ int vmr_series_run(struct vmr_series *s, struct vmr_kernel *k, const struct vmr_
                    size_t n, size_t *failed)
 {
     size_t start = 0;
+    int at_marks = s->interval == VMR_SERIES_AT_MARKS;
     for (size_t i = 0; i < n; i++) {
+        if (at_marks && recs[i].kind == VMR_REC_MARK) {
+            int rc = vmr_kernel_run(k, recs + start, i + 1 - start, failed);
+            if (rc != 0) {
+                *failed += start;
+                return rc;
+            }
+            start = i + 1;
+            if (sample(s, k, recs[i].str ? recs[i].str : "") != 0) {
+                *failed = i;
+                return VMR_ENOMEM;
+            }
+            continue;
+        }
         if (!vmr_rec_is_access(recs[i].kind))
             continue;
         s->accesses += recs[i].count;
@@ -137,7 +160,7 @@ int vmr_series_run(struct vmr_series *s, struct vmr_kernel *k, const struct vmr_
         }
         start = i + 1;
         s->next_boundary = (s->accesses / s->interval + 1) * s->interval;
-        if (sample(s, k) != 0) {
+        if (sample(s, k, NULL) != 0) {
             *failed = i;
             return VMR_ENOMEM;
         }
@@ -150,7 +173,22 @@ int vmr_series_run(struct vmr_series *s, struct vmr_kernel *k, const struct vmr_
 
 int vmr_series_finish(struct vmr_series *s, const struct vmr_kernel *k)
 {
-    return s->pending ? sample(s, k) : 0;
+    return s->pending ? sample(s, k, NULL) : 0;
+}
+
+static void put_csv_field(FILE *fp, const char *v)
+{
+    if (!strpbrk(v, ",\"\n\r")) {
+        fputs(v, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *v; v++) {
+        if (*v == '"')
+            fputc('"', fp);
+        fputc(*v, fp);
+    }
+    fputc('"', fp);
 }
 
 int vmr_series_write_csv(FILE *fp, const struct vmr_series *s, const struct vmr_kv *config,
@@ -163,23 +201,13 @@ int vmr_series_write_csv(FILE *fp, const struct vmr_series *s, const struct vmr_
         for (size_t i = 0; i < VMR_N_COUNTERS; i++)
             if (!vmr_counter_is_peak(i))
                 fprintf(fp, ",%s", vmr_counter_name(i));
-        fputs(",rss_pages,swap_used_pages\n", fp);
+        fputs(",rss_pages,swap_used_pages,mark\n", fp);
     }
     for (size_t r = 0; r < s->n_rows; r++) {
         const struct row *row = &s->rows[r];
         for (size_t i = 0; i < n_config; i++) {
-            const char *v = config[i].value;
-            if (strpbrk(v, ",\"\n\r")) {
-                fputc('"', fp);
-                for (; *v; v++) {
-                    if (*v == '"')
-                        fputc('"', fp);
-                    fputc(*v, fp);
-                }
-                fputs("\",", fp);
-            } else {
-                fprintf(fp, "%s,", v);
-            }
+            put_csv_field(fp, config[i].value);
+            fputc(',', fp);
         }
         fprintf(fp, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", row->interval, row->end_access,
                 row->end_touch);
@@ -191,9 +219,12 @@ int vmr_series_write_csv(FILE *fp, const struct vmr_series *s, const struct vmr_
             if (!vmr_counter_is_peak(i))
                 fprintf(fp, ",%" PRIu64, vmr_counter_get(&row->d, i));
         if (row->is_proc)
-            fprintf(fp, ",%" PRIu64 ",\n", row->rss);
+            fprintf(fp, ",%" PRIu64 ",,", row->rss);
         else
-            fprintf(fp, ",%" PRIu64 ",%" PRIu64 "\n", row->rss, row->swap);
+            fprintf(fp, ",%" PRIu64 ",%" PRIu64 ",", row->rss, row->swap);
+        if (row->mark)
+            put_csv_field(fp, row->mark);
+        fputc('\n', fp);
     }
     return ferror(fp) ? VMR_EIO : 0;
 }

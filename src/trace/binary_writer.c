@@ -2,7 +2,8 @@
  * binary_writer.c - writes the binary trace form (FORMAT.md section 2).
  *
  * Records are encoded into a raw buffer; when it reaches frame_bytes it is
- * compressed as one zstd frame and written with its frame header. close
+ * compressed as one zstd frame (its window spanning the whole frame) and
+ * written with its frame header. close
  * adds the index and trailer. The buffer has room for frame_bytes plus the
  * largest record, so a record never spans two frames.
  *
@@ -317,6 +318,17 @@ static int write_header(struct vmr_trace_writer *w, struct bw *b,
     return rc;
 }
 
+/* A window spanning the whole frame: a frame is compressed alone, and a
+ * trace's access patterns repeat at distances of megabytes (a program's
+ * loops), beyond the window a level picks by itself (2 MiB at level 3). */
+static int window_log(uint32_t frame)
+{
+    int log = 10; /* zstd's smallest */
+    while (log < 27 && ((size_t)1 << log) < (size_t)frame + BIN_MAX_RECORD)
+        log++;
+    return log;
+}
+
 int binary_writer_init(struct vmr_trace_writer *w, const struct vmr_trace_header *hdr,
                        const struct vmr_trace_writer_options *opt)
 {
@@ -351,8 +363,15 @@ int binary_writer_init(struct vmr_trace_writer *w, const struct vmr_trace_header
     }
     if (ZSTD_isError(ZSTD_CCtx_setParameter(b->cctx, ZSTD_c_compressionLevel, level)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(b->cctx, ZSTD_c_checksumFlag, 1)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(b->cctx, ZSTD_c_contentSizeFlag, 1))) {
-        trace_errf(w->err, "%s: cannot configure zstd", w->name);
+        ZSTD_isError(ZSTD_CCtx_setParameter(b->cctx, ZSTD_c_contentSizeFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(b->cctx, ZSTD_c_windowLog, window_log(frame))) ||
+        (opt && opt->zstd_hash_log &&
+         ZSTD_isError(ZSTD_CCtx_setParameter(b->cctx, ZSTD_c_hashLog, (int)opt->zstd_hash_log))) ||
+        (opt && opt->zstd_min_match &&
+         ZSTD_isError(
+             ZSTD_CCtx_setParameter(b->cctx, ZSTD_c_minMatch, (int)opt->zstd_min_match)))) {
+        trace_errf(w->err, "%s: cannot configure zstd (hash log or minimum match out of range)",
+                   w->name);
         bw_destroy(w);
         return VMR_ECOMPRESS;
     }

@@ -107,7 +107,7 @@ static char *print_all(const struct recs *rs, size_t *len)
     if (!fp)
         abort();
     struct vmr_trace_writer *w;
-    struct vmr_trace_writer_options opt = {VMR_FORM_TEXT, 0, 0};
+    struct vmr_trace_writer_options opt = {.form = VMR_FORM_TEXT};
     struct vmr_trace_header hdr = {rs->page_size, rs->n_meta, rs->meta};
     char err[256];
     if (vmr_trace_writer_open_stream(&w, fp, "mem", &hdr, &opt, err, sizeof err) != 0)

@@ -90,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!fp)
         abort();
     struct vmr_trace_header hdr = {opt.page_size ? opt.page_size : 4096, 0, NULL};
-    struct vmr_trace_writer_options wopt = {VMR_FORM_BINARY, 1, 4096};
+    struct vmr_trace_writer_options wopt = {
+        .form = VMR_FORM_BINARY, .zstd_level = 1, .frame_bytes = 4096};
     struct vmr_trace_writer *w;
     char err[512];
     if (vmr_trace_writer_open_stream(&w, fp, "out", &hdr, &wopt, err, sizeof err) != 0)

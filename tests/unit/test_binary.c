@@ -14,13 +14,13 @@
 static const struct vmr_trace_meta meta[] = {{"recorder", "test_binary"}, {"empty", ""}};
 static const struct vmr_trace_header header = {4096, 2, meta};
 
-static const char *write_trace(const struct vmr_record *recs, size_t n, uint32_t frame_bytes)
+static const char *write_trace_opt(const struct vmr_record *recs, size_t n,
+                                   const struct vmr_trace_writer_options *opt)
 {
     const char *path = vmr_test_tmp("t.vmt");
     struct vmr_trace_writer *w;
-    struct vmr_trace_writer_options opt = {VMR_FORM_BINARY, 0, frame_bytes};
     char err[512];
-    if (vmr_trace_writer_open(&w, path, &header, &opt, err, sizeof err) != 0) {
+    if (vmr_trace_writer_open(&w, path, &header, opt, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         exit(1);
     }
@@ -34,6 +34,12 @@ static const char *write_trace(const struct vmr_record *recs, size_t n, uint32_t
         exit(1);
     }
     return path;
+}
+
+static const char *write_trace(const struct vmr_record *recs, size_t n, uint32_t frame_bytes)
+{
+    struct vmr_trace_writer_options opt = {.form = VMR_FORM_BINARY, .frame_bytes = frame_bytes};
+    return write_trace_opt(recs, n, &opt);
 }
 
 static int same(const struct vmr_record *a, const struct vmr_record *b)
@@ -431,6 +437,45 @@ static void test_exec_flags(void)
     CHECK(read_all(path, &e, 1, &n, err, sizeof err) == 0);
 }
 
+/* The match finder's options: records read back unchanged, a repeat
+ * megabytes away costs next to nothing in a large frame (the window spans
+ * the frame), and values zstd refuses are refused. */
+static void test_match_finder(void)
+{
+    enum { HALF = 500000, N = 2 * HALF };
+    static struct vmr_record recs[N];
+    struct vmr_rng g;
+    vmr_rng_seed(&g, 7);
+    for (size_t i = 0; i < HALF; i++) {
+        recs[i] = (struct vmr_record){.kind = (uint8_t)(vmr_rng_next(&g) % 2),
+                                      .pid = 1,
+                                      .addr = 0x10000000 + (vmr_rng_next(&g) % (1u << 24)),
+                                      .size = 1u << (vmr_rng_next(&g) % 4),
+                                      .count = 1};
+        recs[HALF + i] = recs[i];
+    }
+    struct vmr_trace_writer_options big = {.form = VMR_FORM_BINARY,
+                                           .frame_bytes = 16u << 20,
+                                           .zstd_hash_log = 18,
+                                           .zstd_min_match = 4};
+    const char *path = write_trace_opt(recs, N, &big);
+    size_t n;
+    char err[512];
+    CHECK(read_all(path, recs, N, &n, err, sizeof err) == 0);
+    CHECK_EQ_U64(n, N);
+    long size_big = file_size(path);
+    path = write_trace(recs, N, 1u << 20);
+    long size_small = file_size(path);
+    /* several MiB of records: 1 MiB frames see the repeat in no window */
+    CHECK(size_big * 10 < size_small * 6);
+    struct vmr_trace_writer *w;
+    struct vmr_trace_writer_options bad = {.form = VMR_FORM_BINARY, .zstd_hash_log = 99};
+    CHECK(vmr_trace_writer_open(&w, path, &header, &bad, err, sizeof err) == VMR_ECOMPRESS);
+    bad = (struct vmr_trace_writer_options){.form = VMR_FORM_BINARY, .zstd_min_match = 1};
+    CHECK(vmr_trace_writer_open(&w, path, &header, &bad, err, sizeof err) == VMR_ECOMPRESS);
+    CHECK(strstr(err, "out of range") != NULL);
+}
+
 static void test_writer_refuses(void)
 {
     const char *path = vmr_test_tmp("bad.vmt");
@@ -465,6 +510,7 @@ int main(void)
     test_flipped_bytes();
     test_handmade();
     test_exec_flags();
+    test_match_finder();
     test_writer_refuses();
     return vmr_test_done();
 }

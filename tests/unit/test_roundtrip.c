@@ -63,7 +63,7 @@ static void write_trace(const char *path, enum vmr_trace_form form, uint32_t fra
                         const struct vmr_trace_header *hdr, const struct recs *rs)
 {
     struct vmr_trace_writer *w;
-    struct vmr_trace_writer_options opt = {form, 0, frame_bytes};
+    struct vmr_trace_writer_options opt = {.form = form, .frame_bytes = frame_bytes};
     char err[1024];
     if (vmr_trace_writer_open(&w, path, hdr, &opt, err, sizeof err) != 0)
         die("open for writing", err);

@@ -71,7 +71,7 @@ static char *print_recs(const struct vmr_trace_header *hdr, const struct vmr_rec
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
     struct vmr_trace_writer *w;
-    struct vmr_trace_writer_options opt = {VMR_FORM_TEXT, 0, 0};
+    struct vmr_trace_writer_options opt = {.form = VMR_FORM_TEXT};
     int rc = vmr_trace_writer_open_stream(&w, fp, "mem", hdr, &opt, err, errlen);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = vmr_trace_writer_put(w, &recs[i]);
