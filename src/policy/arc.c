@@ -145,7 +145,7 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     if (kind != MISS_NEW) {
         /* the ghost found at the miss, unless trimmed since (then reused) */
         uint32_t g = s->pending_ghost;
-        if (!flist_linked(s->gl.link, g) || s->gl.gkey[g - s->gl.c] != a->key)
+        if (!flist_linked(s->gl.link, g) || gmap_key(&s->gl.map, g) != a->key)
             g = gmap_find(&s->gl.map, a->key);
         if (g != GMAP_NONE)
             gl_drop_ghost(&s->gl, g);

@@ -56,7 +56,6 @@ struct clockpro {
     struct frame_link *cl; /* ring of the resident cold frames, HAND_cold on it */
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     struct gmap map;
     uint64_t promotions, demotions, test_hits;
     struct frame_link *link; /* the ring */
@@ -75,7 +74,6 @@ static void cp_destroy(void *state)
     free(s->hot);
     free(s->in_test);
     free(s->free_ghosts);
-    free(s->gkey);
     free(s->link);
     free(s->cl);
     gmap_release(&s->map);
@@ -101,11 +99,10 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     s->hot = calloc(c, 1);
     s->in_test = calloc(c, 1);
     s->free_ghosts = malloc((size_t)c * sizeof *s->free_ghosts);
-    s->gkey = malloc((size_t)c * sizeof *s->gkey);
     s->link = malloc(2 * (size_t)c * sizeof *s->link);
     s->cl = malloc((size_t)c * sizeof *s->cl);
-    if (!s->hot || !s->in_test || !s->free_ghosts || !s->gkey || !s->link || !s->cl ||
-        gmap_init(&s->map, c) != 0) {
+    if (!s->hot || !s->in_test || !s->free_ghosts || !s->link || !s->cl ||
+        gmap_init(&s->map, c, s->c) != 0) {
         cp_destroy(s);
         return VMR_ENOMEM;
     }
@@ -192,7 +189,7 @@ static void cold_unlink(struct clockpro *s, uint32_t f)
 
 static void cp_drop_ghost(struct clockpro *s, uint32_t g)
 {
-    gmap_del(&s->map, s->gkey[g - s->c]);
+    gmap_del(&s->map, g);
     cp_unlink(s, g);
     s->free_ghosts[s->n_free_ghosts++] = g;
     s->n_test--;
@@ -376,7 +373,6 @@ static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     }
     /* the non-resident entry takes the frame's place in the clock */
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
     gmap_put(&s->map, key, g);
     struct frame_link *l = s->link;
     uint32_t nx = l[frame].next, p = l[frame].prev;

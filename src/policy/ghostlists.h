@@ -9,7 +9,7 @@
  * ghost pool holds c + 2 nodes, enough for the papers' bound |B1|+|B2| <= c
  * plus the one a policy adds before it trims.
  * Invariants: a node is in at most one list and where[node] says which;
- * size[l] counts list l; a ghost node is in the map under gkey[node - c].
+ * size[l] counts list l; a ghost node is in the map (which holds its key).
  */
 #ifndef VMREPLAY_POLICY_GHOSTLISTS_H
 #define VMREPLAY_POLICY_GHOSTLISTS_H
@@ -26,7 +26,6 @@ struct ghost_lists {
     uint32_t size[GL_NLISTS];
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     struct gmap map;
     struct frame_link *link;
 };
@@ -36,7 +35,6 @@ static inline void gl_release(struct ghost_lists *g)
 {
     free(g->where);
     free(g->free_ghosts);
-    free(g->gkey);
     free(g->link);
     gmap_release(&g->map);
 }
@@ -50,10 +48,8 @@ static inline int gl_init(struct ghost_lists *g, uint32_t c)
     size_t nodes = (size_t)c + g->n_ghost_nodes;
     g->where = malloc(nodes);
     g->free_ghosts = malloc(g->n_ghost_nodes * sizeof *g->free_ghosts);
-    g->gkey = malloc(g->n_ghost_nodes * sizeof *g->gkey);
     g->link = malloc((nodes + GL_NLISTS) * sizeof *g->link);
-    if (!g->where || !g->free_ghosts || !g->gkey || !g->link ||
-        gmap_init(&g->map, g->n_ghost_nodes) != 0)
+    if (!g->where || !g->free_ghosts || !g->link || gmap_init(&g->map, g->n_ghost_nodes, c) != 0)
         return VMR_ENOMEM;
     flist_init_nodes(g->link, (uint32_t)nodes);
     flist_init_sentinels(g->link, g->base, GL_NLISTS);
@@ -85,7 +81,7 @@ static inline uint32_t gl_lru(const struct ghost_lists *g, int l)
 
 static inline void gl_drop_ghost(struct ghost_lists *g, uint32_t x)
 {
-    gmap_del(&g->map, g->gkey[x - g->c]);
+    gmap_del(&g->map, x);
     gl_pull(g, x);
     g->free_ghosts[g->n_free_ghosts++] = x;
 }
@@ -102,7 +98,6 @@ static inline void gl_drop_lru_ghost(struct ghost_lists *g, int l)
 static inline void gl_add_ghost(struct ghost_lists *g, uint64_t key, int l)
 {
     uint32_t x = g->free_ghosts[--g->n_free_ghosts];
-    g->gkey[x - g->c] = key;
     gmap_put(&g->map, key, x);
     gl_push(g, x, l);
 }

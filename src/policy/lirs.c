@@ -48,7 +48,6 @@ struct lirs {
     uint32_t s_sent, q_sent, g_sent; /* sentinels of S (in sl), Q (in ql), FIFO (in gl) */
     uint32_t n_ghosts, n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     struct gmap map;
     uint64_t ghost_hits;
     struct frame_link *sl; /* S: n + G nodes + sentinel */
@@ -69,7 +68,6 @@ static void lirs_destroy(void *state)
         return;
     free(s->lir);
     free(s->free_ghosts);
-    free(s->gkey);
     free(s->sl);
     free(s->ql);
     free(s->gl);
@@ -101,12 +99,11 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     s->g_sent = s->G;
     s->lir = calloc(c, 1);
     s->free_ghosts = malloc((size_t)s->G * sizeof *s->free_ghosts);
-    s->gkey = malloc((size_t)s->G * sizeof *s->gkey);
     s->sl = malloc(((size_t)c + s->G + 1) * sizeof *s->sl);
     s->ql = malloc(((size_t)c + 1) * sizeof *s->ql);
     s->gl = malloc(((size_t)s->G + 1) * sizeof *s->gl);
-    if (!s->lir || !s->free_ghosts || !s->gkey || !s->sl || !s->ql || !s->gl ||
-        gmap_init(&s->map, s->G) != 0) {
+    if (!s->lir || !s->free_ghosts || !s->sl || !s->ql || !s->gl ||
+        gmap_init(&s->map, s->G, s->c) != 0) {
         lirs_destroy(s);
         return VMR_ENOMEM;
     }
@@ -127,7 +124,7 @@ static inline int in_s(const struct lirs *s, uint32_t x)
 
 static void lirs_free_ghost(struct lirs *s, uint32_t g)
 {
-    gmap_del(&s->map, s->gkey[g - s->c]);
+    gmap_del(&s->map, g);
     if (in_s(s, g))
         flist_unlink(s->sl, g);
     flist_unlink(s->gl, g - s->c);
@@ -270,7 +267,6 @@ static void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, uint64_t 
     if (s->n_free_ghosts == 0) /* the bound: the oldest non-resident entry goes */
         lirs_free_ghost(s, s->c + s->gl[s->g_sent].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
     gmap_put(&s->map, key, g);
     flist_link_after(s->sl, frame, g); /* takes the frame's place in S */
     flist_unlink(s->sl, frame);

@@ -37,7 +37,6 @@ struct s3fifo {
     uint32_t size[S3_NLISTS];
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     uint64_t ghost_hits, promotions;
     struct gmap map;
     struct frame_link *link;
@@ -58,7 +57,6 @@ static void s3_destroy(void *state)
     free(s->where);
     free(s->freq);
     free(s->free_ghosts);
-    free(s->gkey);
     free(s->link);
     gmap_release(&s->map);
     free(s);
@@ -92,10 +90,9 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     s->where = malloc(c);
     s->freq = calloc(c, 1);
     s->free_ghosts = malloc((size_t)s->ghost_cap * sizeof *s->free_ghosts);
-    s->gkey = malloc((size_t)s->ghost_cap * sizeof *s->gkey);
     s->link = malloc(((size_t)s->base + S3_NLISTS) * sizeof *s->link);
-    if (!s->where || !s->freq || !s->free_ghosts || !s->gkey || !s->link ||
-        gmap_init(&s->map, s->ghost_cap) != 0) {
+    if (!s->where || !s->freq || !s->free_ghosts || !s->link ||
+        gmap_init(&s->map, s->ghost_cap, s->c) != 0) {
         s3_destroy(s);
         return VMR_ENOMEM;
     }
@@ -124,7 +121,7 @@ static void s3_pull(struct s3fifo *s, uint32_t x, int l)
 
 static void s3_drop_ghost(struct s3fifo *s, uint32_t g)
 {
-    gmap_del(&s->map, s->gkey[g - s->c]);
+    gmap_del(&s->map, g);
     s3_pull(s, g, S3_G);
     s->free_ghosts[s->n_free_ghosts++] = g;
 }
@@ -212,7 +209,6 @@ static void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     if (s->size[S3_G] == s->ghost_cap)
         s3_drop_ghost(s, s->link[s->base + S3_G].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
     gmap_put(&s->map, key, g);
     s3_push(s, g, S3_G);
 }
