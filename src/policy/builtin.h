@@ -197,6 +197,19 @@ static inline void gmap_put(struct gmap *g, uint64_t key, uint32_t v)
     g->keys[v - g->base] = key;
 }
 
+/* Prefetches the slot where looking key up starts. */
+static inline void gmap_prefetch_find(const struct gmap *g, uint64_t key)
+{
+    __builtin_prefetch(&g->slots[gmap_fp(key) >> g->fp_shift]);
+}
+
+/* Prefetches the slot where deleting node v (in the map) starts: its key
+ * is read now, so it should be in cache already. */
+static inline void gmap_prefetch_del(const struct gmap *g, uint32_t v)
+{
+    __builtin_prefetch(&g->slots[gmap_fp(g->keys[v - g->base]) >> g->fp_shift]);
+}
+
 /* Removes node v, which must be in the map. */
 void gmap_del(struct gmap *g, uint32_t v);
 

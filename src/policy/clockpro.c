@@ -277,6 +277,13 @@ static void cp_promote(struct clockpro *s, uint32_t f)
     cp_run_hot(s, 0);
 }
 
+/* Fetches the missed key's map slot for on_insert. */
+static void cp_on_miss(void *state, const struct vmr_access *a)
+{
+    struct clockpro *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+}
+
 static void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct clockpro *s = state;
@@ -422,7 +429,7 @@ static size_t cp_report(void *state, struct vmr_policy_counter *out, size_t max)
 
 const struct vmr_policy_ops vmr_policy_clockpro = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_WANTS_MISS,
     .name = "clockpro",
     .summary = "CLOCK-Pro: hot/cold pages and non-resident test entries on one clock with three "
                "hands (Jiang, Chen & Zhang, USENIX ATC 2005)",
@@ -434,4 +441,5 @@ const struct vmr_policy_ops vmr_policy_clockpro = {
     .on_evict = cp_on_evict,
     .on_remove = cp_on_remove,
     .report = cp_report,
+    .on_miss = cp_on_miss,
 };

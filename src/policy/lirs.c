@@ -204,6 +204,13 @@ static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
     flist_link_before(s->ql, s->q_sent, frame);
 }
 
+/* Fetches the missed key's map slot for on_insert. */
+static void lirs_on_miss(void *state, const struct vmr_access *a)
+{
+    struct lirs *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+}
+
 static void lirs_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
@@ -300,7 +307,7 @@ static size_t lirs_report(void *state, struct vmr_policy_counter *out, size_t ma
 
 const struct vmr_policy_ops vmr_policy_lirs = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
     .name = "lirs",
     .summary = "low inter-reference recency set: LIR blocks kept, HIR blocks cycled through a "
                "1% queue (Jiang & Zhang, SIGMETRICS 2002)",
@@ -313,4 +320,5 @@ const struct vmr_policy_ops vmr_policy_lirs = {
     .on_evict = lirs_on_evict,
     .on_remove = lirs_on_remove,
     .report = lirs_report,
+    .on_miss = lirs_on_miss,
 };

@@ -140,6 +140,17 @@ static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *
     }
 }
 
+/* Fetches what the miss will read: the key's map slot, and that of the
+ * oldest ghost, which the eviction may drop. */
+static void s3_on_miss(void *state, const struct vmr_access *a)
+{
+    struct s3fifo *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+    uint32_t g = s->link[s->base + S3_G].next;
+    if (g != s->base + S3_G)
+        gmap_prefetch_del(&s->map, g);
+}
+
 static void s3_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
@@ -235,7 +246,7 @@ static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
 
 const struct vmr_policy_ops vmr_policy_s3fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
     .name = "s3fifo",
     .summary = "S3-FIFO: small, main and ghost FIFO queues with 2-bit counters (Yang et al., "
                "SOSP 2023)",
@@ -248,4 +259,5 @@ const struct vmr_policy_ops vmr_policy_s3fifo = {
     .on_evict = s3_on_evict,
     .on_remove = s3_on_remove,
     .report = s3_report,
+    .on_miss = s3_on_miss,
 };

@@ -121,6 +121,17 @@ static void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
     }
 }
 
+/* Fetches what the miss will read: the key's map slot, and that of the
+ * oldest A1out ghost, which the eviction may drop. */
+static void twoq_on_miss(void *state, const struct vmr_access *a)
+{
+    struct twoq *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+    uint32_t g = s->link[s->s_a1out].next;
+    if (g != s->s_a1out)
+        gmap_prefetch_del(&s->map, g);
+}
+
 static void twoq_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
@@ -196,7 +207,7 @@ static size_t twoq_report(void *state, struct vmr_policy_counter *out, size_t ma
 
 const struct vmr_policy_ops vmr_policy_2q = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
     .name = "2q",
     .summary = "2Q full version: FIFO A1in, LRU Am, ghost FIFO A1out (Johnson & Shasha, VLDB "
                "1994)",
@@ -209,4 +220,5 @@ const struct vmr_policy_ops vmr_policy_2q = {
     .on_evict = twoq_on_evict,
     .on_remove = twoq_on_remove,
     .report = twoq_report,
+    .on_miss = twoq_on_miss,
 };
