@@ -132,6 +132,8 @@ static void arc_on_miss(void *state, const struct vmr_access *a)
     /* a fault that found no frame is retried: adapt once */
     if (s->pending != MISS_NONE && s->pending_key == a->key && s->pending_time == a->time)
         return;
+    gl_prefetch_drop2(&s->gl, GL_B1);
+    gl_prefetch_drop2(&s->gl, GL_B2);
     arc_miss(s, a);
 }
 
@@ -145,11 +147,13 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     if (kind != MISS_NEW) {
         /* the ghost found at the miss, unless trimmed since (then reused) */
         uint32_t g = s->pending_ghost;
-        if (!flist_linked(s->gl.link, g) || s->gl.gkey[g - s->gl.c] != a->key)
+        if (!flist_linked(s->gl.link, g) || gmap_key(&s->gl.map, g) != a->key)
             g = gmap_find(&s->gl.map, a->key);
         if (g != GMAP_NONE)
             gl_drop_ghost(&s->gl, g);
         gl_push(&s->gl, frame, GL_T2);
+        gl_prefetch_drop1(&s->gl, GL_B1);
+        gl_prefetch_drop1(&s->gl, GL_B2);
         return;
     }
     gl_push(&s->gl, frame, GL_T1);
@@ -158,6 +162,8 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     uint32_t total = s->gl.size[GL_T1] + s->gl.size[GL_T2] + s->gl.size[GL_B1] + s->gl.size[GL_B2];
     if (total > 2 * s->gl.c && s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
         gl_drop_lru_ghost(&s->gl, GL_B2);
+    gl_prefetch_drop1(&s->gl, GL_B1);
+    gl_prefetch_drop1(&s->gl, GL_B2);
 }
 
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
@@ -190,6 +196,19 @@ static int arc_select_victim(void *state, vmr_pfn_t *frame)
     if (arc_lru_unpinned(s, first, frame) || arc_lru_unpinned(s, second, frame))
         return 0;
     return VMR_ENOVICTIM;
+}
+
+/* REPLACE's choice as the next miss will likely see it (before that miss
+ * adapts p): the LRU page of T1 or T2, pins ignored. */
+static vmr_pfn_t arc_peek_victim(const void *state)
+{
+    const struct arc *s = state;
+    double t1 = s->gl.size[GL_T1];
+    int first = t1 > 0 && t1 > s->p ? GL_T1 : GL_T2;
+    uint32_t f = gl_lru(&s->gl, first);
+    if (f >= s->gl.c)
+        f = gl_lru(&s->gl, first == GL_T1 ? GL_T2 : GL_T1);
+    return f < s->gl.c ? f : VMR_PFN_NONE;
 }
 
 static void arc_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
@@ -230,7 +249,8 @@ static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max
 
 const struct vmr_policy_ops vmr_policy_arc = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS,
+    .flags =
+        VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK,
     .name = "arc",
     .summary = "adaptive replacement cache: T1/T2 LRU lists with B1/B2 ghosts and an adaptive "
                "target (Megiddo & Modha, FAST 2003), as libCacheSim's ARC",
@@ -244,4 +264,5 @@ const struct vmr_policy_ops vmr_policy_arc = {
     .on_remove = arc_on_remove,
     .report = arc_report,
     .on_miss = arc_on_miss,
+    .peek_victim = arc_peek_victim,
 };

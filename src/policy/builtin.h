@@ -147,57 +147,87 @@ static inline void flist_init_nodes(struct frame_link *l, uint32_t n)
 }
 
 /*
- * A fixed-capacity map from page key to a uint32_t (a ghost entry's index),
- * for the policies that remember evicted pages (2Q, ARC, CAR, LIRS,
- * CLOCK-Pro, S3-FIFO). Open addressing with linear probing and
- * backward-shift deletion, allocated once for at most `max` entries (the
- * table is kept at most half full), so the callbacks never allocate.
- * Invariant: every stored key is reachable from its home slot without
- * crossing an empty slot (val == GMAP_NONE).
+ * A fixed-capacity map from page key to a ghost node number, for the
+ * policies that remember evicted pages (2Q, ARC, CAR, LIRS, CLOCK-Pro,
+ * S3-FIFO). The map owns the nodes' keys: node v (base <= v < base + max)
+ * has key keys[v - base] while it is in the map.
+ *
+ * Open addressing with linear probing and backward-shift deletion,
+ * allocated once (the table is kept at most half full), so the callbacks
+ * never allocate. A slot is 8 bytes, eight to a cache line: the high 32
+ * bits of the key's hash (its fingerprint, whose top bits are the home
+ * slot, so deletion never rehashes) above the node number; a fingerprint
+ * match is confirmed against keys[], which only a real match or a 1 in
+ * 2^(32 - log2 slots) accident reads.
+ * Invariant: every stored node is reachable from its home slot without
+ * crossing an empty slot (GMAP_EMPTY).
  */
-#define GMAP_NONE UINT32_MAX
-
-struct gmap_slot {
-    uint64_t key;
-    uint32_t val;
-};
+#define GMAP_NONE  UINT32_MAX
+#define GMAP_EMPTY UINT64_MAX
 
 struct gmap {
-    struct gmap_slot *slots; /* key and value side by side: one miss per probe */
+    uint64_t *slots; /* fingerprint << 32 | node, or GMAP_EMPTY */
+    uint64_t *keys;  /* node - base -> key */
     uint32_t mask;
-    uint32_t shift;
+    uint32_t fp_shift; /* fingerprint >> fp_shift = home slot */
+    uint32_t base;
 };
 
-int gmap_init(struct gmap *g, uint32_t max);
+/* A map for nodes base .. base + max - 1. Returns 0 or VMR_ENOMEM (then
+ * gmap_release). */
+int gmap_init(struct gmap *g, uint32_t max, uint32_t base);
 void gmap_release(struct gmap *g);
 
-static inline uint32_t gmap_home(const struct gmap *g, uint64_t key)
+static inline uint32_t gmap_fp(uint64_t key)
 {
-    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> g->shift) & g->mask;
+    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
-/* The value for key, or GMAP_NONE. */
+/* The key of node v (valid while v is in the map). */
+static inline uint64_t gmap_key(const struct gmap *g, uint32_t v)
+{
+    return g->keys[v - g->base];
+}
+
+/* The node for key, or GMAP_NONE. */
 static inline uint32_t gmap_find(const struct gmap *g, uint64_t key)
 {
-    for (uint32_t i = gmap_home(g, key);; i = (i + 1) & g->mask) {
-        const struct gmap_slot *e = &g->slots[i];
-        if (e->val == GMAP_NONE || e->key == key)
-            return e->val;
+    const uint32_t fp = gmap_fp(key);
+    for (uint32_t i = fp >> g->fp_shift;; i = (i + 1) & g->mask) {
+        const uint64_t e = g->slots[i];
+        if (e == GMAP_EMPTY)
+            return GMAP_NONE;
+        if ((uint32_t)(e >> 32) == fp && g->keys[(uint32_t)e - g->base] == key)
+            return (uint32_t)e;
     }
 }
 
-/* Adds key (which must be absent) with value v (not GMAP_NONE). */
+/* Adds key (which must be absent) as node v (not in the map). */
 static inline void gmap_put(struct gmap *g, uint64_t key, uint32_t v)
 {
-    uint32_t i = gmap_home(g, key);
-    while (g->slots[i].val != GMAP_NONE)
+    const uint32_t fp = gmap_fp(key);
+    uint32_t i = fp >> g->fp_shift;
+    while (g->slots[i] != GMAP_EMPTY)
         i = (i + 1) & g->mask;
-    g->slots[i].key = key;
-    g->slots[i].val = v;
+    g->slots[i] = (uint64_t)fp << 32 | v;
+    g->keys[v - g->base] = key;
 }
 
-/* Removes key if present. */
-void gmap_del(struct gmap *g, uint64_t key);
+/* Prefetches the slot where looking key up starts. */
+static inline void gmap_prefetch_find(const struct gmap *g, uint64_t key)
+{
+    __builtin_prefetch(&g->slots[gmap_fp(key) >> g->fp_shift]);
+}
+
+/* Prefetches the slot where deleting node v (in the map) starts: its key
+ * is read now, so it should be in cache already. */
+static inline void gmap_prefetch_del(const struct gmap *g, uint32_t v)
+{
+    __builtin_prefetch(&g->slots[gmap_fp(g->keys[v - g->base]) >> g->fp_shift]);
+}
+
+/* Removes node v, which must be in the map. */
+void gmap_del(struct gmap *g, uint32_t v);
 
 /* A clock's ring: the resident frames in a circular list (no sentinel),
  * oldest at the hand (FRAME_UNLINKED when empty). New frames go just

@@ -78,6 +78,8 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
                  s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
             gl_drop_lru_ghost(&s->gl, GL_B2);
         gl_push(&s->gl, frame, GL_T1);
+        gl_prefetch_drop1(&s->gl, GL_B1);
+        gl_prefetch_drop1(&s->gl, GL_B2);
         return;
     }
     double b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
@@ -90,6 +92,16 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     }
     gl_drop_ghost(&s->gl, g);
     gl_push(&s->gl, frame, GL_T2);
+}
+
+/* Fetches what on_insert will read: the missed key's map slot, and the
+ * map slots of the ghosts it may drop. */
+static void car_on_miss(void *state, const struct vmr_access *a)
+{
+    struct car *s = state;
+    gmap_prefetch_find(&s->gl.map, a->key);
+    gl_prefetch_drop2(&s->gl, GL_B1);
+    gl_prefetch_drop2(&s->gl, GL_B2);
 }
 
 /* One step of the hand of clock l: 1 and *frame if its head is the victim,
@@ -190,7 +202,7 @@ static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max
 
 const struct vmr_policy_ops vmr_policy_car = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_WANTS_MISS,
     .name = "car",
     .summary = "CLOCK with adaptive replacement: ARC's adaptation over two clocks of "
                "referenced bits (Bansal & Modha, FAST 2004)",
@@ -202,4 +214,5 @@ const struct vmr_policy_ops vmr_policy_car = {
     .on_evict = car_on_evict,
     .on_remove = car_on_remove,
     .report = car_report,
+    .on_miss = car_on_miss,
 };

@@ -52,11 +52,12 @@ struct clockpro {
     uint8_t *bits;
     uint8_t *hot, *in_test; /* frames */
     uint32_t c, n_hot, n_cold, n_test, mc;
-    uint32_t hand_hot, hand_cold, hand_test;
-    struct frame_link *cl; /* ring of the resident cold frames, HAND_cold on it */
+    uint32_t hand_test;
+    struct clock_ring ring; /* the clock; its hand is HAND_hot */
+    struct clock_ring cold; /* the resident cold frames in `cl`; its hand is HAND_cold */
+    struct frame_link *cl;  /* ring of the resident cold frames, HAND_cold on it */
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     struct gmap map;
     uint64_t promotions, demotions, test_hits;
     struct frame_link *link; /* the ring */
@@ -75,7 +76,6 @@ static void cp_destroy(void *state)
     free(s->hot);
     free(s->in_test);
     free(s->free_ghosts);
-    free(s->gkey);
     free(s->link);
     free(s->cl);
     gmap_release(&s->map);
@@ -97,15 +97,14 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     s->bits = cfg->frame_bits;
     s->c = c;
     s->mc = frac_frames(c, cold, 1, c);
-    s->hand_hot = s->hand_cold = s->hand_test = FRAME_UNLINKED;
+    s->ring.hand = s->cold.hand = s->hand_test = FRAME_UNLINKED;
     s->hot = calloc(c, 1);
     s->in_test = calloc(c, 1);
     s->free_ghosts = malloc((size_t)c * sizeof *s->free_ghosts);
-    s->gkey = malloc((size_t)c * sizeof *s->gkey);
     s->link = malloc(2 * (size_t)c * sizeof *s->link);
     s->cl = malloc((size_t)c * sizeof *s->cl);
-    if (!s->hot || !s->in_test || !s->free_ghosts || !s->gkey || !s->link || !s->cl ||
-        gmap_init(&s->map, c) != 0) {
+    if (!s->hot || !s->in_test || !s->free_ghosts || !s->link || !s->cl ||
+        gmap_init(&s->map, c, s->c) != 0) {
         cp_destroy(s);
         return VMR_ENOMEM;
     }
@@ -121,35 +120,19 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
 /* Links x into the ring at the head, just behind HAND_hot. */
 static void cp_link_head(struct clockpro *s, uint32_t x)
 {
-    struct frame_link *l = s->link;
-    uint32_t h = s->hand_hot;
-    if (h == FRAME_UNLINKED) {
-        l[x].prev = l[x].next = x;
-        s->hand_hot = s->hand_test = x;
-        return;
-    }
-    uint32_t p = l[h].prev;
-    l[x].prev = p;
-    l[x].next = h;
-    l[p].next = x;
-    l[h].prev = x;
+    int was_empty = s->ring.hand == FRAME_UNLINKED;
+    ring_insert(&s->ring, s->link, x);
+    if (was_empty)
+        s->hand_test = x;
 }
 
 static void cp_unlink(struct clockpro *s, uint32_t x)
 {
-    struct frame_link *l = s->link;
-    uint32_t nx = l[x].next, p = l[x].prev;
-    if (nx == x) {
-        s->hand_hot = s->hand_test = FRAME_UNLINKED;
-    } else {
-        l[p].next = nx;
-        l[nx].prev = p;
-        if (s->hand_hot == x)
-            s->hand_hot = nx;
-        if (s->hand_test == x)
-            s->hand_test = nx;
+    if (s->hand_test == x) {
+        uint32_t nx = s->link[x].next;
+        s->hand_test = nx == x ? FRAME_UNLINKED : nx;
     }
-    l[x].prev = l[x].next = FRAME_UNLINKED;
+    ring_unlink(&s->ring, s->link, x);
 }
 
 static void cp_to_head(struct clockpro *s, uint32_t x)
@@ -161,38 +144,17 @@ static void cp_to_head(struct clockpro *s, uint32_t x)
 /* The cold ring: f takes the newest place, just behind HAND_cold. */
 static void cold_link(struct clockpro *s, uint32_t f)
 {
-    struct frame_link *l = s->cl;
-    uint32_t h = s->hand_cold;
-    if (h == FRAME_UNLINKED) {
-        l[f].prev = l[f].next = f;
-        s->hand_cold = f;
-        return;
-    }
-    uint32_t p = l[h].prev;
-    l[f].prev = p;
-    l[f].next = h;
-    l[p].next = f;
-    l[h].prev = f;
+    ring_insert(&s->cold, s->cl, f);
 }
 
 static void cold_unlink(struct clockpro *s, uint32_t f)
 {
-    struct frame_link *l = s->cl;
-    uint32_t nx = l[f].next, p = l[f].prev;
-    if (nx == f) {
-        s->hand_cold = FRAME_UNLINKED;
-    } else {
-        l[p].next = nx;
-        l[nx].prev = p;
-        if (s->hand_cold == f)
-            s->hand_cold = nx;
-    }
-    l[f].prev = l[f].next = FRAME_UNLINKED;
+    ring_unlink(&s->cold, s->cl, f);
 }
 
 static void cp_drop_ghost(struct clockpro *s, uint32_t g)
 {
-    gmap_del(&s->map, s->gkey[g - s->c]);
+    gmap_del(&s->map, g);
     cp_unlink(s, g);
     s->free_ghosts[s->n_free_ghosts++] = g;
     s->n_test--;
@@ -223,17 +185,17 @@ static int cp_end_test(struct clockpro *s, uint32_t x)
 /* One step of HAND_hot; returns 1 if it demoted a hot page. */
 static int cp_hot_step(struct clockpro *s)
 {
-    uint32_t x = s->hand_hot;
+    uint32_t x = s->ring.hand;
     if (x == FRAME_UNLINKED)
         return 0;
     if (x >= s->c || !s->hot[x]) {
         uint32_t nx = s->link[x].next;
         if (!cp_end_test(s, x))
-            s->hand_hot = nx;
+            s->ring.hand = nx;
         /* else the unlink moved the hand on */
         return 0;
     }
-    s->hand_hot = s->link[x].next;
+    s->ring.hand = s->link[x].next;
     uint8_t b = s->bits[x];
     if (b & VMR_FRAME_PINNED)
         return 0;
@@ -280,6 +242,13 @@ static void cp_promote(struct clockpro *s, uint32_t f)
     cp_run_hot(s, 0);
 }
 
+/* Fetches the missed key's map slot for on_insert. */
+static void cp_on_miss(void *state, const struct vmr_access *a)
+{
+    struct clockpro *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+}
+
 static void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct clockpro *s = state;
@@ -314,10 +283,10 @@ static int cp_select_victim(void *state, vmr_pfn_t *frame)
          * passed, at most one turn of them */
         uint32_t pinned_run = 0;
         while (s->n_cold > 0 && pinned_run < s->n_cold) {
-            uint32_t x = s->hand_cold;
+            uint32_t x = s->cold.hand;
             uint8_t b = s->bits[x];
             if (b & VMR_FRAME_PINNED) {
-                s->hand_cold = s->cl[x].next;
+                s->cold.hand = s->cl[x].next;
                 pinned_run++;
                 continue;
             }
@@ -338,7 +307,7 @@ static int cp_select_victim(void *state, vmr_pfn_t *frame)
                 /* a new test period, from the head */
                 s->in_test[x] = 1;
                 cp_to_head(s, x);
-                s->hand_cold = s->cl[x].next; /* x is now the newest */
+                s->cold.hand = s->cl[x].next; /* x is now the newest */
             }
         }
         /* no cold victim: make one */
@@ -376,7 +345,6 @@ static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     }
     /* the non-resident entry takes the frame's place in the clock */
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
     gmap_put(&s->map, key, g);
     struct frame_link *l = s->link;
     uint32_t nx = l[frame].next, p = l[frame].prev;
@@ -389,8 +357,8 @@ static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
         l[nx].prev = g;
     }
     l[frame].prev = l[frame].next = FRAME_UNLINKED;
-    if (s->hand_hot == frame)
-        s->hand_hot = g;
+    if (s->ring.hand == frame)
+        s->ring.hand = g;
     if (s->hand_test == frame)
         s->hand_test = g;
     s->n_test++;
@@ -426,7 +394,7 @@ static size_t cp_report(void *state, struct vmr_policy_counter *out, size_t max)
 
 const struct vmr_policy_ops vmr_policy_clockpro = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_WANTS_MISS,
     .name = "clockpro",
     .summary = "CLOCK-Pro: hot/cold pages and non-resident test entries on one clock with three "
                "hands (Jiang, Chen & Zhang, USENIX ATC 2005)",
@@ -438,4 +406,5 @@ const struct vmr_policy_ops vmr_policy_clockpro = {
     .on_evict = cp_on_evict,
     .on_remove = cp_on_remove,
     .report = cp_report,
+    .on_miss = cp_on_miss,
 };

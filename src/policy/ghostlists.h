@@ -9,7 +9,7 @@
  * ghost pool holds c + 2 nodes, enough for the papers' bound |B1|+|B2| <= c
  * plus the one a policy adds before it trims.
  * Invariants: a node is in at most one list and where[node] says which;
- * size[l] counts list l; a ghost node is in the map under gkey[node - c].
+ * size[l] counts list l; a ghost node is in the map (which holds its key).
  */
 #ifndef VMREPLAY_POLICY_GHOSTLISTS_H
 #define VMREPLAY_POLICY_GHOSTLISTS_H
@@ -26,7 +26,6 @@ struct ghost_lists {
     uint32_t size[GL_NLISTS];
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     struct gmap map;
     struct frame_link *link;
 };
@@ -36,7 +35,6 @@ static inline void gl_release(struct ghost_lists *g)
 {
     free(g->where);
     free(g->free_ghosts);
-    free(g->gkey);
     free(g->link);
     gmap_release(&g->map);
 }
@@ -50,10 +48,8 @@ static inline int gl_init(struct ghost_lists *g, uint32_t c)
     size_t nodes = (size_t)c + g->n_ghost_nodes;
     g->where = malloc(nodes);
     g->free_ghosts = malloc(g->n_ghost_nodes * sizeof *g->free_ghosts);
-    g->gkey = malloc(g->n_ghost_nodes * sizeof *g->gkey);
     g->link = malloc((nodes + GL_NLISTS) * sizeof *g->link);
-    if (!g->where || !g->free_ghosts || !g->gkey || !g->link ||
-        gmap_init(&g->map, g->n_ghost_nodes) != 0)
+    if (!g->where || !g->free_ghosts || !g->link || gmap_init(&g->map, g->n_ghost_nodes, c) != 0)
         return VMR_ENOMEM;
     flist_init_nodes(g->link, (uint32_t)nodes);
     flist_init_sentinels(g->link, g->base, GL_NLISTS);
@@ -85,7 +81,7 @@ static inline uint32_t gl_lru(const struct ghost_lists *g, int l)
 
 static inline void gl_drop_ghost(struct ghost_lists *g, uint32_t x)
 {
-    gmap_del(&g->map, g->gkey[x - g->c]);
+    gmap_del(&g->map, x);
     gl_pull(g, x);
     g->free_ghosts[g->n_free_ghosts++] = x;
 }
@@ -102,9 +98,31 @@ static inline void gl_drop_lru_ghost(struct ghost_lists *g, int l)
 static inline void gl_add_ghost(struct ghost_lists *g, uint64_t key, int l)
 {
     uint32_t x = g->free_ghosts[--g->n_free_ghosts];
-    g->gkey[x - g->c] = key;
     gmap_put(&g->map, key, x);
     gl_push(g, x, l);
+}
+
+/*
+ * Dropping list l's LRU ghost costs cache misses on a large memory (its
+ * key, its map slot, its successor's link): the policies fetch them ahead,
+ * in two stages a few callbacks apart. Stage 1 (after a miss is handled)
+ * fetches the key and the successor's link; stage 2 (at the next miss)
+ * reads the key, now in cache, and fetches the map slot. Changes nothing.
+ */
+static inline void gl_prefetch_drop1(const struct ghost_lists *g, int l)
+{
+    uint32_t x = gl_lru(g, l);
+    if (x >= g->base)
+        return; /* empty */
+    __builtin_prefetch(&g->map.keys[x - g->c]);
+    __builtin_prefetch(&g->link[g->link[x].next]);
+}
+
+static inline void gl_prefetch_drop2(const struct ghost_lists *g, int l)
+{
+    uint32_t x = gl_lru(g, l);
+    if (x < g->base)
+        gmap_prefetch_del(&g->map, x);
 }
 
 #endif

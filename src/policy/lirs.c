@@ -48,7 +48,6 @@ struct lirs {
     uint32_t s_sent, q_sent, g_sent; /* sentinels of S (in sl), Q (in ql), FIFO (in gl) */
     uint32_t n_ghosts, n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     struct gmap map;
     uint64_t ghost_hits;
     struct frame_link *sl; /* S: n + G nodes + sentinel */
@@ -69,7 +68,6 @@ static void lirs_destroy(void *state)
         return;
     free(s->lir);
     free(s->free_ghosts);
-    free(s->gkey);
     free(s->sl);
     free(s->ql);
     free(s->gl);
@@ -101,12 +99,11 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     s->g_sent = s->G;
     s->lir = calloc(c, 1);
     s->free_ghosts = malloc((size_t)s->G * sizeof *s->free_ghosts);
-    s->gkey = malloc((size_t)s->G * sizeof *s->gkey);
     s->sl = malloc(((size_t)c + s->G + 1) * sizeof *s->sl);
     s->ql = malloc(((size_t)c + 1) * sizeof *s->ql);
     s->gl = malloc(((size_t)s->G + 1) * sizeof *s->gl);
-    if (!s->lir || !s->free_ghosts || !s->gkey || !s->sl || !s->ql || !s->gl ||
-        gmap_init(&s->map, s->G) != 0) {
+    if (!s->lir || !s->free_ghosts || !s->sl || !s->ql || !s->gl ||
+        gmap_init(&s->map, s->G, s->c) != 0) {
         lirs_destroy(s);
         return VMR_ENOMEM;
     }
@@ -127,7 +124,7 @@ static inline int in_s(const struct lirs *s, uint32_t x)
 
 static void lirs_free_ghost(struct lirs *s, uint32_t g)
 {
-    gmap_del(&s->map, s->gkey[g - s->c]);
+    gmap_del(&s->map, g);
     if (in_s(s, g))
         flist_unlink(s->sl, g);
     flist_unlink(s->gl, g - s->c);
@@ -207,6 +204,13 @@ static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
     flist_link_before(s->ql, s->q_sent, frame);
 }
 
+/* Fetches the missed key's map slot for on_insert. */
+static void lirs_on_miss(void *state, const struct vmr_access *a)
+{
+    struct lirs *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+}
+
 static void lirs_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
@@ -270,7 +274,6 @@ static void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, uint64_t 
     if (s->n_free_ghosts == 0) /* the bound: the oldest non-resident entry goes */
         lirs_free_ghost(s, s->c + s->gl[s->g_sent].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
     gmap_put(&s->map, key, g);
     flist_link_after(s->sl, frame, g); /* takes the frame's place in S */
     flist_unlink(s->sl, frame);
@@ -304,7 +307,7 @@ static size_t lirs_report(void *state, struct vmr_policy_counter *out, size_t ma
 
 const struct vmr_policy_ops vmr_policy_lirs = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
     .name = "lirs",
     .summary = "low inter-reference recency set: LIR blocks kept, HIR blocks cycled through a "
                "1% queue (Jiang & Zhang, SIGMETRICS 2002)",
@@ -317,4 +320,5 @@ const struct vmr_policy_ops vmr_policy_lirs = {
     .on_evict = lirs_on_evict,
     .on_remove = lirs_on_remove,
     .report = lirs_report,
+    .on_miss = lirs_on_miss,
 };

@@ -128,50 +128,54 @@ int vmr_policy_param_double(const struct vmr_policy_ops *ops, const struct vmr_p
     return 0;
 }
 
-int gmap_init(struct gmap *g, uint32_t max)
+int gmap_init(struct gmap *g, uint32_t max, uint32_t base)
 {
     uint32_t cap = 16, bits = 4;
     while (cap < 2 * (uint64_t)max + 2) {
+        if (bits == 31)
+            return VMR_ENOMEM;
         cap *= 2;
         bits++;
     }
     g->mask = cap - 1;
-    g->shift = 64 - bits;
+    g->fp_shift = 32 - bits;
+    g->base = base;
     g->slots = malloc((size_t)cap * sizeof *g->slots);
-    if (!g->slots)
+    g->keys = malloc(((size_t)max + 1) * sizeof *g->keys);
+    if (!g->slots || !g->keys)
         return VMR_ENOMEM;
-    for (uint32_t i = 0; i < cap; i++)
-        g->slots[i] = (struct gmap_slot){0, GMAP_NONE};
+    memset(g->slots, 0xff, (size_t)cap * sizeof *g->slots);
     return 0;
 }
 
 void gmap_release(struct gmap *g)
 {
     free(g->slots);
+    free(g->keys);
     g->slots = NULL;
+    g->keys = NULL;
 }
 
-void gmap_del(struct gmap *g, uint64_t key)
+void gmap_del(struct gmap *g, uint32_t v)
 {
-    struct gmap_slot *t = g->slots;
-    uint32_t i = gmap_home(g, key);
-    for (;; i = (i + 1) & g->mask) {
-        if (t[i].val == GMAP_NONE)
-            return;
-        if (t[i].key == key)
-            break;
+    uint64_t *t = g->slots;
+    const uint32_t mask = g->mask, shift = g->fp_shift;
+    uint32_t i = gmap_fp(g->keys[v - g->base]) >> shift;
+    while ((uint32_t)t[i] != v) {
+        assert(t[i] != GMAP_EMPTY);
+        i = (i + 1) & mask;
     }
     /* backward shift: move later entries of the run into the hole when
      * their home does not lie (cyclically) in (hole, j] */
     uint32_t hole = i;
-    for (uint32_t j = (i + 1) & g->mask; t[j].val != GMAP_NONE; j = (j + 1) & g->mask) {
-        uint32_t h = gmap_home(g, t[j].key);
-        if (((j - h) & g->mask) >= ((j - hole) & g->mask)) {
+    for (uint32_t j = (i + 1) & mask; t[j] != GMAP_EMPTY; j = (j + 1) & mask) {
+        uint32_t h = (uint32_t)(t[j] >> 32) >> shift;
+        if (((j - h) & mask) >= ((j - hole) & mask)) {
             t[hole] = t[j];
             hole = j;
         }
     }
-    t[hole].val = GMAP_NONE;
+    t[hole] = GMAP_EMPTY;
 }
 
 /* Splits "k=v,k=v" in place (buf) into kv[]; the message names the spec. */

@@ -19,7 +19,8 @@
  * Pinned pages are rotated to the tail of their queue untouched; when a
  * queue is all pinned the other one is swept.
  *
- * Owns the queues S, M (frames, head = oldest) and G (ghost nodes), the
+ * Owns the queues S, M (frames) and G (ghost nodes) as clock rings (the
+ * oldest at the hand, so sending it to the tail is moving the hand), the
  * counters and a key -> ghost map. Invariants: a resident frame is in S or
  * M; |G| <= ghost size; the map holds exactly G's keys.
  */
@@ -34,10 +35,9 @@ struct s3fifo {
     uint8_t *where; /* frame -> S3_S / S3_M */
     uint8_t *freq;
     uint32_t c, small_cap, main_cap, ghost_cap, threshold, base;
-    uint32_t size[S3_NLISTS];
+    struct clock_ring q[S3_NLISTS]; /* S, M, G as rings, the oldest at the hand */
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey;
     uint64_t ghost_hits, promotions;
     struct gmap map;
     struct frame_link *link;
@@ -58,7 +58,6 @@ static void s3_destroy(void *state)
     free(s->where);
     free(s->freq);
     free(s->free_ghosts);
-    free(s->gkey);
     free(s->link);
     gmap_release(&s->map);
     free(s);
@@ -92,15 +91,15 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     s->where = malloc(c);
     s->freq = calloc(c, 1);
     s->free_ghosts = malloc((size_t)s->ghost_cap * sizeof *s->free_ghosts);
-    s->gkey = malloc((size_t)s->ghost_cap * sizeof *s->gkey);
-    s->link = malloc(((size_t)s->base + S3_NLISTS) * sizeof *s->link);
-    if (!s->where || !s->freq || !s->free_ghosts || !s->gkey || !s->link ||
-        gmap_init(&s->map, s->ghost_cap) != 0) {
+    s->link = malloc((size_t)s->base * sizeof *s->link);
+    if (!s->where || !s->freq || !s->free_ghosts || !s->link ||
+        gmap_init(&s->map, s->ghost_cap, s->c) != 0) {
         s3_destroy(s);
         return VMR_ENOMEM;
     }
     flist_init_nodes(s->link, s->base);
-    flist_init_sentinels(s->link, s->base, S3_NLISTS);
+    for (int l = 0; l < S3_NLISTS; l++)
+        s->q[l].hand = FRAME_UNLINKED;
     for (uint32_t i = 0; i < s->ghost_cap; i++)
         s->free_ghosts[i] = s->base - 1 - i;
     s->n_free_ghosts = s->ghost_cap;
@@ -112,19 +111,17 @@ static void s3_push(struct s3fifo *s, uint32_t x, int l)
 {
     if (x < s->c)
         s->where[x] = (uint8_t)l;
-    flist_link_before(s->link, s->base + (uint32_t)l, x);
-    s->size[l]++;
+    ring_insert(&s->q[l], s->link, x);
 }
 
 static void s3_pull(struct s3fifo *s, uint32_t x, int l)
 {
-    flist_unlink(s->link, x);
-    s->size[l]--;
+    ring_unlink(&s->q[l], s->link, x);
 }
 
 static void s3_drop_ghost(struct s3fifo *s, uint32_t g)
 {
-    gmap_del(&s->map, s->gkey[g - s->c]);
+    gmap_del(&s->map, g);
     s3_pull(s, g, S3_G);
     s->free_ghosts[s->n_free_ghosts++] = g;
 }
@@ -143,6 +140,17 @@ static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *
     }
 }
 
+/* Fetches what the miss will read: the key's map slot, and that of the
+ * oldest ghost, which the eviction may drop. */
+static void s3_on_miss(void *state, const struct vmr_access *a)
+{
+    struct s3fifo *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+    uint32_t g = s->q[S3_G].hand;
+    if (g != FRAME_UNLINKED)
+        gmap_prefetch_del(&s->map, g);
+}
+
 static void s3_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
@@ -156,19 +164,18 @@ static int s3_select_victim(void *state, vmr_pfn_t *frame)
     struct s3fifo *s = state;
     uint32_t pinned_run = 0;
     int forced = -1, switches = 0;
-    while (s->size[S3_S] + s->size[S3_M] > 0) {
-        int l = forced >= 0                                         ? forced
-                : s->size[S3_M] > s->main_cap || s->size[S3_S] == 0 ? S3_M
-                                                                    : S3_S;
-        if (s->size[l] == 0)
+    while (s->q[S3_S].n_resident + s->q[S3_M].n_resident > 0) {
+        int l = forced >= 0                                                         ? forced
+                : s->q[S3_M].n_resident > s->main_cap || s->q[S3_S].n_resident == 0 ? S3_M
+                                                                                    : S3_S;
+        if (s->q[l].n_resident == 0)
             l = l == S3_S ? S3_M : S3_S;
-        uint32_t f = s->link[s->base + (uint32_t)l].next;
+        uint32_t f = s->q[l].hand;
         if (s->bits[f] & VMR_FRAME_PINNED) {
-            s3_pull(s, f, l);
-            s3_push(s, f, l);
-            if (++pinned_run >= s->size[l]) {
+            s->q[l].hand = s->link[f].next; /* to the tail */
+            if (++pinned_run >= s->q[l].n_resident) {
                 int other = l == S3_S ? S3_M : S3_S;
-                if (switches > 0 || s->size[other] == 0)
+                if (switches > 0 || s->q[other].n_resident == 0)
                     return VMR_ENOVICTIM;
                 forced = other;
                 switches++;
@@ -184,8 +191,7 @@ static int s3_select_victim(void *state, vmr_pfn_t *frame)
                 return 0;
             }
             s->freq[f]--;
-            s3_pull(s, f, S3_M);
-            s3_push(s, f, S3_M);
+            s->q[S3_M].hand = s->link[f].next; /* to the tail */
         } else {
             if (s->freq[f] < s->threshold) {
                 *frame = f;
@@ -209,10 +215,9 @@ static void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
         return;
     /* a resident page's key is never a ghost (on_insert took it out) */
     assert(gmap_find(&s->map, key) == GMAP_NONE);
-    if (s->size[S3_G] == s->ghost_cap)
-        s3_drop_ghost(s, s->link[s->base + S3_G].next);
+    if (s->q[S3_G].n_resident == s->ghost_cap)
+        s3_drop_ghost(s, s->q[S3_G].hand);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->c] = key;
     gmap_put(&s->map, key, g);
     s3_push(s, g, S3_G);
 }
@@ -229,7 +234,7 @@ static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
     const struct vmr_policy_counter c[] = {
         {"ghost_hits", s->ghost_hits},
         {"promotions", s->promotions},
-        {"ghosts", s->size[S3_G]},
+        {"ghosts", s->q[S3_G].n_resident},
     };
     size_t n = sizeof c / sizeof c[0];
     for (size_t i = 0; i < n && i < max; i++)
@@ -239,7 +244,7 @@ static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
 
 const struct vmr_policy_ops vmr_policy_s3fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
     .name = "s3fifo",
     .summary = "S3-FIFO: small, main and ghost FIFO queues with 2-bit counters (Yang et al., "
                "SOSP 2023)",
@@ -252,4 +257,5 @@ const struct vmr_policy_ops vmr_policy_s3fifo = {
     .on_evict = s3_on_evict,
     .on_remove = s3_on_remove,
     .report = s3_report,
+    .on_miss = s3_on_miss,
 };

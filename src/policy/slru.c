@@ -143,7 +143,7 @@ static void slru_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 
 const struct vmr_policy_ops vmr_policy_slru = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY,
     .name = "slru",
     .summary = "segmented LRU: probationary and protected LRU segments (Karedla, Love & "
                "Wherry 1994)",

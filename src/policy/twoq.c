@@ -35,7 +35,6 @@ struct twoq {
     uint32_t n_a1in, n_am, n_a1out;
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
-    uint64_t *gkey; /* ghost node - n -> key */
     uint64_t ghost_hits;
     struct gmap map;
     struct frame_link *link;
@@ -54,7 +53,6 @@ static void twoq_destroy(void *state)
         return;
     free(s->list);
     free(s->free_ghosts);
-    free(s->gkey);
     free(s->link);
     gmap_release(&s->map);
     free(s);
@@ -84,9 +82,8 @@ static int twoq_create(const struct vmr_policy_config *cfg, void **state)
     s->s_a1out = s->s_a1in + 2;
     s->list = malloc(n);
     s->free_ghosts = malloc((size_t)s->kout * sizeof *s->free_ghosts);
-    s->gkey = malloc((size_t)s->kout * sizeof *s->gkey);
     s->link = malloc(((size_t)n + s->kout + 3) * sizeof *s->link);
-    if (!s->list || !s->free_ghosts || !s->gkey || !s->link || gmap_init(&s->map, s->kout) != 0) {
+    if (!s->list || !s->free_ghosts || !s->link || gmap_init(&s->map, s->kout, s->n) != 0) {
         twoq_destroy(s);
         return VMR_ENOMEM;
     }
@@ -101,7 +98,7 @@ static int twoq_create(const struct vmr_policy_config *cfg, void **state)
 
 static void twoq_drop_ghost(struct twoq *s, uint32_t g)
 {
-    gmap_del(&s->map, s->gkey[g - s->n]);
+    gmap_del(&s->map, g);
     flist_unlink(s->link, g);
     s->free_ghosts[s->n_free_ghosts++] = g;
     s->n_a1out--;
@@ -122,6 +119,17 @@ static void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
         flist_link_before(s->link, s->s_a1in, frame);
         s->n_a1in++;
     }
+}
+
+/* Fetches what the miss will read: the key's map slot, and that of the
+ * oldest A1out ghost, which the eviction may drop. */
+static void twoq_on_miss(void *state, const struct vmr_access *a)
+{
+    struct twoq *s = state;
+    gmap_prefetch_find(&s->map, a->key);
+    uint32_t g = s->link[s->s_a1out].next;
+    if (g != s->s_a1out)
+        gmap_prefetch_del(&s->map, g);
 }
 
 static void twoq_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
@@ -177,7 +185,6 @@ static void twoq_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     if (s->n_a1out == s->kout)
         twoq_drop_ghost(s, s->link[s->s_a1out].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
-    s->gkey[g - s->n] = key;
     gmap_put(&s->map, key, g);
     flist_link_before(s->link, s->s_a1out, g);
     s->n_a1out++;
@@ -200,7 +207,7 @@ static size_t twoq_report(void *state, struct vmr_policy_counter *out, size_t ma
 
 const struct vmr_policy_ops vmr_policy_2q = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
     .name = "2q",
     .summary = "2Q full version: FIFO A1in, LRU Am, ghost FIFO A1out (Johnson & Shasha, VLDB "
                "1994)",
@@ -213,4 +220,5 @@ const struct vmr_policy_ops vmr_policy_2q = {
     .on_evict = twoq_on_evict,
     .on_remove = twoq_on_remove,
     .report = twoq_report,
+    .on_miss = twoq_on_miss,
 };
