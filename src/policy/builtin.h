@@ -123,6 +123,24 @@ static inline vmr_pfn_t flist_replace_at_head(struct frame_link *l, uint32_t hea
     return t;
 }
 
+/* FIFO and LRU: one list of the resident frames, head = newest, victim =
+ * the unpinned frame nearest the tail (fifo.c; LRU adds its on_hit). */
+struct tail_list {
+    uint8_t *bits;
+    uint32_t n_frames; /* also the sentinel's index */
+    struct frame_link link[];
+};
+int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
+                 void **state);
+void tlist_destroy(void *state);
+void tlist_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a);
+int tlist_select_victim(void *state, vmr_pfn_t *frame);
+vmr_pfn_t tlist_peek_victim(const void *state);
+void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key);
+void tlist_on_remove(void *state, vmr_pfn_t frame);
+vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                           const struct vmr_access *a);
+
 static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
 {
     return l[sentinel].next;

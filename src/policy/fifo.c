@@ -8,7 +8,9 @@
  * machine", CACM 12(6), 1969. Same as libCacheSim's FIFO: hits change
  * nothing, so the policy needs no hits and no bits (hardware-realistic).
  *
- * Owns one list of the resident frames in load order.
+ * Owns one list of the resident frames in load order. The list code is
+ * shared with LRU, which also moves a hit frame to the head (tlist_*,
+ * declared in builtin.h).
  * Invariants: a frame is in the list iff it is resident (inserted and
  * neither evicted nor removed); head = newest load, tail = oldest. The
  * victim is the oldest unpinned frame; pinned frames keep their place.
@@ -17,18 +19,13 @@
 
 #include "builtin.h"
 
-struct fifo {
-    uint8_t *bits;
-    uint32_t n_frames; /* also the sentinel's index */
-    struct frame_link link[];
-};
-
-static int fifo_create(const struct vmr_policy_config *cfg, void **state)
+int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
+                 void **state)
 {
-    int rc = vmr_policy_check_params(&vmr_policy_fifo, cfg);
+    int rc = vmr_policy_check_params(ops, cfg);
     if (rc != 0)
         return rc;
-    struct fifo *s = malloc(sizeof *s + ((size_t)cfg->n_frames + 1) * sizeof s->link[0]);
+    struct tail_list *s = malloc(sizeof *s + ((size_t)cfg->n_frames + 1) * sizeof s->link[0]);
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
@@ -38,21 +35,21 @@ static int fifo_create(const struct vmr_policy_config *cfg, void **state)
     return 0;
 }
 
-static void fifo_destroy(void *state)
+void tlist_destroy(void *state)
 {
     free(state);
 }
 
-static void fifo_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+void tlist_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
-    struct fifo *s = state;
+    struct tail_list *s = state;
     flist_link_after(s->link, s->n_frames, frame);
 }
 
-static int fifo_select_victim(void *state, vmr_pfn_t *frame)
+int tlist_select_victim(void *state, vmr_pfn_t *frame)
 {
-    struct fifo *s = state;
+    struct tail_list *s = state;
     const uint32_t end = s->n_frames;
     for (uint32_t f = s->link[end].prev; f != end; f = s->link[f].prev) {
         if (!(s->bits[f] & VMR_FRAME_PINNED)) {
@@ -63,36 +60,41 @@ static int fifo_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-/* The least recently loaded frame: select_victim's choice unless it is pinned. */
-static vmr_pfn_t fifo_peek_victim(const void *state)
+/* The tail: select_victim's choice unless it is pinned. */
+vmr_pfn_t tlist_peek_victim(const void *state)
 {
-    const struct fifo *s = state;
+    const struct tail_list *s = state;
     uint32_t f = s->link[s->n_frames].prev;
     return f == s->n_frames ? VMR_PFN_NONE : f;
 }
 
-static void fifo_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     (void)key;
-    struct fifo *s = state;
+    struct tail_list *s = state;
+    flist_unlink(s->link, frame);
+}
+
+void tlist_on_remove(void *state, vmr_pfn_t frame)
+{
+    struct tail_list *s = state;
     flist_unlink(s->link, frame);
 }
 
 /* on_evict + on_insert in one call: the frame leaves the list and comes
  * back at its head. */
-static vmr_pfn_t fifo_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
-                                 const struct vmr_access *a)
+vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                           const struct vmr_access *a)
 {
     (void)old_key;
     (void)a;
-    struct fifo *s = state;
+    struct tail_list *s = state;
     return flist_replace_at_head(s->link, s->n_frames, frame);
 }
 
-static void fifo_on_remove(void *state, vmr_pfn_t frame)
+static int fifo_create(const struct vmr_policy_config *cfg, void **state)
 {
-    struct fifo *s = state;
-    flist_unlink(s->link, frame);
+    return tlist_create(&vmr_policy_fifo, cfg, state);
 }
 
 const struct vmr_policy_ops vmr_policy_fifo = {
@@ -102,13 +104,13 @@ const struct vmr_policy_ops vmr_policy_fifo = {
     .summary = "first in, first out: evicts the page loaded longest ago (textbook FIFO)",
     .params = NULL,
     .create = fifo_create,
-    .destroy = fifo_destroy,
-    .on_insert = fifo_on_insert,
+    .destroy = tlist_destroy,
+    .on_insert = tlist_on_insert,
     .on_hit = NULL,
-    .select_victim = fifo_select_victim,
-    .on_evict = fifo_on_evict,
-    .on_remove = fifo_on_remove,
+    .select_victim = tlist_select_victim,
+    .on_evict = tlist_on_evict,
+    .on_remove = tlist_on_remove,
     .report = NULL,
-    .peek_victim = fifo_peek_victim,
-    .on_replace = fifo_on_replace,
+    .peek_victim = tlist_peek_victim,
+    .on_replace = tlist_on_replace,
 };
