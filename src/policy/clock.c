@@ -123,6 +123,29 @@ static vmr_pfn_t clock_peek_victim(const void *state)
     return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
 }
 
+/* on_evict + on_insert in one call. The victim sits under the hand (the
+ * kernel replaces what select_victim chose), so the new page takes its
+ * place in the ring, which is where on_insert would put it (behind the
+ * hand once the hand has moved on), and the hand moves on. Returns the
+ * frame after the hand: the victim after the next if nothing is
+ * referenced by then. */
+static vmr_pfn_t clock_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                  const struct vmr_access *a)
+{
+    struct clock *s = state;
+    const struct frame_link *l = s->link;
+    if (s->ring.hand != frame || l[frame].next == frame) {
+        clock_on_evict(state, frame, old_key);
+        clock_on_insert(state, frame, a);
+    } else {
+        s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
+        s->ring.hand = l[frame].next;
+    }
+    uint32_t next = l[s->ring.hand].next;
+    __builtin_prefetch(&l[next]);
+    return next;
+}
+
 static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct clock *s = state;
@@ -133,7 +156,7 @@ static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t m
 
 const struct vmr_policy_ops vmr_policy_clock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "clock",
     .summary = "second chance over the referenced bit (Corbato 1968), as libCacheSim's Clock",
     .params = NULL,
@@ -146,4 +169,5 @@ const struct vmr_policy_ops vmr_policy_clock = {
     .on_remove = clock_on_remove,
     .report = clock_report,
     .peek_victim = clock_peek_victim,
+    .on_replace = clock_on_replace,
 };

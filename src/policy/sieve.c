@@ -111,9 +111,39 @@ static void sieve_on_remove(void *state, vmr_pfn_t frame)
     sieve_drop(state, frame);
 }
 
+/* Where the hand starts: select_victim's choice unless that frame is
+ * referenced or pinned. */
+static vmr_pfn_t sieve_peek_victim(const void *state)
+{
+    const struct sieve *s = state;
+    uint32_t f = s->hand == FRAME_UNLINKED ? s->link[s->n_frames].prev : s->hand;
+    return f == s->n_frames ? VMR_PFN_NONE : f;
+}
+
+/* on_evict + on_insert in one call; returns the frame the hand will look
+ * at after the next eviction (the victim after the next if nothing is
+ * referenced by then). */
+static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                  const struct vmr_access *a)
+{
+    struct sieve *s = state;
+    sieve_on_evict(state, frame, old_key);
+    sieve_on_insert(state, frame, a);
+    uint32_t f = sieve_peek_victim(state);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    f = s->link[f].prev;
+    if (f == s->n_frames)
+        f = s->link[f].prev; /* the hand wraps to the tail */
+    if (f == s->n_frames)
+        return VMR_PFN_NONE;
+    __builtin_prefetch(&s->link[f]);
+    return f;
+}
+
 const struct vmr_policy_ops vmr_policy_sieve = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "sieve",
     .summary = "FIFO with a visited bit and a hand that stays (Zhang et al., NSDI 2024), as "
                "libCacheSim's Sieve",
@@ -124,4 +154,6 @@ const struct vmr_policy_ops vmr_policy_sieve = {
     .select_victim = sieve_select_victim,
     .on_evict = sieve_on_evict,
     .on_remove = sieve_on_remove,
+    .peek_victim = sieve_peek_victim,
+    .on_replace = sieve_on_replace,
 };
