@@ -26,7 +26,7 @@ static void touch_resident(struct fault *f, vmr_pfn_t pfn, uint8_t bits)
 {
     struct vmr_kernel *k = f->k;
     k->frame_bits[pfn] |= bits;
-    if (k->policy_flags & VMR_POLICY_NEEDS_HITS) {
+    if ((k->policy_flags & VMR_POLICY_NEEDS_HITS) && !(k->frame_bits[pfn] & FRAME_PARKED)) {
         struct vmr_access a = access_for(f, k->frames[pfn].key);
         k->policy.ops->on_hit(k->policy.state, pfn, &a);
     }

@@ -171,6 +171,7 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
     if (pfn != NIL) {
         pfn = frame_get(k, p);
     } else {
+        reclaim_unpark_check(k);
         vmr_pfn_t victim;
         int rc = k->policy.ops->select_victim(k->policy.state, &victim);
         if (rc == 0 && victim < k->n_frames && evict_fast_ok(k, victim)) {

@@ -24,7 +24,8 @@ int frames_init(struct vmr_kernel *k)
     if (k->frames)
         memset(k->frames, 0, bytes);
     k->skipped = malloc((size_t)n * sizeof *k->skipped);
-    if (!k->frame_bits || !k->frames || !k->skipped)
+    k->stuck = malloc((size_t)n * sizeof *k->stuck);
+    if (!k->frame_bits || !k->frames || !k->skipped || !k->stuck)
         return VMR_ENOMEM;
     /* free list in ascending order: the first fault gets frame 0 */
     for (uint32_t i = 0; i < n; i++) {
@@ -44,6 +45,7 @@ void frames_release(struct vmr_kernel *k)
     free(k->frame_bits);
     free(k->frames);
     free(k->skipped);
+    free(k->stuck);
     free(k->rmap);
     free(k->slots);
 }
@@ -202,7 +204,8 @@ void frame_remove(struct vmr_kernel *k, vmr_pfn_t pfn)
     if (f->type == FRAME_FILE)
         vmr_hashmap_remove(&k->page_cache, f->key);
     uncache_slot(k, f);
-    k->policy.ops->on_remove(k->policy.state, pfn);
+    if (!(k->frame_bits[pfn] & FRAME_PARKED)) /* a parked page is not the policy's */
+        k->policy.ops->on_remove(k->policy.state, pfn);
     k->frames_used--;
     free_list_push(k, pfn);
 }
@@ -345,14 +348,68 @@ int frame_evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
     return 0;
 }
 
-/* The general reclaim: pages that cannot leave memory (swap full) are
- * pinned for the rest of this reclaim so the policy picks another; if none
- * can leave, the largest process is killed and reclaim starts over. */
+void reclaim_unpark(struct vmr_kernel *k)
+{
+    uint64_t room = k->cfg.swap_pages - k->swap_used;
+    while (room > 0 && k->stuck_head < k->n_stuck) {
+        uint32_t f = k->stuck[k->stuck_head++];
+        if (!(k->frame_bits[f] & FRAME_PARKED))
+            continue; /* freed since */
+        k->frame_bits[f] &= (uint8_t)~FRAME_PARKED;
+        struct vmr_access a = {.time = k->time,
+                               .next_use = UINT64_MAX, /* the oracle's was for its last touch */
+                               .key = k->frames[f].key,
+                               .count = 1,
+                               .op = VMR_OP_READ};
+        k->policy.ops->on_insert(k->policy.state, f, &a);
+        room--;
+    }
+    if (k->stuck_head == k->n_stuck)
+        k->stuck_head = k->n_stuck = 0;
+}
+
+/* Parks frame v: reclaim could not evict it (it needs swap and swap is
+ * full), so the policy forgets it (on_remove) until swap has room. The
+ * queue holds each parked frame once; entries of frames freed since are
+ * dropped when it reaches its end. */
+static void park(struct vmr_kernel *k, vmr_pfn_t v)
+{
+    if (k->n_stuck == k->n_frames) {
+        /* keep each parked frame once (a frame freed and parked again has
+         * two entries), in order: fewer than n_frames remain, as v is not
+         * parked yet */
+        uint32_t m = 0;
+        for (uint32_t i = k->stuck_head; i < k->n_stuck; i++) {
+            uint32_t f = k->stuck[i];
+            if (k->frame_bits[f] & FRAME_PARKED) {
+                k->frame_bits[f] &= (uint8_t)~FRAME_PARKED;
+                k->stuck[m++] = f;
+            }
+        }
+        for (uint32_t i = 0; i < m; i++)
+            k->frame_bits[k->stuck[i]] |= FRAME_PARKED;
+        k->stuck_head = 0;
+        k->n_stuck = m;
+    }
+    k->policy.ops->on_remove(k->policy.state, v);
+    k->frame_bits[v] |= FRAME_PARKED;
+    k->stuck[k->n_stuck++] = v;
+}
+
+/* The general reclaim: a page that cannot leave memory (it needs swap and
+ * swap is full) is parked (global scope) - taken out of the policy until swap has room
+ * for it, as Linux stops scanning anonymous pages without swap - and the
+ * policy asked again; if none can leave, the largest process is killed and
+ * reclaim starts over. (Pinning such pages for one reclaim, as before,
+ * made the policy skip k of them k times per fault once swap was full.) */
 static vmr_pfn_t reclaim_slow(struct vmr_kernel *k, struct proc *actor)
 {
     for (;;) {
         if (k->free_head != NIL) /* an OOM kill freed some */
             return frame_get(k, actor);
+        reclaim_unpark_check(k);
+        /* local scope pins such pages for this reclaim only: a parked page
+         * would leave its owner's charge (scope.c) */
         size_t n_skipped = 0;
         vmr_pfn_t got = VMR_PFN_NONE;
         for (;;) {
@@ -363,8 +420,12 @@ static vmr_pfn_t reclaim_slow(struct vmr_kernel *k, struct proc *actor)
                 got = v;
                 break;
             }
-            k->frame_bits[v] |= VMR_FRAME_PINNED;
-            k->skipped[n_skipped++] = v;
+            if (k->scope) {
+                k->frame_bits[v] |= VMR_FRAME_PINNED;
+                k->skipped[n_skipped++] = v;
+            } else {
+                park(k, v);
+            }
         }
         for (size_t i = 0; i < n_skipped; i++)
             k->frame_bits[k->skipped[i]] &= (uint8_t)~VMR_FRAME_PINNED;
@@ -388,6 +449,7 @@ vmr_pfn_t frame_reclaim_chosen(struct vmr_kernel *k, struct proc *actor, int rc,
 
 vmr_pfn_t frame_reclaim(struct vmr_kernel *k, struct proc *actor)
 {
+    reclaim_unpark_check(k);
     vmr_pfn_t v;
     int rc = k->policy.ops->select_victim(k->policy.state, &v);
     return frame_reclaim_chosen(k, actor, rc, v);

@@ -236,7 +236,13 @@ struct vmr_kernel {
     uint32_t slot_free;
     uint64_t swap_used, swap_peak;
 
-    uint32_t *skipped;     /* frames pinned during one reclaim (n_frames) */
+    uint32_t *skipped; /* frames pinned during one reclaim (n_frames) */
+    /* parked frames, oldest first (stuck[stuck_head .. n_stuck)): pages
+     * reclaim found unable to leave (they need swap and swap is full),
+     * taken out of the policy (on_remove) and marked FRAME_PARKED until
+     * swap has room for them. Entries whose frame lost the mark are stale. */
+    uint32_t *stuck;
+    uint32_t stuck_head, n_stuck;
     uint32_t victim_ahead; /* on_replace's last guess (a prefetch hint only) */
     int broken;            /* a fatal error was set: stop the run */
     int no_oom;            /* reclaim fails instead of OOM-killing (read-ahead) */
@@ -301,7 +307,19 @@ void scope_proc_exit(struct vmr_kernel *k, struct proc *leader);
 /* vmr_kernel_check's part for local scope. */
 int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
 
+/* frame_bits: a parked frame (kernel-private; the policy does not hold it) */
+#define FRAME_PARKED 0x40u
+
 /* frames.c */
+
+/* Parked frames go back to the policy (on_insert, as if just loaded), as
+ * many as swap has room for. */
+void reclaim_unpark(struct vmr_kernel *k);
+static inline void reclaim_unpark_check(struct vmr_kernel *k)
+{
+    if (__builtin_expect(k->n_stuck != k->stuck_head, 0) && k->swap_used < k->cfg.swap_pages)
+        reclaim_unpark(k);
+}
 
 /* Evicts pfn, which a policy instance chose, on behalf of actor (local
  * scope's own reclaim): 0, 1 if the page cannot leave memory now (swap

@@ -276,8 +276,8 @@ static int run_event(struct vmr_kernel *k, const struct vmr_record *r)
  * policies told of every access. */
 static inline void hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op)
 {
-    k->frame_bits[pfn] |= hit_bits[op];
-    if (k->policy_flags & VMR_POLICY_NEEDS_HITS) {
+    const uint8_t bits = k->frame_bits[pfn] |= hit_bits[op];
+    if ((k->policy_flags & VMR_POLICY_NEEDS_HITS) && !(bits & FRAME_PARKED)) {
         const uint64_t t = k->time;
         struct vmr_access a = {
             .time = t,
