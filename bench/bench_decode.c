@@ -17,20 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "vmreplay/trace.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -99,17 +87,17 @@ int main(int argc, char **argv)
             return 1;
         }
         records = accesses = 0;
-        double t0 = now();
+        double t0 = bench_now();
         size_t n;
         while (vmr_trace_reader_next(r, recs, BATCH, &n) == 0 && n > 0) {
             records += n;
             for (size_t i = 0; i < n; i++)
                 accesses += recs[i].count;
         }
-        times[rep] = now() - t0;
+        times[rep] = bench_now() - t0;
         vmr_trace_reader_destroy(r);
     }
-    qsort(times, (size_t)repeat, sizeof times[0], cmp_double);
+    qsort(times, (size_t)repeat, sizeof times[0], bench_cmp_double);
     double t = times[repeat / 2];
     printf("# command:");
     for (int i = 0; i < argc; i++)

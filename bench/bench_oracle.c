@@ -17,20 +17,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "vmreplay/sim.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -65,16 +53,16 @@ int main(int argc, char **argv)
                                              .swap_pages = VMR_SWAP_UNLIMITED,
                                              .policy = "opt"};
         vmr_oracle_release(&o);
-        double t0 = now();
+        double t0 = bench_now();
         int rc = vmr_oracle_compute(r, &kc, &o, err, sizeof err);
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
         vmr_trace_reader_destroy(r);
         if (rc != 0) {
             fprintf(stderr, "%s\n", err);
             return 1;
         }
     }
-    qsort(t, (size_t)repeat, sizeof t[0], cmp_double);
+    qsort(t, (size_t)repeat, sizeof t[0], bench_cmp_double);
     double med = t[repeat / 2];
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "hashmap.h"
 #include "vmreplay/policy.h"
 #include "vmreplay/trace.h"
@@ -39,9 +40,7 @@
  * wall time (caches are still shared). */
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return bench_clock(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static long rss_kib(void)
@@ -54,52 +53,6 @@ static long rss_kib(void)
         fclose(fp);
     }
     return res * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static long peak_rss_kib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-/* The page stream, renumbered densely, with WRITE_BIT for writes. */
-static int load(const char *path, uint32_t **stream, uint64_t *n, uint64_t *distinct)
-{
-    char err[512];
-    struct vmr_trace_reader *r;
-    if (vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    unsigned shift = 0;
-    while ((1u << shift) < vmr_trace_reader_info(r)->page_size)
-        shift++;
-    struct vmr_record *recs = malloc(2048 * sizeof *recs);
-    struct vmr_hashmap ids;
-    vmr_hashmap_init(&ids, 1 << 20);
-    size_t cap = 1 << 20, got;
-    uint32_t *s = malloc(cap * sizeof *s);
-    uint64_t count = 0;
-    while (vmr_trace_reader_next(r, recs, 2048, &got) == 0 && got > 0) {
-        for (size_t i = 0; i < got; i++) {
-            if (!vmr_rec_is_access(recs[i].kind))
-                continue;
-            uint64_t key = (uint64_t)recs[i].pid << 44 ^ recs[i].addr >> shift;
-            int ins;
-            uint64_t *id = vmr_hashmap_upsert(&ids, key, ids.n, &ins);
-            if (count == cap)
-                s = realloc(s, (cap *= 2) * sizeof *s);
-            s[count++] = (uint32_t)*id | (recs[i].kind == VMR_REC_WRITE ? WRITE_BIT : 0);
-        }
-    }
-    *stream = s;
-    *n = count;
-    *distinct = ids.n;
-    vmr_hashmap_release(&ids);
-    free(recs);
-    vmr_trace_reader_destroy(r);
-    return 0;
 }
 
 struct result {
@@ -199,7 +152,7 @@ static struct result run(const uint32_t *s, uint64_t n, uint64_t pages, const ch
     res.faults = faults;
     res.writebacks = writebacks;
     res.policy_kib = rss_kib() - base;
-    res.peak_kib = peak_rss_kib();
+    res.peak_kib = bench_peak_rss_kib();
     res.ok = 1;
     vmr_policy_close(&pol);
     free(next);
@@ -207,12 +160,6 @@ static struct result run(const uint32_t *s, uint64_t n, uint64_t pages, const ch
     free(owner);
     free(bits);
     return res;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
@@ -240,7 +187,7 @@ int main(int argc, char **argv)
     printf("\n");
     uint32_t *stream;
     uint64_t n, distinct;
-    if (load(trace, &stream, &n, &distinct) != 0)
+    if (bench_load_pages(trace, WRITE_BIT, &stream, &n, &distinct) != 0)
         return 1;
     printf("# %" PRIu64 " page touches, %" PRIu64 " distinct pages; median of %d run(s)\n", n,
            distinct, repeat);
@@ -302,7 +249,7 @@ int main(int argc, char **argv)
                 printf("%-9s %-6s %8" PRIu64 " failed\n", p, m, frames);
                 continue;
             }
-            qsort(rate, (size_t)repeat, sizeof rate[0], cmp_double);
+            qsort(rate, (size_t)repeat, sizeof rate[0], bench_cmp_double);
             printf("%-9s %-6s %8" PRIu64 " %9.1f %8.1f %8.1f %10.2f %9ld %10ld\n", p, m, frames,
                    rate[repeat / 2], rate[0], rate[repeat - 1],
                    100.0 * (double)last.faults / (double)n, peak / 1024, pol_kib);

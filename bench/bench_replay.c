@@ -23,36 +23,11 @@
 #include <unistd.h>
 
 #include "hashmap.h"
+#include "benchutil.h"
 #include "vmreplay/sim.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of the calling thread: the replay (simulation) thread's own
- * work, which other tenants of a shared machine disturb less than the
- * wall clock. */
-static double thread_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long peak_rss_kib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-/* Reads the trace once: access count, distinct pages, and (if want) the
- * page stream renumbered densely 0..distinct-1. */
-static int load(const char *path, uint32_t **stream, uint64_t *n, uint64_t *distinct,
-                uint64_t *accesses, double *decode_s)
+/* The trace's access count, and how long decoding it alone takes. */
+static int decode_pass(const char *path, uint64_t *accesses, double *decode_s)
 {
     char err[512];
     struct vmr_trace_reader *r;
@@ -60,39 +35,19 @@ static int load(const char *path, uint32_t **stream, uint64_t *n, uint64_t *dist
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    unsigned shift = 0;
-    while ((1u << shift) < vmr_trace_reader_info(r)->page_size)
-        shift++;
     struct vmr_record *recs = malloc(2048 * sizeof *recs);
-    struct vmr_hashmap ids;
-    vmr_hashmap_init(&ids, 1 << 20);
-    size_t cap = 1 << 20, got;
-    uint32_t *s = malloc(cap * sizeof *s);
-    uint64_t count = 0, acc = 0;
-    /* timed pass: decode only */
-    double t0 = now();
+    if (!recs) {
+        vmr_trace_reader_destroy(r);
+        return -1;
+    }
+    size_t got;
+    uint64_t acc = 0;
+    double t0 = bench_now();
     while (vmr_trace_reader_next(r, recs, 2048, &got) == 0 && got > 0)
         for (size_t i = 0; i < got; i++)
             acc += recs[i].count;
-    *decode_s = now() - t0;
+    *decode_s = bench_now() - t0;
     *accesses = acc;
-    vmr_trace_reader_rewind(r);
-    while (vmr_trace_reader_next(r, recs, 2048, &got) == 0 && got > 0) {
-        for (size_t i = 0; i < got; i++) {
-            if (!vmr_rec_is_access(recs[i].kind))
-                continue;
-            uint64_t key = (uint64_t)recs[i].pid << 44 ^ recs[i].addr >> shift;
-            int ins;
-            uint64_t *id = vmr_hashmap_upsert(&ids, key, ids.n, &ins);
-            if (count == cap)
-                s = realloc(s, (cap *= 2) * sizeof *s);
-            s[count++] = (uint32_t)*id;
-        }
-    }
-    *stream = s;
-    *n = count;
-    *distinct = ids.n;
-    vmr_hashmap_release(&ids);
     free(recs);
     vmr_trace_reader_destroy(r);
     return 0;
@@ -163,17 +118,17 @@ static void run_child(const char *trace, const char *policy, uint64_t frames, ui
     cfg.no_readahead = one_thread;
     char err[1024];
     struct vmr_replay_result *res;
-    double t0 = now(), c0 = thread_cpu();
+    double t0 = bench_now(), c0 = bench_thread_cpu();
     if (vmr_replay_run(&cfg, &res, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", policy, err);
         _exit(1);
     }
-    double dt = now() - t0, dc = thread_cpu() - c0;
+    double dt = bench_now() - t0, dc = bench_thread_cpu() - c0;
     const struct vmr_counters *c = &vmr_replay_report(res)->total;
     printf("%-8s %-6s %10" PRIu64 " %10.3f %10.2f %12" PRIu64 " %8.4f %9ld %10.2f\n", policy, label,
            frames, dt, (double)accesses / dt / 1e6, c->minor_faults + c->major_faults,
-           (double)(c->minor_faults + c->major_faults) / (double)accesses, peak_rss_kib() / 1024,
-           (double)accesses / dc / 1e6);
+           (double)(c->minor_faults + c->major_faults) / (double)accesses,
+           bench_peak_rss_kib() / 1024, (double)accesses / dc / 1e6);
     fflush(stdout);
     vmr_replay_result_destroy(res);
     _exit(0);
@@ -206,7 +161,8 @@ int main(int argc, char **argv)
     uint32_t *stream;
     uint64_t n, distinct, accesses;
     double decode_s;
-    if (load(trace, &stream, &n, &distinct, &accesses, &decode_s) != 0)
+    if (decode_pass(trace, &accesses, &decode_s) != 0 ||
+        bench_load_pages(trace, 0, &stream, &n, &distinct) != 0)
         return 1;
     printf("# %" PRIu64 " accesses, %" PRIu64 " page touches, %" PRIu64
            " distinct pages; decode only: %.3f s = %.1f M accesses/s\n",
@@ -223,9 +179,9 @@ int main(int argc, char **argv)
         if (frames == 0)
             frames = 1;
         for (int rep = 0; rep < repeat; rep++) {
-            double t0 = now();
+            double t0 = bench_now();
             uint64_t f = bare_lru(stream, n, distinct, (uint32_t)frames);
-            double dt = now() - t0;
+            double dt = bench_now() - t0;
             printf("%-8s %-6s %10" PRIu64 " %10.3f %10.2f %12" PRIu64 " %8.4f %9s\n", "bare-lru", m,
                    frames, dt, (double)n / dt / 1e6, f, (double)f / (double)n, "-");
             char pol_list[256];
