@@ -294,8 +294,8 @@ static inline int evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
 {
     struct frame *f = &k->frames[pfn];
     struct vmr_counters *c = &actor->leader->c;
-    if (f->type == FRAME_ANON && f->mapcount == 1 && f->swap_slot == NIL) {
-        if (!f->swap_excl && k->swap_used >= k->cfg.swap_pages)
+    if (evict_fast_lane(f)) {
+        if (!evict_fast_room(k, f))
             return -1;
         evict_fast(k, pfn, c);
         return 0;

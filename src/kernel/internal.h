@@ -372,15 +372,25 @@ static inline int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, u
     return 0;
 }
 
-/* Reclaim's fast lane: whether the policy's choice pfn is a private
- * anonymous page with one mapping whose swap copy, if any, only it refers
- * to (no slot structure), not pinned, with swap to hold it. */
+/* Reclaim's fast lane: a private anonymous page with one mapping whose
+ * swap copy, if any, only it refers to (no slot structure). */
+static inline int evict_fast_lane(const struct frame *f)
+{
+    return f->type == FRAME_ANON && f->mapcount == 1 && f->swap_slot == NIL;
+}
+
+/* Whether such a page has swap to go to. */
+static inline int evict_fast_room(const struct vmr_kernel *k, const struct frame *f)
+{
+    return f->swap_excl || k->swap_used < k->cfg.swap_pages;
+}
+
+/* Whether the policy's choice pfn takes the fast lane now: on it, not
+ * pinned, with swap to hold it. */
 static inline int evict_fast_ok(const struct vmr_kernel *k, vmr_pfn_t pfn)
 {
     const struct frame *f = &k->frames[pfn];
-    return f->type == FRAME_ANON && f->mapcount == 1 && f->swap_slot == NIL &&
-           !(k->frame_bits[pfn] & VMR_FRAME_PINNED) &&
-           (f->swap_excl || k->swap_used < k->cfg.swap_pages);
+    return evict_fast_lane(f) && !(k->frame_bits[pfn] & VMR_FRAME_PINNED) && evict_fast_room(k, f);
 }
 
 /* What every eviction ends with: counted to c, the policy told, the frame
