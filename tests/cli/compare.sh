@@ -7,12 +7,7 @@
 # the same from replay and compare.
 set -u
 : "${VMREPLAY:?}" "${SRCDIR:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
+. "${SRCDIR:?}/tests/lib/cli.sh"
 V=$VMREPLAY
 T=$TESTTMP
 "$V" synth -o "$T/w.vmt" -p 'zipf:0.8@3,scan' -f 2M -n 12k -P 3 -w 0.3 -s 5 2>/dev/null ||

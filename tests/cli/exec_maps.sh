@@ -7,16 +7,11 @@
 # prints only at that mark; a missing ELF exits 1 naming the file.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}" "${SRCDIR:?}"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 command -v readelf >/dev/null || exit 77
-mkdir -p "$TESTTMP"
 out=$TESTTMP/out
 err=$TESTTMP/err
 root=$SRCDIR/tests/data/sysroot
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 
 # expected_maps FILE BIAS NAME: the maps lines readelf's PT_LOADs imply
 expected_maps() {

@@ -5,13 +5,8 @@
 # exit 1, no output left behind; usage errors exit 2.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 T=$TESTTMP
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 # golden NAME FORMAT INPUT [options...]: imports INPUT, compares the text
 # form (without meta lines) with $T/NAME.want
 golden() {

@@ -4,14 +4,9 @@
 # memory), sampled rows say their method and rate, and bad options/input.
 set -u
 : "${VMREPLAY:?}" "${SRCDIR:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 T=$TESTTMP
 V=$VMREPLAY
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 "$V" synth -o "$T/s.vmt" -p 'zipf:0.9@3,loop:300K' -f 1M -n 10k -s 4 2>/dev/null || bad "synth"
 "$V" mrc "$T/s.vmt" -m 8p,64p,200K -o "$T/m.csv" || bad "mrc failed"
 [ "$(head -1 "$T/m.csv")" = "trace,method,rate,page_size,memory_pages,memory,page_touches,distinct_pages,faults,miss_ratio" ] ||

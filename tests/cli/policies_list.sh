@@ -3,14 +3,9 @@
 # parameters; --names gives just the names; --help; usage errors exit 2.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 out=$TESTTMP/out
 err=$TESTTMP/err
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 
 "$VMREPLAY" policies >"$out" 2>"$err" || bad "policies exited $?"
 [ -s "$err" ] && bad "policies wrote to stderr: $(cat "$err")"

@@ -9,14 +9,9 @@
 # Skipped (77) without valgrind.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}" "${RECBIN:?}"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 command -v valgrind >/dev/null || { echo "skip: no valgrind"; exit 77; }
-mkdir -p "$TESTTMP"
 T=$TESTTMP
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 PS=$(getconf PAGESIZE)
 # rec NAME STATUS PROGRAM ARGS...: records into $T/NAME.vmt and $T/NAME.txt
 rec() {

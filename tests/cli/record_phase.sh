@@ -10,14 +10,9 @@
 # Skipped (77) when the recorder's Valgrind tool was not built.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}" "${RECBIN:?}"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 "$VMREPLAY" record --check 2>/dev/null || { echo "skip: no Valgrind tool"; exit 77; }
-mkdir -p "$TESTTMP"
 T=$TESTTMP
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 PS=$(getconf PAGESIZE)
 "$VMREPLAY" record -q -o "$T/a.vmt" -- "$RECBIN/rec_anon" 2>"$T/err"
 [ $? -eq 5 ] || bad "rec_anon: expected exit 5: $(tail -3 "$T/err")"

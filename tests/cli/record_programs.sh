@@ -7,14 +7,9 @@
 # Skipped (77) when the recorder's Valgrind tool was not built.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}" "${RECBIN:?}"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 "$VMREPLAY" record --check 2>/dev/null || { echo "skip: no Valgrind tool"; exit 77; }
-mkdir -p "$TESTTMP"
 T=$TESTTMP
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 PS=$(getconf PAGESIZE)
 # rec NAME STATUS ARGS...: records $RECBIN/NAME into $T/NAME.txt (text form)
 rec() {

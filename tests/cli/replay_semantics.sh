@@ -4,14 +4,9 @@
 # fork's child in the report, and usage errors for bad values.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 out=$TESTTMP/out
 err=$TESTTMP/err
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 
 t=$TESTTMP/t.txt
 cat >"$t" <<'END'

@@ -7,16 +7,11 @@
 # report from an mrc CSV alone, and input errors.
 set -u
 : "${VMREPLAY:?}" "${SRCDIR:?}" "${TESTTMP:?}"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 command -v gnuplot >/dev/null || { echo "gnuplot missing (scripts/setup.sh)"; exit 77; }
 command -v chromium >/dev/null || { echo "chromium missing (scripts/setup.sh)"; exit 77; }
-rm -rf "$TESTTMP"
-mkdir -p "$TESTTMP"
+rm -rf "$TESTTMP" && mkdir -p "$TESTTMP"
 cd "$TESTTMP" || exit 1
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 
 # the first command of the README, from its vmreplay part on
 first=$(awk '/^```sh$/ { getline; print; exit }' "$SRCDIR/README.md")

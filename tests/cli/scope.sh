@@ -5,14 +5,9 @@
 # (malformed values: exit 2) and refused quotas (exit 1) with messages.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-rm -rf "$TESTTMP"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
+rm -rf "$TESTTMP" && mkdir -p "$TESTTMP"
 cd "$TESTTMP" || exit 1
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 V=$VMREPLAY
 "$V" synth -o w.vmt -p 'zipf:0.9@2,scan' -f 1M -n 20k -P 3 -s 3 2>/dev/null || bad "synth"
 

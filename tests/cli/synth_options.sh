@@ -4,14 +4,9 @@
 # 2 naming the option and what is expected) and write errors (exit 1).
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 out=$TESTTMP/out
 err=$TESTTMP/err
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 
 "$VMREPLAY" synth --help >"$out" 2>"$err" || bad "--help exited $?"
 grep -q '^usage: vmreplay synth -o OUT' "$out" || bad "--help has no usage line"

@@ -4,14 +4,9 @@
 # and `vmreplay cat` of the .vmt is exactly what synth writes as text.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 out=$TESTTMP/out
 err=$TESTTMP/err
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 
 # column NAME of the first data row (scope=total) of a replay csv
 col() {

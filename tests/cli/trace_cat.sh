@@ -4,14 +4,9 @@
 # input (after printing the records before it), usage errors exit 2, --help.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 out=$TESTTMP/out
 err=$TESTTMP/err
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 
 t=$TESTTMP/t.txt
 cat >"$t" <<'END'

@@ -5,14 +5,9 @@
 # usage errors exit 2, input errors exit 1 with the reader's message.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 out=$TESTTMP/out
 err=$TESTTMP/err
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 is_binary() {
     [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '211VMT' ]
 }

@@ -4,14 +4,9 @@
 # input errors exit 1, usage errors exit 2, --help.
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
-mkdir -p "$TESTTMP"
+. "${SRCDIR:?}/tests/lib/cli.sh"
 out=$TESTTMP/out
 err=$TESTTMP/err
-fail=0
-bad() {
-    echo "FAIL: $*" >&2
-    fail=1
-}
 # field NAME: the value of "NAME:" in the table
 field() {
     sed -n "s/^$1: *//p" "$out"
