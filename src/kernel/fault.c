@@ -148,17 +148,11 @@ static int do_swap_page(struct fault *f)
         pfn = get_frame(f, k->slots[s].key);
         if (pfn == VMR_PFN_NONE)
             return 0;
-        struct frame *fr = &k->frames[pfn];
-        fr->type = FRAME_ANON;
-        fr->key = k->slots[s].key;
-        fr->swap_slot = s;
-        fr->mapcount = 0;
-        fr->rmap = NIL;
-        fr->pte1 = NULL;
+        frame_setup(k, pfn, FRAME_ANON, k->slots[s].key, s,
+                    access_bits(f->op) & VMR_FRAME_REFERENCED);
         k->slots[s].cache_pfn = pfn;
         k->slots[s].refs++;
-        k->frame_bits[pfn] = access_bits(f->op) & VMR_FRAME_REFERENCED;
-        struct vmr_access a = access_for(f, fr->key);
+        struct vmr_access a = access_for(f, k->slots[s].key);
         frame_insert(k, pfn, &a);
         f->c->swap_ins++;
         f->ac->swap_ins++;
@@ -276,16 +270,10 @@ static void swap_readahead(struct fault *f)
         vmr_pfn_t pfn = frame_get(k, f->p);
         if (pfn == VMR_PFN_NONE)
             break;
-        struct frame *fr = &k->frames[pfn];
-        fr->type = FRAME_ANON;
-        fr->key = k->slots[s].key;
-        fr->swap_slot = s;
-        fr->swap_excl = 0;
-        fr->mapcount = 0;
+        frame_setup(k, pfn, FRAME_ANON, k->slots[s].key, s, 0);
         k->slots[s].cache_pfn = pfn;
         k->slots[s].refs++;
-        k->frame_bits[pfn] = 0;
-        struct vmr_access a = access_for(f, fr->key);
+        struct vmr_access a = access_for(f, k->slots[s].key);
         frame_insert(k, pfn, &a);
         f->c->swap_ins++;
         f->ac->swap_ins++;
@@ -338,12 +326,7 @@ static int do_object_page(struct fault *f)
         if (pfn == VMR_PFN_NONE)
             return 0;
         struct frame *fr = &k->frames[pfn];
-        fr->type = FRAME_FILE;
-        fr->key = key;
-        fr->swap_slot = NIL;
-        fr->mapcount = 0;
-        fr->rmap = NIL;
-        fr->pte1 = NULL;
+        frame_setup(k, pfn, FRAME_FILE, key, NIL, 0);
         uint8_t bits = access_bits(f->op);
         uint64_t *slot = o->shmem ? vmr_hashmap_find(&k->shmem_swap, key) : NULL;
         if (slot) {

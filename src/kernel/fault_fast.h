@@ -75,13 +75,7 @@ static inline __attribute__((always_inline)) void anon_frame_init_in(struct faul
                                                                      uint64_t old_key)
 {
     struct vmr_kernel *k = f->k;
-    struct frame *fr = &k->frames[pfn];
-    fr->type = FRAME_ANON;
-    fr->key = key;
-    fr->swap_slot = NIL;
-    fr->swap_excl = 0;
-    fr->mapcount = 0;
-    k->frame_bits[pfn] = bits;
+    frame_setup(k, pfn, FRAME_ANON, key, NIL, bits);
     struct vmr_access a = access_for(f, key);
     if (replaced) {
         /* a two-stage prefetch: the frame two evictions ahead now, the PTE

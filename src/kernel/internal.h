@@ -352,6 +352,20 @@ static inline vmr_pfn_t frame_get(struct vmr_kernel *k, struct proc *faulting)
     return pfn;
 }
 
+/* Sets up a frame from frame_get (no mapping yet) for a new page: its
+ * type, key, the swap slot it caches (or NIL) and its frame bits. */
+static inline void frame_setup(struct vmr_kernel *k, vmr_pfn_t pfn, enum frame_type type,
+                               uint64_t key, uint32_t slot, uint8_t bits)
+{
+    struct frame *fr = &k->frames[pfn];
+    fr->type = type;
+    fr->key = key;
+    fr->swap_slot = slot;
+    fr->swap_excl = 0;
+    fr->mapcount = 0;
+    k->frame_bits[pfn] = bits;
+}
+
 /* Gives a frame holding a page to the policy and accounts it as used. */
 static inline void frame_insert(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_access *a)
 {

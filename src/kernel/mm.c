@@ -484,13 +484,7 @@ void mm_willneed(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint64
                 frame_unused(k, pfn);
                 return;
             }
-            struct frame *fr = &k->frames[pfn];
-            fr->type = FRAME_FILE;
-            fr->key = key;
-            fr->swap_slot = NIL;
-            fr->swap_excl = 0;
-            fr->mapcount = 0;
-            k->frame_bits[pfn] = 0;
+            frame_setup(k, pfn, FRAME_FILE, key, NIL, 0);
             struct vmr_access a = {.time = k->time,
                                    .next_use = UINT64_MAX,
                                    .key = key,
