@@ -184,9 +184,10 @@ struct vmr_policy_ops {
      * page with old_key left `frame` by replacement and the page of access
      * `a` was loaded into it. Must do exactly what on_evict(frame, old_key)
      * then on_insert(frame, a) would. Returns a cheap guess, like
-     * peek_victim's, of the frame chosen two evictions from now (the one
-     * after the next; VMR_PFN_NONE: no guess): the kernel fetches its
-     * metadata now and its page-table entry at the next eviction. The
+     * peek_victim's, of a frame to be chosen some evictions from now (at
+     * least two; deeper hides more memory latency, see lru.c's 8;
+     * VMR_PFN_NONE: no guess): the kernel fetches its metadata now and its
+     * page-table entry at the next eviction. The
      * kernel may call it instead of on_evict, on_insert and peek_victim
      * (one call per fault in the common case instead of three) or not. */
     vmr_pfn_t (*on_replace)(void *state, vmr_pfn_t frame, uint64_t old_key,

@@ -78,8 +78,9 @@ static inline __attribute__((always_inline)) void anon_frame_init_in(struct faul
     frame_setup(k, pfn, FRAME_ANON, key, NIL, bits);
     struct vmr_access a = access_for(f, key);
     if (replaced) {
-        /* a two-stage prefetch: the frame two evictions ahead now, the PTE
-         * of the next victim, whose frame the previous call fetched */
+        /* a two-stage prefetch: the frame guessed now (some evictions
+         * ahead), and the PTE of the previous guess, whose frame the
+         * previous call fetched */
         vmr_pfn_t ahead = k->policy.ops->on_replace(k->policy.state, pfn, old_key, &a);
         vmr_pfn_t next = k->victim_ahead;
         k->victim_ahead = ahead;

@@ -105,31 +105,30 @@ static inline void flist_unlink(struct frame_link *l, uint32_t f)
     l[f].prev = l[f].next = FRAME_UNLINKED;
 }
 
-/* Links f as the new tail (l[at] is the list's sentinel), the head being
- * l[at].next: shorthands for the queue idiom most policies use. */
-/* on_replace of a list policy whose victim is the tail (FIFO, LRU): the
- * frame comes back at the head. Returns the frame two evictions ahead (the
- * tail's predecessor), whose list node it starts fetching, or VMR_PFN_NONE. */
-static inline vmr_pfn_t flist_replace_at_head(struct frame_link *l, uint32_t head, uint32_t frame)
-{
-    if (l[head].next != frame) {
-        flist_unlink(l, frame);
-        flist_link_after(l, head, frame);
-    }
-    uint32_t t = l[head].prev;
-    if (t == head || (t = l[t].prev) == head)
-        return VMR_PFN_NONE;
-    __builtin_prefetch(&l[t]);
-    return t;
-}
-
 /* FIFO and LRU: one list of the resident frames, head = newest, victim =
  * the unpinned frame nearest the tail (fifo.c; LRU adds its on_hit). */
 struct tail_list {
     uint8_t *bits;
-    uint32_t n_frames; /* also the sentinel's index */
+    uint32_t n_frames;  /* also the sentinel's index */
+    uint32_t ahead;     /* on_replace's guess: a frame about TLIST_AHEAD from
+                           the tail, or n_frames (none: walk to it again) */
+    uint32_t ahead_age; /* replacements since `ahead` was walked to */
     struct frame_link link[];
 };
+
+/* How far from the tail on_replace's guess lies: deep enough that the
+ * kernel's prefetch of the frame, then of its PTE, arrives before the
+ * eviction needs them; the walk is redone every TLIST_AHEAD_REWALK
+ * replacements, as hits inside the window shrink it. */
+#define TLIST_AHEAD        8u
+#define TLIST_AHEAD_REWALK 64u
+
+/* A frame leaving its place in the list: the guess must not point at it. */
+static inline void tlist_ahead_leave(struct tail_list *s, uint32_t frame)
+{
+    if (__builtin_expect(frame == s->ahead, 0))
+        s->ahead = s->n_frames;
+}
 int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
                  void **state);
 void tlist_destroy(void *state);

@@ -30,6 +30,8 @@ int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_confi
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
     s->n_frames = cfg->n_frames;
+    s->ahead = cfg->n_frames;
+    s->ahead_age = 0;
     flist_init(s->link, cfg->n_frames);
     *state = s;
     return 0;
@@ -72,24 +74,49 @@ void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     (void)key;
     struct tail_list *s = state;
+    tlist_ahead_leave(s, frame);
     flist_unlink(s->link, frame);
 }
 
 void tlist_on_remove(void *state, vmr_pfn_t frame)
 {
     struct tail_list *s = state;
+    tlist_ahead_leave(s, frame);
     flist_unlink(s->link, frame);
 }
 
 /* on_evict + on_insert in one call: the frame leaves the list and comes
- * back at its head. */
+ * back at its head. The guess returned is kept as a cursor about
+ * TLIST_AHEAD frames from the tail: each replacement takes one frame from
+ * behind it, so it steps one frame toward the head; it is walked to again
+ * from the tail when lost, and every TLIST_AHEAD_REWALK calls. */
 vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                            const struct vmr_access *a)
 {
     (void)old_key;
     (void)a;
     struct tail_list *s = state;
-    return flist_replace_at_head(s->link, s->n_frames, frame);
+    struct frame_link *l = s->link;
+    const uint32_t head = s->n_frames;
+    tlist_ahead_leave(s, frame);
+    if (l[head].next != frame) {
+        flist_unlink(l, frame);
+        flist_link_after(l, head, frame);
+    }
+    uint32_t t = s->ahead;
+    if (t != head && ++s->ahead_age < TLIST_AHEAD_REWALK) {
+        t = l[t].prev;
+    } else {
+        s->ahead_age = 0;
+        t = l[head].prev;
+        for (unsigned d = 1; d < TLIST_AHEAD && t != head; d++)
+            t = l[t].prev;
+    }
+    s->ahead = t;
+    if (t == head)
+        return VMR_PFN_NONE;
+    __builtin_prefetch(&l[t]);
+    return t;
 }
 
 static int fifo_create(const struct vmr_policy_config *cfg, void **state)

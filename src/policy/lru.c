@@ -30,6 +30,7 @@ static void lru_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
     /* loops hit the same page over and over: skip the relinking then */
     if (l[head].next == frame)
         return;
+    tlist_ahead_leave(s, frame);
     flist_unlink(l, frame);
     flist_link_after(l, head, frame);
 }

@@ -67,8 +67,10 @@ static void test_peek(const struct vmr_policy_ops *ops)
 
 /* on_replace does what on_evict + on_insert do: two instances, one told
  * with on_replace and one with the two calls, choose the same victims over
- * a seeded mix of hits and replacements; and its guess names the victim
- * two evictions ahead when nothing happens in between. */
+ * a seeded mix of hits and replacements; and, when nothing happens in
+ * between, each frame it guesses is evicted within the next N
+ * replacements, and not by the very next one (the guess is at least two
+ * evictions ahead). */
 static void test_replace(const struct vmr_policy_ops *ops)
 {
     enum { N = 16 };
@@ -85,7 +87,10 @@ static void test_replace(const struct vmr_policy_ops *ops)
         a.ops->on_insert(a.state, f, &acc);
         b.ops->on_insert(b.state, f, &acc);
     }
-    vmr_pfn_t guess = VMR_PFN_NONE, pending = VMR_PFN_NONE;
+    int guessed_at[N]; /* round of an unfulfilled quiet guess, or -1 */
+    for (int f = 0; f < N; f++)
+        guessed_at[f] = -1;
+    int guesses = 0;
     for (int round = 0; round < 400; round++) {
         rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
         int quiet = round >= 300; /* the last rounds: replacements only */
@@ -99,7 +104,6 @@ static void test_replace(const struct vmr_policy_ops *ops)
                 a.ops->on_hit(a.state, f, &acc);
                 b.ops->on_hit(b.state, f, &acc);
             }
-            guess = pending = VMR_PFN_NONE;
             continue;
         }
         vmr_pfn_t va, vb;
@@ -108,19 +112,27 @@ static void test_replace(const struct vmr_policy_ops *ops)
         CHECK_EQ_U64(va, vb);
         if (va >= N || va != vb)
             break;
-        /* what on_replace guessed two calls ago, once two sweeps without
-         * hits have cleared every referenced bit (a clock's guess ignores
-         * them) */
-        if (round >= 300 + 2 * N && pending != VMR_PFN_NONE)
-            CHECK_EQ_U64(va, pending);
-        pending = guess;
+        /* the guesses made once two sweeps without hits have cleared every
+         * referenced bit (a clock's guess ignores them) */
+        if (guessed_at[va] >= 0) {
+            CHECK(round - guessed_at[va] >= 2);
+            guessed_at[va] = -1;
+        }
+        for (int f = 0; f < N; f++)
+            if (guessed_at[f] >= 0)
+                CHECK(round - guessed_at[f] <= N);
         struct vmr_access acc = {.time = t++, .next_use = UINT64_MAX, .key = next_key, .count = 1};
         fa[va] = fb[va] = VMR_FRAME_REFERENCED;
-        guess = a.ops->on_replace(a.state, va, key[va], &acc);
+        vmr_pfn_t guess = a.ops->on_replace(a.state, va, key[va], &acc);
+        if (round >= 300 + 2 * N && guess < N && guessed_at[guess] < 0) {
+            guessed_at[guess] = round;
+            guesses++;
+        }
         b.ops->on_evict(b.state, va, key[va]);
         b.ops->on_insert(b.state, va, &acc);
         key[va] = next_key++;
     }
+    CHECK(guesses > 0);
     vmr_policy_close(&a);
     vmr_policy_close(&b);
 }
