@@ -80,7 +80,7 @@ static inline __attribute__((always_inline)) int do_anon_page(struct fault *f, u
     vmr_pfn_t pfn = get_frame(f, e ? pte_payload(e) : f->k->anon_serial + 1);
     if (pfn == VMR_PFN_NONE)
         return 0;
-    anon_page_into(f, e, pfn, 0, 0);
+    anon_page_into(f, e, pfn, 0, 0, 0);
     return 1;
 }
 

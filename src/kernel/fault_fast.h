@@ -47,7 +47,8 @@ static inline __attribute__((always_inline)) struct vmr_access access_for(const 
     const struct vmr_kernel *k = f->k;
     return (struct vmr_access){
         .time = k->time,
-        .next_use = oracle_next(k, f->op, key),
+        .next_use =
+            __builtin_expect(k->next_use != NULL, 0) ? oracle_next(k, f->op, key) : UINT64_MAX,
         .key = key,
         .pid = f->p->pid,
         .count = f->count,
@@ -65,17 +66,14 @@ static inline __attribute__((always_inline)) void tell_miss(struct fault *f, uin
     }
 }
 
-/* Sets up a frame for a private anonymous page with `key` and hands it to
+/* Hands the frame of a new private anonymous page with `key`, set up, to
  * the policy: as a new page (on_insert), or, if `replaced`, as the page
  * that replaces the one with old_key the frame held (on_replace; the frame
  * stayed counted as used). */
-static inline __attribute__((always_inline)) void anon_frame_init_in(struct fault *f, vmr_pfn_t pfn,
-                                                                     uint64_t key, uint8_t bits,
-                                                                     const int replaced,
-                                                                     uint64_t old_key)
+static inline __attribute__((always_inline)) void
+anon_frame_give(struct fault *f, vmr_pfn_t pfn, uint64_t key, const int replaced, uint64_t old_key)
 {
     struct vmr_kernel *k = f->k;
-    frame_setup(k, pfn, FRAME_ANON, key, NIL, bits);
     struct vmr_access a = access_for(f, key);
     if (replaced) {
         /* a two-stage prefetch: the frame guessed now (some evictions
@@ -93,10 +91,13 @@ static inline __attribute__((always_inline)) void anon_frame_init_in(struct faul
     }
 }
 
+/* Sets up a frame (from frame_get) for a new private anonymous page with
+ * `key` and hands it to the policy. */
 static inline __attribute__((always_inline)) void anon_frame_init(struct fault *f, vmr_pfn_t pfn,
                                                                   uint64_t key, uint8_t bits)
 {
-    anon_frame_init_in(f, pfn, key, bits, 0, 0);
+    frame_setup(f->k, pfn, FRAME_ANON, key, NIL, bits);
+    anon_frame_give(f, pfn, key, 0, 0);
 }
 
 /* A private anonymous page with no other user: demand-zero if the PTE is
@@ -104,34 +105,47 @@ static inline __attribute__((always_inline)) void anon_frame_init(struct fault *
  * as dirty: seed rule 1.5), or a swap-in of the copy a PTE_SWAP_EXCL entry
  * holds, into frame pfn. A read swap-in keeps that copy for a clean eviction
  * later; a write makes it stale and frees it. These are the faults that
- * dominate large runs: one frame, one mapping, set up in one go. */
-static inline __attribute__((always_inline)) void
-anon_page_into(struct fault *f, uint64_t e, vmr_pfn_t pfn, const int replaced, uint64_t old_key)
+ * dominate large runs: one frame, one mapping, set up in one go, before the
+ * policy hears of it. `replaced`: pfn held a page with old_key until now
+ * (see anon_frame_give); `same_mm`: of this process's mm, so rss stays. */
+static inline __attribute__((always_inline)) void anon_page_into(struct fault *f, uint64_t e,
+                                                                 vmr_pfn_t pfn, const int replaced,
+                                                                 uint64_t old_key, int same_mm)
 {
     struct vmr_kernel *k = f->k;
     struct frame *fr = &k->frames[pfn];
+    uint64_t key;
+    uint8_t bits = VMR_FRAME_REFERENCED;
+    unsigned excl = 0;
     if (!e) {
-        anon_frame_init_in(f, pfn, ++k->anon_serial, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY,
-                           replaced, old_key);
+        key = ++k->anon_serial;
+        bits |= VMR_FRAME_DIRTY;
         f->c->zero_fill++;
         f->ac->zero_fill++;
     } else {
-        anon_frame_init_in(f, pfn, pte_payload(e), VMR_FRAME_REFERENCED, replaced, old_key);
+        key = pte_payload(e);
         f->c->swap_ins++;
         f->ac->swap_ins++;
         f->major = 1;
         if (f->op == VMR_OP_WRITE) {
             k->swap_used--;
-            k->frame_bits[pfn] |= VMR_FRAME_DIRTY;
+            bits |= VMR_FRAME_DIRTY;
         } else {
-            fr->swap_excl = 1;
+            excl = 1;
         }
     }
-    fr->mapcount = 1;
+    fr->key = key;
     fr->pte1 = f->pte;
     fr->mm1 = f->mm->id;
+    fr->swap_slot = NIL;
+    fr->mapcount = 1;
+    fr->type = FRAME_ANON;
+    fr->swap_excl = excl;
+    k->frame_bits[pfn] = bits;
     *f->pte = pte_make(pfn, (unsigned)mm_pte_bits(f->v, 1));
-    mm_rss_inc(f->mm);
+    if (!same_mm)
+        mm_rss_inc(f->mm);
+    anon_frame_give(f, pfn, key, replaced, old_key);
 }
 
 /* The fault that dominates large runs, without the general dispatch: in the
@@ -171,10 +185,17 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
         int rc = k->policy.ops->select_victim(k->policy.state, &victim);
         if (rc == 0 && victim < k->n_frames && evict_fast_ok(k, victim)) {
             if (k->policy_flags & VMR_POLICY_REPLACE) {
-                /* the policy hears of the eviction and the new page at once */
-                evict_fast_unmap(k, victim, f.c);
+                /* the policy hears of the eviction and the new page at
+                 * once; the frame goes from one page to the other without
+                 * passing through FREE, and rss moves only between mms */
+                const struct frame *vf = &k->frames[victim];
+                const uint64_t old_key = vf->key;
+                const uint32_t vmm = vf->mm1;
+                evict_fast_swap_out(k, vf, victim, f.c);
                 f.c->evictions++;
-                anon_page_into(&f, e, victim, 1, k->frames[victim].key);
+                if (vmm != mm->id)
+                    k->mms[vmm]->rss--;
+                anon_page_into(&f, e, victim, 1, old_key, vmm == mm->id);
                 goto counted;
             }
             evict_fast(k, victim, f.c);
@@ -189,7 +210,7 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
                 return 1;
         }
     }
-    anon_page_into(&f, e, pfn, 0, 0);
+    anon_page_into(&f, e, pfn, 0, 0, 0);
 counted:
     if (f.major) {
         f.c->major_faults++;

@@ -35,6 +35,12 @@ int frames_init(struct vmr_kernel *k)
     }
     k->free_head = 0;
     k->victim_ahead = NIL;
+    /* the lane word's mask and wanted value, from the fields themselves
+     * (the bit-fields' layout is the compiler's) */
+    struct frame m = {.swap_slot = UINT32_MAX, .mapcount = (1u << 29) - 1, .type = 3},
+                 w = {.swap_slot = NIL, .mapcount = 1, .type = FRAME_ANON};
+    memcpy(&k->lane_mask, (const unsigned char *)&m + FRAME_LANE_OFF, sizeof k->lane_mask);
+    memcpy(&k->lane_want, (const unsigned char *)&w + FRAME_LANE_OFF, sizeof k->lane_want);
     k->rmap_free = NIL;
     k->slot_free = NIL;
     return 0;
@@ -294,7 +300,7 @@ static inline int evict(struct vmr_kernel *k, vmr_pfn_t pfn, struct proc *actor)
 {
     struct frame *f = &k->frames[pfn];
     struct vmr_counters *c = &actor->leader->c;
-    if (evict_fast_lane(f)) {
+    if (evict_fast_lane(k, f)) {
         if (!evict_fast_room(k, f))
             return -1;
         evict_fast(k, pfn, c);

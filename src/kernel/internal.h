@@ -24,7 +24,9 @@
 #ifndef VMREPLAY_KERNEL_INTERNAL_H
 #define VMREPLAY_KERNEL_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hashmap.h"
 #include "vmreplay/kernel.h"
@@ -180,6 +182,9 @@ struct frame {
                                refers to and that has no slot (swap_slot NIL) */
 };
 _Static_assert(sizeof(struct frame) == 32, "frames pack two to a cache line");
+/* swap_slot and the bit-fields after it, read as one word (evict_fast_lane) */
+#define FRAME_LANE_OFF 24
+_Static_assert(offsetof(struct frame, swap_slot) == FRAME_LANE_OFF, "lane word follows swap_slot");
 
 struct rmap_entry {
     uint64_t *pte;
@@ -244,12 +249,15 @@ struct vmr_kernel {
     uint32_t *stuck;
     uint32_t stuck_head, n_stuck;
     uint32_t victim_ahead; /* on_replace's last guess (a prefetch hint only) */
-    int broken;            /* a fatal error was set: stop the run */
-    int no_oom;            /* reclaim fails instead of OOM-killing (read-ahead) */
-    int general_faults;    /* linux_faults or local scope: no fault_fast */
-    int linux_faults;      /* a linux-mode knob of the common faults is on: the
-                              zero page, swap read-ahead or fork_anon_only (which
-                              needs VF_ANON_VMA; it is kept only then) */
+    /* the lane word (FRAME_LANE_OFF) of a fast-lane frame, masked: swap_slot
+     * NIL, FRAME_ANON, mapcount 1, any swap_excl (frames_init) */
+    uint64_t lane_mask, lane_want;
+    int broken;         /* a fatal error was set: stop the run */
+    int no_oom;         /* reclaim fails instead of OOM-killing (read-ahead) */
+    int general_faults; /* linux_faults or local scope: no fault_fast */
+    int linux_faults;   /* a linux-mode knob of the common faults is on: the
+                           zero page, swap read-ahead or fork_anon_only (which
+                           needs VF_ANON_VMA; it is kept only then) */
 
     struct vmr_hashmap page_cache; /* key -> pfn */
     struct vmr_hashmap shmem_swap; /* shmem key -> slot, for pages out */
@@ -387,10 +395,13 @@ static inline int rmap_add(struct vmr_kernel *k, vmr_pfn_t pfn, struct mm *mm, u
 }
 
 /* Reclaim's fast lane: a private anonymous page with one mapping whose
- * swap copy, if any, only it refers to (no slot structure). */
-static inline int evict_fast_lane(const struct frame *f)
+ * swap copy, if any, only it refers to (no slot structure). One load and
+ * compare for what are three fields. */
+static inline int evict_fast_lane(const struct vmr_kernel *k, const struct frame *f)
 {
-    return f->type == FRAME_ANON && f->mapcount == 1 && f->swap_slot == NIL;
+    uint64_t w;
+    memcpy(&w, (const unsigned char *)f + FRAME_LANE_OFF, sizeof w);
+    return (w & k->lane_mask) == k->lane_want;
 }
 
 /* Whether such a page has swap to go to. */
@@ -404,7 +415,8 @@ static inline int evict_fast_room(const struct vmr_kernel *k, const struct frame
 static inline int evict_fast_ok(const struct vmr_kernel *k, vmr_pfn_t pfn)
 {
     const struct frame *f = &k->frames[pfn];
-    return evict_fast_lane(f) && !(k->frame_bits[pfn] & VMR_FRAME_PINNED) && evict_fast_room(k, f);
+    return evict_fast_lane(k, f) && !(k->frame_bits[pfn] & VMR_FRAME_PINNED) &&
+           evict_fast_room(k, f);
 }
 
 /* What every eviction ends with: counted to c, the policy told, the frame
@@ -422,12 +434,12 @@ static inline void evict_finish(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_
     k->frame_bits[pfn] = 0;
 }
 
-/* Takes a page evict_fast_ok accepted out of memory, on behalf of counters
- * c: its PTE takes the swap copy over, by key (PTE_SWAP_EXCL). The frame
- * still looks used and the policy has not been told (evict_fast does both). */
-static inline void evict_fast_unmap(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
+/* Writes a page evict_fast_ok accepted out, on behalf of counters c: its
+ * PTE takes the swap copy over, by key (PTE_SWAP_EXCL). The frame is left
+ * as it was (evict_fast_unmap and the replacing fault rewrite it). */
+static inline void evict_fast_swap_out(struct vmr_kernel *k, const struct frame *f, vmr_pfn_t pfn,
+                                       struct vmr_counters *c)
 {
-    struct frame *f = &k->frames[pfn];
     if (!f->swap_excl) {
         if (++k->swap_used > k->swap_peak)
             k->swap_peak = k->swap_used;
@@ -436,6 +448,15 @@ static inline void evict_fast_unmap(struct vmr_kernel *k, vmr_pfn_t pfn, struct 
         c->swap_outs++; /* the copy is stale: write it again */
     }
     *f->pte1 = pte_make(f->key, PTE_SWAP | PTE_SWAP_EXCL);
+}
+
+/* Takes a page evict_fast_ok accepted out of memory, on behalf of counters
+ * c. The frame still looks used and the policy has not been told
+ * (evict_fast does both). */
+static inline void evict_fast_unmap(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
+{
+    struct frame *f = &k->frames[pfn];
+    evict_fast_swap_out(k, f, pfn, c);
     k->mms[f->mm1]->rss--;
     f->mapcount = 0;
     f->swap_excl = 0;
