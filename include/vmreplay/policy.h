@@ -57,7 +57,8 @@
  * against an older version-1 header (which cannot set those flags) is still
  * read correctly: VMR_POLICY_WANTS_MISS adds on_miss; VMR_POLICY_HIT_NO_KEY
  * lets the kernel skip looking up the key of every hit; VMR_POLICY_PEEK adds
- * peek_victim; VMR_POLICY_REPLACE adds on_replace.
+ * peek_victim; VMR_POLICY_REPLACE adds on_replace (VMR_POLICY_FAR_GUESS
+ * tells how far its guess lies).
  */
 #ifndef VMREPLAY_POLICY_H
 #define VMREPLAY_POLICY_H
@@ -94,6 +95,9 @@ enum {
                                           per hit on large memories) */
     VMR_POLICY_PEEK = 1u << 4,         /* peek_victim is set */
     VMR_POLICY_REPLACE = 1u << 5,      /* on_replace is set (with PEEK) */
+    VMR_POLICY_FAR_GUESS = 1u << 6,    /* with REPLACE: on_replace's guess lies about 8
+                                          evictions ahead (hits may bring it nearer
+                                          for a while) */
 };
 
 /* vmr_access.key in on_hit for VMR_POLICY_HIT_NO_KEY policies. */
@@ -185,9 +189,10 @@ struct vmr_policy_ops {
      * `a` was loaded into it. Must do exactly what on_evict(frame, old_key)
      * then on_insert(frame, a) would. Returns a cheap guess, like
      * peek_victim's, of a frame to be chosen some evictions from now (at
-     * least two; deeper hides more memory latency, see lru.c's 8;
-     * VMR_PFN_NONE: no guess): the kernel fetches its metadata now and its
-     * page-table entry at the next eviction. The
+     * least two; VMR_PFN_NONE: no guess): the kernel fetches its metadata
+     * now and its page-table entry at the next eviction, or, with
+     * VMR_POLICY_FAR_GUESS (a guess about 8 ahead), four evictions later,
+     * which hides more memory latency. The
      * kernel may call it instead of on_evict, on_insert and peek_victim
      * (one call per fault in the common case instead of three) or not. */
     vmr_pfn_t (*on_replace)(void *state, vmr_pfn_t frame, uint64_t old_key,

@@ -77,11 +77,12 @@ anon_frame_give(struct fault *f, vmr_pfn_t pfn, uint64_t key, const int replaced
     struct vmr_access a = access_for(f, key);
     if (replaced) {
         /* a two-stage prefetch: the frame guessed now (some evictions
-         * ahead), and the PTE of the previous guess, whose frame the
-         * previous call fetched */
+         * ahead), and the PTE of the guess made ahead_lag calls ago, whose
+         * frame that call fetched (reading it sooner would stall on it) */
         vmr_pfn_t ahead = k->policy.ops->on_replace(k->policy.state, pfn, old_key, &a);
-        vmr_pfn_t next = k->victim_ahead;
-        k->victim_ahead = ahead;
+        const uint32_t i = k->ahead_i++;
+        vmr_pfn_t next = k->ahead_ring[(i - k->ahead_lag) & 3];
+        k->ahead_ring[i & 3] = ahead;
         if (ahead < k->n_frames)
             __builtin_prefetch(&k->frames[ahead]);
         if (next < k->n_frames)

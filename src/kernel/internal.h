@@ -248,7 +248,11 @@ struct vmr_kernel {
      * swap has room for them. Entries whose frame lost the mark are stale. */
     uint32_t *stuck;
     uint32_t stuck_head, n_stuck;
-    uint32_t victim_ahead; /* on_replace's last guess (a prefetch hint only) */
+    /* on_replace's last guesses (prefetch hints only), by call number mod 4;
+     * the PTE of the one made ahead_lag calls ago is fetched (4 with
+     * VMR_POLICY_FAR_GUESS, else 1) */
+    uint32_t ahead_ring[4];
+    uint32_t ahead_i, ahead_lag;
     /* the lane word (FRAME_LANE_OFF) of a fast-lane frame, masked: swap_slot
      * NIL, FRAME_ANON, mapcount 1, any swap_excl (frames_init) */
     uint64_t lane_mask, lane_want;

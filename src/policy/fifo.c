@@ -126,7 +126,7 @@ static int fifo_create(const struct vmr_policy_config *cfg, void **state)
 
 const struct vmr_policy_ops vmr_policy_fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_FAR_GUESS,
     .name = "fifo",
     .summary = "first in, first out: evicts the page loaded longest ago (textbook FIFO)",
     .params = NULL,

@@ -214,30 +214,34 @@ static int parse_params(char *buf, struct vmr_policy_kv *kv, size_t *n_kv, const
 static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *errbuf,
                      size_t errbuf_len)
 {
-    const char *missing = !ops->name            ? "name"
-                          : !ops->create        ? "create"
-                          : !ops->destroy       ? "destroy"
-                          : !ops->on_insert     ? "on_insert"
-                          : !ops->select_victim ? "select_victim"
-                          : !ops->on_evict      ? "on_evict"
-                          : !ops->on_remove     ? "on_remove"
-                          : (ops->flags & VMR_POLICY_NEEDS_HITS) && !ops->on_hit
-                              ? "on_hit (required by VMR_POLICY_NEEDS_HITS)"
-                          : (ops->flags & VMR_POLICY_WANTS_MISS) && !ops->on_miss
-                              ? "on_miss (required by VMR_POLICY_WANTS_MISS)"
-                          : (ops->flags & VMR_POLICY_PEEK) && !ops->peek_victim
-                              ? "peek_victim (required by VMR_POLICY_PEEK)"
-                          : (ops->flags & VMR_POLICY_REPLACE) && !ops->on_replace
-                              ? "on_replace (required by VMR_POLICY_REPLACE)"
-                          : (ops->flags & VMR_POLICY_REPLACE) && !(ops->flags & VMR_POLICY_PEEK)
-                              ? "VMR_POLICY_PEEK (required by VMR_POLICY_REPLACE)"
-                              : NULL;
+    const char *missing =
+        !ops->name            ? "name"
+        : !ops->create        ? "create"
+        : !ops->destroy       ? "destroy"
+        : !ops->on_insert     ? "on_insert"
+        : !ops->select_victim ? "select_victim"
+        : !ops->on_evict      ? "on_evict"
+        : !ops->on_remove     ? "on_remove"
+        : (ops->flags & VMR_POLICY_NEEDS_HITS) && !ops->on_hit
+            ? "on_hit (required by VMR_POLICY_NEEDS_HITS)"
+        : (ops->flags & VMR_POLICY_WANTS_MISS) && !ops->on_miss
+            ? "on_miss (required by VMR_POLICY_WANTS_MISS)"
+        : (ops->flags & VMR_POLICY_PEEK) && !ops->peek_victim
+            ? "peek_victim (required by VMR_POLICY_PEEK)"
+        : (ops->flags & VMR_POLICY_REPLACE) && !ops->on_replace
+            ? "on_replace (required by VMR_POLICY_REPLACE)"
+        : (ops->flags & VMR_POLICY_REPLACE) && !(ops->flags & VMR_POLICY_PEEK)
+            ? "VMR_POLICY_PEEK (required by VMR_POLICY_REPLACE)"
+        : (ops->flags & VMR_POLICY_FAR_GUESS) && !(ops->flags & VMR_POLICY_REPLACE)
+            ? "VMR_POLICY_REPLACE (required by VMR_POLICY_FAR_GUESS)"
+            : NULL;
     if (missing) {
         vmr_errf(errbuf, errbuf_len, "%s: the policy's ops table has no %s", path, missing);
         return VMR_EINVAL;
     }
     uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_WANTS_MISS |
-                     VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE;
+                     VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE |
+                     VMR_POLICY_FAR_GUESS;
     if (ops->flags & ~known) {
         vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
                  (unsigned)(ops->flags & ~known));

@@ -11,10 +11,10 @@
  * callback. Parameter retries = how many random probes find an unpinned
  * frame before a linear scan does.
  *
- * The test build compiles this file three times: as is; with
+ * The test build compiles this file several ways: as is; with
  * EXAMPLE_ABI_VERSION set to a foreign version (must be refused); with
  * EXAMPLE_NO_SYMBOL (not a plug-in at all); with EXAMPLE_FLAGS set to flags
- * whose ops it lacks (must be refused).
+ * whose ops or companion flags it lacks (must be refused).
  */
 #include <errno.h>
 #include <stdio.h>
