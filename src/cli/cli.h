@@ -6,6 +6,7 @@
 #ifndef VMREPLAY_CLI_H
 #define VMREPLAY_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,7 +40,8 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const struct vmr_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Prints cmd->usage to stdout; returns CLI_OK. */
+/* Prints cmd->usage to stdout, with the help of the shared replay options
+ * where it holds the line CLI_REPLAY_OPTIONS_HELP; returns CLI_OK. */
 int cli_print_usage(const struct vmr_cmd *cmd);
 
 /* Opens an output file ("-" = stdout); prints the error and returns NULL on
@@ -71,5 +73,45 @@ uint64_t cli_progress_total(const char *path);
  * Returns the number of specs written to out (at most max), each a
  * malloc'd string the caller frees, or 0 if out of memory. */
 size_t cli_split_policies(const char *list, char **out, size_t max);
+
+/*
+ * The options of every command that replays (replay, compare, sweep) and
+ * ends in vmr_replay_config_set(cfg, NAME, value): put CLI_REPLAY_OPTIONS in
+ * the command's struct option table, "s:" in its short options, and
+ * CLI_REPLAY_OPTIONS_HELP in its usage text; cli_replay_option maps what
+ * getopt_long returns to the config key. Each command keeps --memory and
+ * --policy (a single value or a list) to itself.
+ */
+enum { CLI_OPT_REPLAY = 0x100 }; /* getopt_long's value for them (but -s) */
+
+/* clang-format off */
+#define CLI_REPLAY_OPTIONS                                       \
+    {"swap", required_argument, NULL, 's'},                      \
+    {"page-size", required_argument, NULL, CLI_OPT_REPLAY},      \
+    {"on-segv", required_argument, NULL, CLI_OPT_REPLAY},        \
+    {"seed", required_argument, NULL, CLI_OPT_REPLAY},           \
+    {"sysroot", required_argument, NULL, CLI_OPT_REPLAY},        \
+    {"load-needed", optional_argument, NULL, CLI_OPT_REPLAY},    \
+    {"mode", required_argument, NULL, CLI_OPT_REPLAY},           \
+    {"overcommit", required_argument, NULL, CLI_OPT_REPLAY},     \
+    {"overcommit-ratio", required_argument, NULL, CLI_OPT_REPLAY}, \
+    {"zero-page", required_argument, NULL, CLI_OPT_REPLAY},      \
+    {"fault-around", required_argument, NULL, CLI_OPT_REPLAY},   \
+    {"write-notify", required_argument, NULL, CLI_OPT_REPLAY},   \
+    {"page-cluster", required_argument, NULL, CLI_OPT_REPLAY},   \
+    {"fork-copy", required_argument, NULL, CLI_OPT_REPLAY},      \
+    {"sigbus", required_argument, NULL, CLI_OPT_REPLAY},         \
+    {"scope", required_argument, NULL, CLI_OPT_REPLAY},          \
+    {"quota", required_argument, NULL, CLI_OPT_REPLAY}
+/* clang-format on */
+
+/* Stands for the shared options' help in a usage text (one line). */
+#define CLI_REPLAY_OPTIONS_HELP "@replay-options@\n"
+
+/* If c, what getopt_long returned with the table opts and *longindex, is
+ * one of CLI_REPLAY_OPTIONS, returns its vmr_replay_config_set key (the
+ * long name) and sets *value: the argument, "yes" for a bare --load-needed.
+ * Else returns NULL. */
+const char *cli_replay_option(int c, const struct option *opts, int longindex, const char **value);
 
 #endif

@@ -25,14 +25,7 @@ static const char usage[] =
     "                        with '=' and no ':' is a parameter of the one before\n"
     "                        (arc:p=1,q=2,lru is two policies). Repeatable.\n"
     "  -m, --memory LIST     memory sizes, comma-separated (16M,32M,64M or 100p,\n"
-    "                        200p). Required. Repeatable.\n"
-    "  -s, --swap SIZE       swap for every run (default unlimited).\n"
-    "      --page-size N     page size (default: the trace's).\n"
-    "      --on-segv ACTION  kill (default) or ignore.\n"
-    "      --seed N          seed for randomised policies (default 1).\n"
-    "      --scope SCOPE     global (default) or local replacement, and\n"
-    "      --quota LIST      local scope's fixed quotas PID=SIZE,... (see\n"
-    "                        'vmreplay help replay').\n"
+    "                        200p). Required. Repeatable.\n" CLI_REPLAY_OPTIONS_HELP
     "  -j, --jobs N          worker threads (default: one per core).\n"
     "  -f, --format FMT      table (default), csv or json (an array of replay's\n"
     "                        JSON objects).\n"
@@ -128,10 +121,6 @@ static int run(int argc, char **argv)
     static const struct option opts[] = {
         {"policies", required_argument, NULL, 'p'},
         {"memory", required_argument, NULL, 'm'},
-        {"swap", required_argument, NULL, 's'},
-        {"page-size", required_argument, NULL, 'P'},
-        {"on-segv", required_argument, NULL, 'S'},
-        {"seed", required_argument, NULL, 'r'},
         {"jobs", required_argument, NULL, 'j'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -140,8 +129,7 @@ static int run(int argc, char **argv)
         {"series", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
-        {"scope", required_argument, NULL, 1},
-        {"quota", required_argument, NULL, 1},
+        CLI_REPLAY_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_compare;
@@ -160,11 +148,15 @@ static int run(int argc, char **argv)
     opterr = 0;
     int longindex = 0;
     while ((c = getopt_long(argc, argv, ":p:m:s:j:f:o:qh", opts, &longindex)) != -1) {
-        const char *key = NULL;
+        const char *value, *key = cli_replay_option(c, opts, longindex, &value);
+        if (key) {
+            if (vmr_replay_config_set(&base, key, value, err, sizeof err) != 0) {
+                cli_usage_error(cmd, "%s", err);
+                goto out;
+            }
+            continue;
+        }
         switch (c) {
-        case 1:
-            key = opts[longindex].name;
-            break;
         case 'p': {
             size_t got = cli_split_policies(optarg, policies + n_policies, MAX_RUNS - n_policies);
             if (got == 0) {
@@ -179,18 +171,6 @@ static int run(int argc, char **argv)
                  tok = strtok(NULL, ","))
                 memories[n_memories++] = tok;
             continue;
-        case 's':
-            key = "swap";
-            break;
-        case 'P':
-            key = "page-size";
-            break;
-        case 'S':
-            key = "on-segv";
-            break;
-        case 'r':
-            key = "seed";
-            break;
         case 'j':
             if ((status = cli_parse_u64(cmd, "--jobs", optarg, &jobs)) != CLI_OK)
                 goto out;
@@ -228,10 +208,6 @@ static int run(int argc, char **argv)
             goto out;
         default:
             cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-        if (vmr_replay_config_set(&base, key, optarg, err, sizeof err) != 0) {
-            cli_usage_error(cmd, "%s", err);
             goto out;
         }
     }

@@ -18,88 +18,12 @@ static const char usage_options[] =
     "Options:\n"
     "  -m, --memory SIZE     physical memory: bytes with an optional unit (64M, 1.5G,\n"
     "                        4096) or a number of pages (3p). Required.\n"
-    "  -s, --swap SIZE       swap space, same units, or 'unlimited' (default).\n"
-    "                        With a finite swap, anonymous pages that cannot go to\n"
-    "                        swap stay in memory; when nothing can be evicted the\n"
-    "                        largest process is killed (oom_kills).\n"
     "  -p, --policy SPEC     replacement policy NAME[:key=value,...] or a plug-in\n"
     "                        PATH.so[:key=value,...] (default lru). 'vmreplay\n"
-    "                        policies' lists them.\n"
-    "      --page-size N     page size of the simulated machine, a power of two\n"
-    "                        (default: the trace's, normally 4096).\n"
-    "      --on-segv ACTION  kill (default: the process dies, as with SIGSEGV) or\n"
-    "                        ignore (count it and go on).\n"
-    "      --seed N          seed for randomised policies (default 1).\n"
-    "      --sysroot DIR     exec loads ELF programs and their interpreter from\n"
-    "                        under DIR, symbolic links resolved inside it\n"
-    "                        (default /). A missing or malformed ELF file stops\n"
-    "                        the replay with an error naming it.\n"
-    "      --load-needed     exec also maps the program's DT_NEEDED libraries,\n"
-    "                        found as ld.so would (RPATH/RUNPATH, ld.so.cache,\n"
-    "                        default directories): for hand-written traces.\n"
+    "                        policies' lists them.\n" CLI_REPLAY_OPTIONS_HELP
     "      --dump-maps[=LABEL]  print every live process's areas in\n"
     "                        /proc/PID/maps format to standard output at each\n"
     "                        mark record (or each labelled LABEL) and at the end.\n";
-
-static const char usage_semantics[] =
-    "      --overcommit MODE  commit accounting as vm.overcommit_memory:\n"
-    "                        heuristic (0, the kernel's default and linux mode's:\n"
-    "                        refuse one mapping larger than RAM + swap), always\n"
-    "                        (1, the seeds' default: never refuse) or strict (2:\n"
-    "                        refuse beyond swap + RAM x ratio / 100). Private writable mappings, "
-    "brk, fork's\n"
-    "                        copies and shared anonymous memory are charged,\n"
-    "                        shared file mappings not; a refused mmap, brk,\n"
-    "                        mprotect or fork fails with ENOMEM (mmap_failures;\n"
-    "                        the child of a failed fork never runs, killed\n"
-    "                        'enomem'). With unlimited swap nothing is refused.\n"
-    "      --overcommit-ratio N  vm.overcommit_ratio, percent (default 50).\n"
-    "      --mode MODE       seeds (default: SEMANTICS.md as the seed notes say)\n"
-    "                        or linux (counts comparable with getrusage on Linux\n"
-    "                        6.x, THP off). Linux mode sets the knobs below,\n"
-    "                        and --overcommit, to the kernel's defaults; each\n"
-    "                        can be set in either mode:\n"
-    "      --zero-page yes|no  a read fault on untouched private anonymous memory\n"
-    "                        maps the shared zero page (no frame); the first write\n"
-    "                        is a second fault (linux: yes; some patched kernels\n"
-    "                        turn it off).\n"
-    "      --fault-around N  a read fault on a file or shared-memory area also\n"
-    "                        maps up to N cached pages around it (window aligned\n"
-    "                        to N pages, within the area, the 512-entry page\n"
-    "                        table and the file), a power of two up to 512\n"
-    "                        (linux: 16, fault_around_bytes 65536; 0 or 1: off).\n"
-    "      --write-notify yes|no  clean pages of shared file mappings are mapped\n"
-    "                        read-only, so the first write after a read or an\n"
-    "                        msync is a fault (linux: yes, as on ext4).\n"
-    "      --page-cluster N  a swap-in also reads the other swapped-out pages of\n"
-    "                        the aligned window of 2^N pages into the swap cache;\n"
-    "                        touching one later is a minor fault (linux: 3,\n"
-    "                        vm.page-cluster; 0: off).\n"
-    "      --fork-copy all|anon  fork copies the page tables of every area, or\n"
-    "                        (linux: anon) only of areas that have had anonymous\n"
-    "                        pages; the child faults the others in again.\n"
-    "      --sigbus yes|no   an access to a file page wholly past the end of the\n"
-    "                        file raises SIGBUS (counted in sigbus, handled as\n"
-    "                        --on-segv says) instead of reading zeros (linux: yes).\n";
-
-static const char usage_scope[] =
-    "      --scope SCOPE     global (default: one policy instance chooses among all\n"
-    "                        frames) or local: each process (thread group) has a\n"
-    "                        quota of frames and its own instance of the policy,\n"
-    "                        and a fault of a process at its quota evicts one of\n"
-    "                        its own pages. A frame is charged to the process that\n"
-    "                        brought its page in (first touch; shared pages stay\n"
-    "                        charged to it); those of a process that ends go to an\n"
-    "                        orphan pool, reclaimed first. Quotas: the frames not\n"
-    "                        fixed by --quota split equally among the live\n"
-    "                        processes (oldest get the remainder, at least 1),\n"
-    "                        recomputed at every fork and exit; a process above a\n"
-    "                        shrunken quota gives pages back when another needs a\n"
-    "                        frame and none is free. README.md has the rules.\n"
-    "      --quota LIST      local scope: fixed quotas PID=SIZE,... (',' or '+'\n"
-    "                        between entries, SIZE as --memory: 16M or 300p), for\n"
-    "                        every process with that pid; they may add up to at\n"
-    "                        most --memory.\n";
 
 static const char usage_rest[] =
     "  -f, --format FMT      table (default), csv or json.\n"
@@ -140,13 +64,11 @@ static const char usage_rest[] =
     "  vmreplay replay t.vmt -m 1G --swap 512M --mode linux --overcommit strict\n"
     "  vmreplay replay t.vmt -m 64M --scope local --quota 1=16M\n";
 
-static char
-    usage[sizeof usage_options + sizeof usage_semantics + sizeof usage_scope + sizeof usage_rest];
+static char usage[sizeof usage_options + sizeof usage_rest];
 
 __attribute__((constructor)) static void join_usage(void)
 {
-    snprintf(usage, sizeof usage, "%s%s%s%s", usage_options, usage_semantics, usage_scope,
-             usage_rest);
+    snprintf(usage, sizeof usage, "%s%s", usage_options, usage_rest);
 }
 
 /* The batch hook: progress, and the time series if asked. */
@@ -186,33 +108,16 @@ static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"memory", required_argument, NULL, 'm'},
-        {"swap", required_argument, NULL, 's'},
         {"policy", required_argument, NULL, 'p'},
-        {"page-size", required_argument, NULL, 'P'},
-        {"on-segv", required_argument, NULL, 'S'},
-        {"seed", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
-        {"sysroot", required_argument, NULL, 'R'},
-        {"load-needed", no_argument, NULL, 'L'},
         {"dump-maps", optional_argument, NULL, 'D'},
         {"interval", required_argument, NULL, 'i'},
         {"per-process", no_argument, NULL, 'I'},
         {"series", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
-        /* semantics options: the long name is the vmr_replay_config_set key */
-        {"mode", required_argument, NULL, 1},
-        {"overcommit", required_argument, NULL, 1},
-        {"overcommit-ratio", required_argument, NULL, 1},
-        {"zero-page", required_argument, NULL, 1},
-        {"fault-around", required_argument, NULL, 1},
-        {"write-notify", required_argument, NULL, 1},
-        {"page-cluster", required_argument, NULL, 1},
-        {"fork-copy", required_argument, NULL, 1},
-        {"sigbus", required_argument, NULL, 1},
-        {"scope", required_argument, NULL, 1},
-        {"quota", required_argument, NULL, 1},
+        CLI_REPLAY_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;
@@ -225,40 +130,20 @@ static int run(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:s:p:f:o:qh", opts, &longindex)) != -1) {
-        const char *key = NULL;
-        switch (c) {
-        case 1:
-            key = opts[longindex].name;
+        const char *value = optarg, *key = cli_replay_option(c, opts, longindex, &value);
+        switch (key ? 0 : c) {
+        case 0: /* one of CLI_REPLAY_OPTIONS */
             break;
         case 'm':
             key = "memory";
             have_memory = 1;
             break;
-        case 's':
-            key = "swap";
-            break;
         case 'p':
             key = "policy";
             break;
-        case 'P':
-            key = "page-size";
-            break;
-        case 'S':
-            key = "on-segv";
-            break;
-        case 'r':
-            key = "seed";
-            break;
-        case 'R':
-            key = "sysroot";
-            break;
-        case 'L':
-            key = "load-needed";
-            optarg = (char *)"yes";
-            break;
         case 'D':
             key = "dump-maps";
-            optarg = optarg ? optarg : (char *)"";
+            value = optarg ? optarg : "";
             break;
         case 'f':
             format = optarg;
@@ -292,7 +177,7 @@ static int run(int argc, char **argv)
         default:
             return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
-        if (vmr_replay_config_set(&cfg, key, optarg, err, sizeof err) != 0)
+        if (vmr_replay_config_set(&cfg, key, value, err, sizeof err) != 0)
             return cli_usage_error(cmd, "%s", err);
     }
     if (optind + 1 != argc)

@@ -20,38 +20,35 @@ static const char usage[] =
     "is decoded once for all of its runs, which share the cores (as compare).\n"
     "\n"
     "Options (lists):\n"
-    "  -p, --policy LIST      policy specs (default lru)\n"
-    "  -m, --memory LIST      memory sizes (required, here or in the spec)\n"
-    "  -s, --swap LIST        swap sizes or 'unlimited'\n"
-    "      --page-size LIST   page sizes\n"
-    "      --seed LIST        seeds\n"
-    "      --on-segv LIST     kill, ignore\n"
-    "      --scope LIST       global, local ('vmreplay help replay')\n"
-    "      --quota LIST       local scope's quotas, one set per job: entries\n"
-    "                         PID=SIZE joined by '+' (1=16M+2=8M)\n"
-    "      --spec FILE        read traces and lists from FILE: one 'KEY VALUE,...'\n"
-    "                         (or 'KEY = VALUE,...') per line, KEY a long option\n"
-    "                         above without '--' or 'trace' (one path per line,\n"
-    "                         repeatable); '#' starts a comment. Options given on\n"
-    "                         the command line add to it.\n"
+    "  -p, --policy LIST     policy specs (default lru)\n"
+    "  -m, --memory LIST     memory sizes (required, here or in the spec)\n"
+    "      --spec FILE       read traces and lists from FILE: one 'KEY VALUE,...'\n"
+    "                        (or 'KEY = VALUE,...') per line, KEY a long option\n"
+    "                        of this list or of the replay options below, without\n"
+    "                        '--', or 'trace' (one path per line, repeatable); '#'\n"
+    "                        starts a comment. Options given on the command line\n"
+    "                        add to it.\n"
     "\n"
+    "Replay options, as in 'vmreplay replay' but each a comma-separated list of\n"
+    "values (a --quota value joins its entries with '+': 1=16M+2=8M; a bare\n"
+    "--load-needed is yes, --load-needed=yes,no sweeps both):\n" CLI_REPLAY_OPTIONS_HELP "\n"
     "Output:\n"
-    "  -o, --output FILE      the CSV (default standard output).\n"
-    "      --json FILE        also an array of replay's JSON objects.\n"
-    "  -j, --jobs N           worker threads (default: one per core).\n"
+    "  -o, --output FILE     the CSV (default standard output).\n"
+    "      --json FILE       also an array of replay's JSON objects.\n"
+    "  -j, --jobs N          worker threads (default: one per core).\n"
     "\n"
     "Instead of running, for clusters:\n"
-    "      --emit-jobs FILE   write one self-contained shell command per job to\n"
-    "                         FILE (cd to this directory, create DIR, run\n"
-    "                         'vmreplay replay ... -f csv -o DIR/job-NNNNNN.csv'),\n"
-    "                         for GNU parallel or a Slurm job array; then join the\n"
-    "                         outputs with 'vmreplay merge DIR/job-*.csv'. Paths\n"
-    "                         are used as given: a shared file system is assumed.\n"
-    "      --jobs-dir DIR     where the jobs write (default sweep-jobs).\n"
-    "      --vmreplay CMD     the program the jobs run (default: this vmreplay's\n"
-    "                         absolute path; 'vmreplay' to take it from PATH).\n"
-    "  -q, --quiet            no progress on stderr.\n"
-    "  -h, --help             show this help.\n"
+    "      --emit-jobs FILE  write one self-contained shell command per job to\n"
+    "                        FILE (cd to this directory, create DIR, run\n"
+    "                        'vmreplay replay ... -f csv -o DIR/job-NNNNNN.csv'),\n"
+    "                        for GNU parallel or a Slurm job array; then join the\n"
+    "                        outputs with 'vmreplay merge DIR/job-*.csv'. Paths\n"
+    "                        are used as given: a shared file system is assumed.\n"
+    "      --jobs-dir DIR    where the jobs write (default sweep-jobs).\n"
+    "      --vmreplay CMD    the program the jobs run (default: this vmreplay's\n"
+    "                        absolute path; 'vmreplay' to take it from PATH).\n"
+    "  -q, --quiet           no progress on stderr.\n"
+    "  -h, --help            show this help.\n"
     "\n"
     "Examples:\n"
     "  vmreplay sweep a.vmt b.vmt -p lru,clock,opt -m 16M,32M,64M -o sweep.csv\n"
@@ -72,6 +69,21 @@ static void sh_quote(FILE *fp, const char *s)
             fputc(*s, fp);
     }
     fputc('\'', fp);
+}
+
+/* Whether replay takes KEY's value only as --KEY=VALUE: the options whose
+ * value is optional (--load-needed, --dump-maps). */
+static int value_attached(const char *key)
+{
+    static const struct option replay_opts[] = {
+        CLI_REPLAY_OPTIONS,
+        {"dump-maps", optional_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
+    };
+    for (const struct option *o = replay_opts; o->name; o++)
+        if (strcmp(o->name, key) == 0)
+            return o->has_arg == optional_argument;
+    return 0;
 }
 
 static int emit_jobs(const struct vmr_sweep *s, const char *path, const char *dir,
@@ -108,7 +120,7 @@ static int emit_jobs(const struct vmr_sweep *s, const char *path, const char *di
         fputs(" replay ", fp);
         sh_quote(fp, trace);
         for (size_t a = 0; a < n_args; a += 2) {
-            fprintf(fp, " --%s ", args[a]);
+            fprintf(fp, value_attached(args[a]) ? " --%s=" : " --%s ", args[a]);
             sh_quote(fp, args[a + 1]);
         }
         fputs(" -q -f csv -o ", fp);
@@ -125,10 +137,6 @@ static int run(int argc, char **argv)
     static const struct option opts[] = {
         {"policy", required_argument, NULL, 'p'},
         {"memory", required_argument, NULL, 'm'},
-        {"swap", required_argument, NULL, 's'},
-        {"page-size", required_argument, NULL, 'P'},
-        {"seed", required_argument, NULL, 'r'},
-        {"on-segv", required_argument, NULL, 'S'},
         {"spec", required_argument, NULL, 'F'},
         {"output", required_argument, NULL, 'o'},
         {"json", required_argument, NULL, 'J'},
@@ -138,8 +146,7 @@ static int run(int argc, char **argv)
         {"vmreplay", required_argument, NULL, 'V'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
-        {"scope", required_argument, NULL, 1},
-        {"quota", required_argument, NULL, 1},
+        CLI_REPLAY_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_sweep;
@@ -156,28 +163,15 @@ static int run(int argc, char **argv)
     opterr = 0;
     int longindex = 0;
     while ((c = getopt_long(argc, argv, ":p:m:s:o:j:qh", opts, &longindex)) != -1) {
-        const char *key = NULL;
-        switch (c) {
-        case 1:
-            key = opts[longindex].name;
+        const char *value = optarg, *key = cli_replay_option(c, opts, longindex, &value);
+        switch (key ? 0 : c) {
+        case 0: /* one of CLI_REPLAY_OPTIONS */
             break;
         case 'p':
             key = "policy";
             break;
         case 'm':
             key = "memory";
-            break;
-        case 's':
-            key = "swap";
-            break;
-        case 'P':
-            key = "page-size";
-            break;
-        case 'r':
-            key = "seed";
-            break;
-        case 'S':
-            key = "on-segv";
             break;
         case 'F':
             if (vmr_sweep_read_spec(s, optarg, err, sizeof err) != 0) {
@@ -217,7 +211,7 @@ static int run(int argc, char **argv)
             cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
             goto out;
         }
-        if (vmr_sweep_add_option(s, key, optarg, err, sizeof err) != 0) {
+        if (vmr_sweep_add_option(s, key, value, err, sizeof err) != 0) {
             cli_usage_error(cmd, "%s", err);
             goto out;
         }

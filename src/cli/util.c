@@ -1,5 +1,6 @@
 /* util.c - helpers shared by the subcommands (cli.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,10 +35,113 @@ int cli_usage_error(const struct vmr_cmd *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+/* The help of CLI_REPLAY_OPTIONS, in parts (ISO C caps a string literal's
+ * length). */
+static const char help_run[] =
+    "  -s, --swap SIZE       swap space: bytes with an optional unit (256M, 1.5G,\n"
+    "                        4096), a number of pages (300p), or 'unlimited'\n"
+    "                        (default). With a finite swap, anonymous pages that\n"
+    "                        cannot go to swap stay in memory; when nothing can be\n"
+    "                        evicted the largest process is killed (oom_kills).\n"
+    "      --page-size N     page size of the simulated machine, a power of two\n"
+    "                        (default: the trace's, normally 4096).\n"
+    "      --on-segv ACTION  kill (default: the process dies, as with SIGSEGV) or\n"
+    "                        ignore (count it and go on).\n"
+    "      --seed N          seed for randomised policies (default 1).\n"
+    "      --sysroot DIR     exec loads ELF programs and their interpreter from\n"
+    "                        under DIR, symbolic links resolved inside it\n"
+    "                        (default /). A missing or malformed ELF file stops\n"
+    "                        the replay with an error naming it.\n"
+    "      --load-needed[=yes|no]  exec also maps the program's DT_NEEDED\n"
+    "                        libraries, found as ld.so would (RPATH/RUNPATH,\n"
+    "                        ld.so.cache, default directories): for hand-written\n"
+    "                        traces.\n";
+
+static const char help_semantics[] =
+    "      --overcommit MODE  commit accounting as vm.overcommit_memory:\n"
+    "                        heuristic (0, the kernel's default and linux mode's:\n"
+    "                        refuse one mapping larger than RAM + swap), always\n"
+    "                        (1, the seeds' default: never refuse) or strict (2:\n"
+    "                        refuse beyond swap + RAM x ratio / 100). Private\n"
+    "                        writable mappings, brk, fork's copies and shared\n"
+    "                        anonymous memory are charged, shared file mappings\n"
+    "                        not; a refused mmap, brk, mprotect or fork fails with\n"
+    "                        ENOMEM (mmap_failures; the child of a failed fork\n"
+    "                        never runs, killed 'enomem'). With unlimited swap\n"
+    "                        nothing is refused.\n"
+    "      --overcommit-ratio N  vm.overcommit_ratio, percent (default 50).\n"
+    "      --mode MODE       seeds (default: SEMANTICS.md as the seed notes say)\n"
+    "                        or linux (counts comparable with getrusage on Linux\n"
+    "                        6.x, THP off). Linux mode sets the knobs below,\n"
+    "                        and --overcommit, to the kernel's defaults; each\n"
+    "                        can be set in either mode:\n"
+    "      --zero-page yes|no  a read fault on untouched private anonymous memory\n"
+    "                        maps the shared zero page (no frame); the first write\n"
+    "                        is a second fault (linux: yes; some patched kernels\n"
+    "                        turn it off).\n"
+    "      --fault-around N  a read fault on a file or shared-memory area also\n"
+    "                        maps up to N cached pages around it (window aligned\n"
+    "                        to N pages, within the area, the 512-entry page\n"
+    "                        table and the file), a power of two up to 512\n"
+    "                        (linux: 16, fault_around_bytes 65536; 0 or 1: off).\n"
+    "      --write-notify yes|no  clean pages of shared file mappings are mapped\n"
+    "                        read-only, so the first write after a read or an\n"
+    "                        msync is a fault (linux: yes, as on ext4).\n"
+    "      --page-cluster N  a swap-in also reads the other swapped-out pages of\n"
+    "                        the aligned window of 2^N pages into the swap cache;\n"
+    "                        touching one later is a minor fault (linux: 3,\n"
+    "                        vm.page-cluster; 0: off).\n"
+    "      --fork-copy all|anon  fork copies the page tables of every area, or\n"
+    "                        (linux: anon) only of areas that have had anonymous\n"
+    "                        pages; the child faults the others in again.\n"
+    "      --sigbus yes|no   an access to a file page wholly past the end of the\n"
+    "                        file raises SIGBUS (counted in sigbus, handled as\n"
+    "                        --on-segv says) instead of reading zeros (linux: yes).\n";
+
+static const char help_scope[] =
+    "      --scope SCOPE     global (default: one policy instance chooses among all\n"
+    "                        frames) or local: each process (thread group) has a\n"
+    "                        quota of frames and its own instance of the policy,\n"
+    "                        and a fault of a process at its quota evicts one of\n"
+    "                        its own pages. A frame is charged to the process that\n"
+    "                        brought its page in (first touch; shared pages stay\n"
+    "                        charged to it); those of a process that ends go to an\n"
+    "                        orphan pool, reclaimed first. Quotas: the frames not\n"
+    "                        fixed by --quota split equally among the live\n"
+    "                        processes (oldest get the remainder, at least 1),\n"
+    "                        recomputed at every fork and exit; a process above a\n"
+    "                        shrunken quota gives pages back when another needs a\n"
+    "                        frame and none is free. README.md has the rules.\n"
+    "      --quota LIST      local scope: fixed quotas PID=SIZE,... (',' or '+'\n"
+    "                        between entries, SIZE as --memory: 16M or 300p), for\n"
+    "                        every process with that pid; they may add up to at\n"
+    "                        most --memory.\n";
+
 int cli_print_usage(const struct vmr_cmd *cmd)
 {
-    fputs(cmd->usage, stdout);
+    const char *at = strstr(cmd->usage, CLI_REPLAY_OPTIONS_HELP);
+    if (!at) {
+        fputs(cmd->usage, stdout);
+        return CLI_OK;
+    }
+    fwrite(cmd->usage, 1, (size_t)(at - cmd->usage), stdout);
+    fputs(help_run, stdout);
+    fputs(help_semantics, stdout);
+    fputs(help_scope, stdout);
+    fputs(at + strlen(CLI_REPLAY_OPTIONS_HELP), stdout);
     return CLI_OK;
+}
+
+const char *cli_replay_option(int c, const struct option *opts, int longindex, const char **value)
+{
+    if (c == 's') { /* -s or --swap */
+        *value = optarg;
+        return "swap";
+    }
+    if (c != CLI_OPT_REPLAY)
+        return NULL;
+    *value = optarg ? optarg : "yes";
+    return opts[longindex].name;
 }
 
 FILE *cli_open_out(const char *path)

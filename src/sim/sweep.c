@@ -15,7 +15,7 @@
 #include "vec.h"
 #include "vmreplay/analysis.h"
 
-#define MAX_OPTIONS 16
+#define MAX_OPTIONS 32 /* at least the keys of vmr_replay_config_set */
 
 struct option_values {
     char *key;
