@@ -40,8 +40,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const struct vmr_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Prints cmd->usage to stdout, with the help of the shared replay options
- * where it holds the line CLI_REPLAY_OPTIONS_HELP; returns CLI_OK. */
+/* Prints cmd->usage to stdout, with the help of the shared options where it
+ * holds the line CLI_REPLAY_OPTIONS_HELP or CLI_OUTPUT_OPTIONS_HELP;
+ * returns CLI_OK. */
 int cli_print_usage(const struct vmr_cmd *cmd);
 
 /* Opens an output file ("-" = stdout); prints the error and returns NULL on
@@ -113,5 +114,51 @@ enum { CLI_OPT_REPLAY = 0x100 }; /* getopt_long's value for them (but -s) */
  * long name) and sets *value: the argument, "yes" for a bare --load-needed.
  * Else returns NULL. */
 const char *cli_replay_option(int c, const struct option *opts, int longindex, const char **value);
+
+/* The usage error for getopt_long's answer c when it is not an option of
+ * the command: ':' (a value missing; ':' leads the short options) or '?'
+ * (unknown option; opterr = 0). Returns CLI_USAGE. */
+int cli_bad_option(const struct vmr_cmd *cmd, int c, char *const *argv);
+
+/*
+ * The output options of the commands that print runs (replay, compare):
+ * CLI_OUTPUT_OPTIONS in the struct option table, "f:o:q" in the short
+ * options; cli_output_option takes getopt's answers, cli_output_check
+ * checks them once all are read.
+ */
+struct cli_output {
+    const char *format; /* table (default), csv or json */
+    const char *output; /* "-" (default): standard output */
+    const char *series; /* the time series' file, or NULL */
+    uint64_t interval;  /* 0: no time series */
+    int per_process, quiet;
+};
+
+/* clang-format off */
+#define CLI_OUTPUT_OPTIONS                               \
+    {"format", required_argument, NULL, 'f'},            \
+    {"output", required_argument, NULL, 'o'},            \
+    {"interval", required_argument, NULL, 'i'},          \
+    {"per-process", no_argument, NULL, 'I'},             \
+    {"series", required_argument, NULL, 'T'},            \
+    {"quiet", no_argument, NULL, 'q'}
+/* clang-format on */
+
+/* Stands for the help of --per-process, --series and --quiet in a usage
+ * text (the command's own -f, -o and --interval come before it). */
+#define CLI_OUTPUT_OPTIONS_HELP "@output-options@\n"
+
+void cli_output_init(struct cli_output *o);
+
+/* If c (with optarg) is one of CLI_OUTPUT_OPTIONS, takes it and returns
+ * CLI_OK, or prints a usage error and returns CLI_USAGE (a bad --interval;
+ * with at_marks, "--interval mark" is VMR_SERIES_AT_MARKS). Returns -1 for
+ * any other c. */
+int cli_output_option(const struct vmr_cmd *cmd, int c, int at_marks, struct cli_output *o);
+
+/* After the options: the format is known, --series comes with --interval,
+ * and the series goes to standard output only when the report does not.
+ * Returns CLI_OK or CLI_USAGE after printing the error. */
+int cli_output_check(const struct vmr_cmd *cmd, struct cli_output *o);
 
 #endif

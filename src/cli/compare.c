@@ -31,12 +31,8 @@ static const char usage[] =
     "                        JSON objects).\n"
     "  -o, --output FILE     write the runs to FILE instead of standard output.\n"
     "      --interval N      also record a time series every N accesses (see\n"
-    "                        'vmreplay help replay'), all runs in one CSV.\n"
-    "      --per-process     add one time-series row per process and interval.\n"
-    "      --series FILE     where the time series goes (default standard output,\n"
-    "                        allowed only when -o is given).\n"
-    "  -q, --quiet           no progress line on stderr (shown on a terminal).\n"
-    "  -h, --help            show this help.\n"
+    "                        'vmreplay help replay'), all runs in one "
+    "CSV.\n" CLI_OUTPUT_OPTIONS_HELP "  -h, --help            show this help.\n"
     "\n"
     "Examples:\n"
     "  vmreplay compare traces/demo.vmt -p fifo,lru,clock,opt -m 1M,2M,4M,8M\n"
@@ -83,9 +79,9 @@ static size_t series_columns(const struct vmr_run_report *r)
     return n && strcmp(r->config[n - 1].key, "page_touches") == 0 ? n - 1 : n;
 }
 
-static int write_outputs(const struct vmr_compare_result *res, const char *format,
-                         const char *output, const char *series_out)
+static int write_outputs(const struct vmr_compare_result *res, const struct cli_output *o)
 {
+    const char *format = o->format, *output = o->output, *series_out = o->series;
     FILE *fp = cli_open_out(output);
     if (!fp)
         return CLI_FAIL;
@@ -122,26 +118,22 @@ static int run(int argc, char **argv)
         {"policies", required_argument, NULL, 'p'},
         {"memory", required_argument, NULL, 'm'},
         {"jobs", required_argument, NULL, 'j'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"interval", required_argument, NULL, 'i'},
-        {"per-process", no_argument, NULL, 'I'},
-        {"series", required_argument, NULL, 'T'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        CLI_OUTPUT_OPTIONS,
         CLI_REPLAY_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_compare;
     struct vmr_replay_config base;
     vmr_replay_config_init(&base);
-    const char *format = "table", *output = "-", *series_out = NULL;
+    struct cli_output out;
+    cli_output_init(&out);
     char *policies[MAX_RUNS];
     size_t n_policies = 0;
     const char *memories[MAX_RUNS];
     size_t n_memories = 0;
-    uint64_t jobs = 0, interval = 0;
-    int per_process = 0, quiet = 0, c, status = CLI_USAGE;
+    uint64_t jobs = 0;
+    int c, status = CLI_USAGE;
     char err[1024];
     struct vmr_replay_config *runs = NULL;
     optind = 1;
@@ -156,6 +148,11 @@ static int run(int argc, char **argv)
             }
             continue;
         }
+        int taken = cli_output_option(cmd, c, 0, &out);
+        if (taken == CLI_USAGE)
+            goto out;
+        if (taken == CLI_OK)
+            continue;
         switch (c) {
         case 'p': {
             size_t got = cli_split_policies(optarg, policies + n_policies, MAX_RUNS - n_policies);
@@ -172,42 +169,14 @@ static int run(int argc, char **argv)
                 memories[n_memories++] = tok;
             continue;
         case 'j':
-            if ((status = cli_parse_u64(cmd, "--jobs", optarg, &jobs)) != CLI_OK)
+            if (cli_parse_u64(cmd, "--jobs", optarg, &jobs) != CLI_OK)
                 goto out;
-            status = CLI_USAGE;
-            continue;
-        case 'i':
-            if ((status = cli_parse_u64(cmd, "--interval", optarg, &interval)) != CLI_OK)
-                goto out;
-            status = CLI_USAGE;
-            if (interval == 0) {
-                cli_usage_error(cmd, "--interval must be at least 1");
-                goto out;
-            }
-            continue;
-        case 'I':
-            per_process = 1;
-            continue;
-        case 'T':
-            series_out = optarg;
-            continue;
-        case 'q':
-            quiet = 1;
-            continue;
-        case 'f':
-            format = optarg;
-            continue;
-        case 'o':
-            output = optarg;
             continue;
         case 'h':
             status = cli_print_usage(cmd);
             goto out;
-        case ':':
-            cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-            goto out;
         default:
-            cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            cli_bad_option(cmd, c, argv);
             goto out;
         }
     }
@@ -219,22 +188,8 @@ static int run(int argc, char **argv)
         cli_usage_error(cmd, "--memory is required (for example --memory 16M,32M)");
         goto out;
     }
-    if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json")) {
-        cli_usage_error(cmd, "--format '%s': expected table, csv or json", format);
+    if (cli_output_check(cmd, &out) != CLI_OK)
         goto out;
-    }
-    if (interval && !series_out) {
-        if (strcmp(output, "-") == 0) {
-            cli_usage_error(cmd, "--interval: give --series FILE or -o FILE (both would go "
-                                 "to standard output)");
-            goto out;
-        }
-        series_out = "-";
-    }
-    if (series_out && !interval) {
-        cli_usage_error(cmd, "--series needs --interval N");
-        goto out;
-    }
     if (n_policies == 0) {
         if (!(policies[0] = malloc(sizeof "lru"))) {
             cli_error("out of memory");
@@ -261,15 +216,15 @@ static int run(int argc, char **argv)
                 goto out;
             }
         }
-    struct vmr_progress *prog = vmr_progress_create(quiet ? NULL : stderr, 1, "compare",
-                                                    quiet ? 0 : cli_progress_total(argv[optind]));
+    struct vmr_progress *prog = vmr_progress_create(
+        out.quiet ? NULL : stderr, 1, "compare", out.quiet ? 0 : cli_progress_total(argv[optind]));
     struct vmr_compare_config cc = {
         .trace_path = argv[optind],
         .runs = runs,
         .n_runs = n_runs,
         .threads = (unsigned)jobs,
-        .interval = interval,
-        .interval_per_process = per_process,
+        .interval = out.interval,
+        .interval_per_process = out.per_process,
         .on_batch = on_batch,
         .on_batch_arg = prog,
     };
@@ -281,7 +236,7 @@ static int run(int argc, char **argv)
         status = CLI_FAIL;
         goto out;
     }
-    status = write_outputs(res, format, output, series_out);
+    status = write_outputs(res, &out);
     vmr_compare_result_destroy(res);
 out:
     for (size_t i = 0; i < n_policies; i++)

@@ -36,11 +36,7 @@ static const char usage_rest[] =
     "      --interval mark   the same with one row per phase: a row after each mark\n"
     "                        record (its label in the 'mark' column), so the row\n"
     "                        of mark B that follows mark A counts what happened\n"
-    "                        between them.\n"
-    "      --per-process     add one time-series row per process and interval.\n"
-    "      --series FILE     where the time series goes (default standard output,\n"
-    "                        allowed only when -o is given).\n"
-    "  -q, --quiet           no progress line on stderr (shown on a terminal).\n"
+    "                        between them.\n" CLI_OUTPUT_OPTIONS_HELP
     "  -h, --help            show this help.\n"
     "\n"
     "Counters (pages unless named otherwise): accesses, reads, writes, fetches;\n"
@@ -109,28 +105,28 @@ static int run(int argc, char **argv)
     static const struct option opts[] = {
         {"memory", required_argument, NULL, 'm'},
         {"policy", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
         {"dump-maps", optional_argument, NULL, 'D'},
-        {"interval", required_argument, NULL, 'i'},
-        {"per-process", no_argument, NULL, 'I'},
-        {"series", required_argument, NULL, 'T'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        CLI_OUTPUT_OPTIONS,
         CLI_REPLAY_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_replay;
     struct vmr_replay_config cfg;
     vmr_replay_config_init(&cfg);
-    const char *format = "table", *output = "-", *series_out = NULL;
-    int have_memory = 0, c, per_process = 0, quiet = 0, longindex = 0;
-    uint64_t interval = 0;
+    struct cli_output out;
+    cli_output_init(&out);
+    int have_memory = 0, c, longindex = 0, rc;
     char err[1024];
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:s:p:f:o:qh", opts, &longindex)) != -1) {
         const char *value = optarg, *key = cli_replay_option(c, opts, longindex, &value);
+        if (!key && (rc = cli_output_option(cmd, c, 1, &out)) >= 0) {
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
         switch (key ? 0 : c) {
         case 0: /* one of CLI_REPLAY_OPTIONS */
             break;
@@ -145,37 +141,10 @@ static int run(int argc, char **argv)
             key = "dump-maps";
             value = optarg ? optarg : "";
             break;
-        case 'f':
-            format = optarg;
-            continue;
-        case 'o':
-            output = optarg;
-            continue;
-        case 'i':
-            if (strcmp(optarg, "mark") == 0) {
-                interval = VMR_SERIES_AT_MARKS;
-                continue;
-            }
-            if (cli_parse_u64(cmd, "--interval", optarg, &interval) != CLI_OK)
-                return CLI_USAGE;
-            if (interval == 0)
-                return cli_usage_error(cmd, "--interval must be at least 1");
-            continue;
-        case 'I':
-            per_process = 1;
-            continue;
-        case 'T':
-            series_out = optarg;
-            continue;
-        case 'q':
-            quiet = 1;
-            continue;
         case 'h':
             return cli_print_usage(cmd);
-        case ':':
-            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return cli_bad_option(cmd, c, argv);
         }
         if (vmr_replay_config_set(&cfg, key, value, err, sizeof err) != 0)
             return cli_usage_error(cmd, "%s", err);
@@ -185,52 +154,44 @@ static int run(int argc, char **argv)
                                optind == argc ? "no trace given" : "more than one trace given");
     if (!have_memory)
         return cli_usage_error(cmd, "--memory is required (for example --memory 64M)");
-    if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
-        return cli_usage_error(cmd, "--format '%s': expected table, csv or json", format);
-    if (interval && !series_out) {
-        if (strcmp(output, "-") == 0)
-            return cli_usage_error(cmd, "--interval: give --series FILE or -o FILE (both would "
-                                        "go to standard output)");
-        series_out = "-";
-    }
-    if (series_out && !interval)
-        return cli_usage_error(cmd, "--series needs --interval N");
+    if (cli_output_check(cmd, &out) != CLI_OK)
+        return CLI_USAGE;
     cfg.trace_path = argv[optind];
     cfg.maps_out = stdout;
 
     struct hook hook = {0};
-    if (interval && vmr_series_create(&hook.series, interval, per_process) != 0) {
+    if (out.interval && vmr_series_create(&hook.series, out.interval, out.per_process) != 0) {
         cli_error("out of memory");
         return CLI_FAIL;
     }
-    hook.progress = vmr_progress_create(quiet ? NULL : stderr, 1, "replay",
-                                        quiet ? 0 : cli_progress_total(cfg.trace_path));
+    hook.progress = vmr_progress_create(out.quiet ? NULL : stderr, 1, "replay",
+                                        out.quiet ? 0 : cli_progress_total(cfg.trace_path));
     cfg.run_batch = run_batch;
     cfg.run_batch_arg = &hook;
     struct vmr_replay_result *res;
-    int rc = vmr_replay_run(&cfg, &res, err, sizeof err);
+    rc = vmr_replay_run(&cfg, &res, err, sizeof err);
     vmr_progress_destroy(hook.progress);
     if (rc != 0) {
         vmr_series_destroy(hook.series);
         cli_error("%s", err);
         return CLI_FAIL;
     }
-    FILE *fp = cli_open_out(output);
+    FILE *fp = cli_open_out(out.output);
     if (!fp) {
         vmr_series_destroy(hook.series);
         vmr_replay_result_destroy(res);
         return CLI_FAIL;
     }
     const struct vmr_run_report *rep = vmr_replay_report(res);
-    if (strcmp(format, "csv") == 0)
+    if (strcmp(out.format, "csv") == 0)
         vmr_report_write_csv(fp, rep, 1);
-    else if (strcmp(format, "json") == 0)
+    else if (strcmp(out.format, "json") == 0)
         vmr_report_write_json(fp, rep);
     else
         vmr_report_write_table(fp, rep);
-    int status = cli_close_out(fp, output);
+    int status = cli_close_out(fp, out.output);
     if (status == CLI_OK && hook.series)
-        status = write_series(&hook, rep, series_out);
+        status = write_series(&hook, rep, out.series);
     vmr_series_destroy(hook.series);
     vmr_replay_result_destroy(res);
     return status;

@@ -204,11 +204,8 @@ static int run(int argc, char **argv)
         case 'h':
             status = cli_print_usage(cmd);
             goto out;
-        case ':':
-            cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-            goto out;
         default:
-            cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            cli_bad_option(cmd, c, argv);
             goto out;
         }
         if (vmr_sweep_add_option(s, key, value, err, sizeof err) != 0) {

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "parse.h"
+#include "vmreplay/analysis.h"
 #include "vmreplay/trace.h"
 
 void cli_error(const char *fmt, ...)
@@ -117,18 +118,42 @@ static const char help_scope[] =
     "                        every process with that pid; they may add up to at\n"
     "                        most --memory.\n";
 
+static const char help_output[] =
+    "      --per-process     add one time-series row per process and interval.\n"
+    "      --series FILE     where the time series goes (default standard output,\n"
+    "                        allowed only when -o is given).\n"
+    "  -q, --quiet           no progress line on stderr (shown on a terminal).\n";
+
+/* What cli_print_usage prints for each placeholder line. */
+static const struct {
+    const char *line;
+    const char *parts[3];
+} help_inserts[] = {
+    {CLI_REPLAY_OPTIONS_HELP, {help_run, help_semantics, help_scope}},
+    {CLI_OUTPUT_OPTIONS_HELP, {help_output, "", ""}},
+};
+
 int cli_print_usage(const struct vmr_cmd *cmd)
 {
-    const char *at = strstr(cmd->usage, CLI_REPLAY_OPTIONS_HELP);
-    if (!at) {
-        fputs(cmd->usage, stdout);
-        return CLI_OK;
+    const char *text = cmd->usage;
+    for (;;) {
+        const char *at = NULL;
+        size_t which = 0;
+        for (size_t i = 0; i < sizeof help_inserts / sizeof help_inserts[0]; i++) {
+            const char *p = strstr(text, help_inserts[i].line);
+            if (p && (!at || p < at)) {
+                at = p;
+                which = i;
+            }
+        }
+        if (!at)
+            break;
+        fwrite(text, 1, (size_t)(at - text), stdout);
+        for (size_t k = 0; k < 3; k++)
+            fputs(help_inserts[which].parts[k], stdout);
+        text = at + strlen(help_inserts[which].line);
     }
-    fwrite(cmd->usage, 1, (size_t)(at - cmd->usage), stdout);
-    fputs(help_run, stdout);
-    fputs(help_semantics, stdout);
-    fputs(help_scope, stdout);
-    fputs(at + strlen(CLI_REPLAY_OPTIONS_HELP), stdout);
+    fputs(text, stdout);
     return CLI_OK;
 }
 
@@ -244,4 +269,64 @@ size_t cli_split_policies(const char *list, char **out, size_t max)
             p++;
     }
     return n;
+}
+
+int cli_bad_option(const struct vmr_cmd *cmd, int c, char *const *argv)
+{
+    if (c == ':')
+        return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+    return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+void cli_output_init(struct cli_output *o)
+{
+    *o = (struct cli_output){.format = "table", .output = "-"};
+}
+
+int cli_output_option(const struct vmr_cmd *cmd, int c, int at_marks, struct cli_output *o)
+{
+    switch (c) {
+    case 'f':
+        o->format = optarg;
+        return CLI_OK;
+    case 'o':
+        o->output = optarg;
+        return CLI_OK;
+    case 'i':
+        if (at_marks && strcmp(optarg, "mark") == 0) {
+            o->interval = VMR_SERIES_AT_MARKS;
+            return CLI_OK;
+        }
+        if (cli_parse_u64(cmd, "--interval", optarg, &o->interval) != CLI_OK)
+            return CLI_USAGE;
+        if (o->interval == 0)
+            return cli_usage_error(cmd, "--interval must be at least 1");
+        return CLI_OK;
+    case 'I':
+        o->per_process = 1;
+        return CLI_OK;
+    case 'T':
+        o->series = optarg;
+        return CLI_OK;
+    case 'q':
+        o->quiet = 1;
+        return CLI_OK;
+    default:
+        return -1;
+    }
+}
+
+int cli_output_check(const struct vmr_cmd *cmd, struct cli_output *o)
+{
+    if (strcmp(o->format, "table") && strcmp(o->format, "csv") && strcmp(o->format, "json"))
+        return cli_usage_error(cmd, "--format '%s': expected table, csv or json", o->format);
+    if (o->interval && !o->series) {
+        if (strcmp(o->output, "-") == 0)
+            return cli_usage_error(cmd, "--interval: give --series FILE or -o FILE (both would "
+                                        "go to standard output)");
+        o->series = "-";
+    }
+    if (o->series && !o->interval)
+        return cli_usage_error(cmd, "--series needs --interval N");
+    return CLI_OK;
 }
