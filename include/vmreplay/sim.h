@@ -51,6 +51,11 @@ struct vmr_replay_config {
     uint32_t overcommit_ratio; /* percent, default 50 */
     enum vmr_scope scope;      /* replacement scope, default global */
     const char *quota;         /* local scope: "PID=SIZE,..." (borrowed) */
+    int all_columns;           /* reports describe every setting of the run, not
+                                  only those that differ from the defaults
+                                  (sysroot, load_needed, mode, overcommit,
+                                  replacement, quota): key "columns", all or
+                                  changed (the default); sweeps use all */
 };
 
 /* Sets the defaults: lru, no memory (must be set), unlimited swap, the

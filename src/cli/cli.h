@@ -124,7 +124,8 @@ int cli_bad_option(const struct vmr_cmd *cmd, int c, char *const *argv);
  * The output options of the commands that print runs (replay, compare):
  * CLI_OUTPUT_OPTIONS in the struct option table, "f:o:q" in the short
  * options; cli_output_option takes getopt's answers, cli_output_check
- * checks them once all are read.
+ * checks them once all are read. (--columns is a replay option: key
+ * "columns" of vmr_replay_config_set, through cli_replay_option.)
  */
 struct cli_output {
     const char *format; /* table (default), csv or json */
@@ -141,10 +142,11 @@ struct cli_output {
     {"interval", required_argument, NULL, 'i'},          \
     {"per-process", no_argument, NULL, 'I'},             \
     {"series", required_argument, NULL, 'T'},            \
+    {"columns", required_argument, NULL, CLI_OPT_REPLAY}, \
     {"quiet", no_argument, NULL, 'q'}
 /* clang-format on */
 
-/* Stands for the help of --per-process, --series and --quiet in a usage
+/* Stands for the help of --per-process, --series, --columns and --quiet in a usage
  * text (the command's own -f, -o and --interval come before it). */
 #define CLI_OUTPUT_OPTIONS_HELP "@output-options@\n"
 

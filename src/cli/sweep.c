@@ -123,7 +123,7 @@ static int emit_jobs(const struct vmr_sweep *s, const char *path, const char *di
             fprintf(fp, value_attached(args[a]) ? " --%s=" : " --%s ", args[a]);
             sh_quote(fp, args[a + 1]);
         }
-        fputs(" -q -f csv -o ", fp);
+        fputs(" --columns all -q -f csv -o ", fp);
         char out[PATH_MAX];
         snprintf(out, sizeof out, "%s/job-%06zu.csv", dir, i + 1);
         sh_quote(fp, out);

@@ -122,6 +122,11 @@ static const char help_output[] =
     "      --per-process     add one time-series row per process and interval.\n"
     "      --series FILE     where the time series goes (default standard output,\n"
     "                        allowed only when -o is given).\n"
+    "      --columns WHICH   changed (default): the run's description (CSV\n"
+    "                        columns, JSON keys) holds sysroot, load_needed,\n"
+    "                        mode, overcommit, replacement and quota only where\n"
+    "                        they differ from the defaults; all: always (what\n"
+    "                        sweep writes, so that its rows share one header).\n"
     "  -q, --quiet           no progress line on stderr (shown on a terminal).\n";
 
 /* What cli_print_usage prints for each placeholder line. */

@@ -35,6 +35,7 @@ struct slot {
 
 struct run {
     struct vmr_kernel_config kc;
+    int all_columns; /* vmr_replay_config's */
     struct vmr_kernel *kernel;
     struct vmr_series *series;
     int failed;
@@ -169,7 +170,8 @@ const struct vmr_series *vmr_compare_series(const struct vmr_compare_result *res
 static void build_report(struct vmr_compare_result *res, struct run *run)
 {
     const struct vmr_policy *pol = vmr_kernel_policy(run->kernel);
-    runinfo_fill(&run->info, res->trace_path, pol->spec, &run->kc, 1, vmr_kernel_time(run->kernel));
+    runinfo_fill(&run->info, res->trace_path, pol->spec, &run->kc, 1, vmr_kernel_time(run->kernel),
+                 run->all_columns);
     run->report.n_config = run->info.n;
     run->report.config = run->info.kv;
     vmr_kernel_totals(run->kernel, &run->report.total);
@@ -225,6 +227,7 @@ static int setup_runs(const struct vmr_compare_config *cfg, struct vmr_compare_r
         struct run *run = &res->runs[i];
         int rc =
             runinfo_kernel_config(&cfg->runs[i], info->page_size, &run->kc, errbuf, errbuf_len);
+        run->all_columns = cfg->runs[i].all_columns;
         if (rc == 0)
             rc = vmr_kernel_create(&run->kernel, &run->kc, errbuf, errbuf_len);
         if (rc == 0 && cfg->interval)

@@ -25,6 +25,7 @@ struct vmr_replay_result {
     struct vmr_kernel_config kc;
     struct vmr_run_report report;
     struct runinfo config;
+    int all_columns;
     char *trace_path;
     struct vmr_policy_counter pc[32];
     const char *pc_names[32];
@@ -197,6 +198,17 @@ int vmr_replay_config_set(struct vmr_replay_config *cfg, const char *key, const 
             vmr_errf(errbuf, errbuf_len, "--seed '%s': expected a number", value);
         return rc;
     }
+    if (strcmp(key, "columns") == 0) {
+        if (strcmp(value, "all") == 0)
+            cfg->all_columns = 1;
+        else if (strcmp(value, "changed") == 0)
+            cfg->all_columns = 0;
+        else {
+            vmr_errf(errbuf, errbuf_len, "--columns '%s': expected changed or all", value);
+            return VMR_EINVAL;
+        }
+        return 0;
+    }
     if (strcmp(key, "on-segv") == 0) {
         if (strcmp(value, "kill") == 0)
             cfg->on_segv = VMR_SEGV_KILL;
@@ -258,7 +270,8 @@ static void build_report(struct vmr_replay_result *res)
 {
     struct vmr_kernel *k = res->kernel;
     const struct vmr_policy *pol = vmr_kernel_policy(k);
-    runinfo_fill(&res->config, res->trace_path, pol->spec, &res->kc, 1, vmr_kernel_time(k));
+    runinfo_fill(&res->config, res->trace_path, pol->spec, &res->kc, 1, vmr_kernel_time(k),
+                 res->all_columns);
     res->report.config = res->config.kv;
     res->report.n_config = res->config.n;
     vmr_kernel_totals(k, &res->report.total);
@@ -317,6 +330,7 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         goto out;
     }
     res->kc = kc;
+    res->all_columns = cfg->all_columns;
     rc = vmr_kernel_create(&res->kernel, &kc, errbuf, errbuf_len);
     if (rc != 0)
         goto out;

@@ -191,7 +191,8 @@ static void putf(struct runinfo *ri, const char *key, uint64_t v)
 }
 
 void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec,
-                  const struct vmr_kernel_config *kc, int with_touches, uint64_t page_touches)
+                  const struct vmr_kernel_config *kc, int with_touches, uint64_t page_touches,
+                  int all)
 {
     ri->n = 0;
     put(ri, "trace", trace);
@@ -206,18 +207,26 @@ void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec
         putf(ri, "swap_pages", kc->swap_pages);
     putf(ri, "seed", kc->seed);
     put(ri, "on_segv", kc->on_segv == VMR_SEGV_KILL ? "kill" : "ignore");
-    if (kc->sysroot && strcmp(kc->sysroot, "/") != 0)
-        put(ri, "sysroot", kc->sysroot);
-    if (kc->load_needed)
-        put(ri, "load_needed", "yes");
+    /* the settings below appear only where they differ from the defaults,
+     * unless `all` (every run of a sweep has the same columns) */
+    const int rooted = kc->sysroot && strcmp(kc->sysroot, "/") != 0;
+    if (rooted || all)
+        put(ri, "sysroot", rooted ? kc->sysroot : "/");
+    if (kc->load_needed || all)
+        put(ri, "load_needed", kc->load_needed ? "yes" : "no");
     if (runinfo_describe_mode(kc, ri->val[ri->n], sizeof ri->val[0]))
         put(ri, "mode", ri->val[ri->n]);
+    else if (all)
+        put(ri, "mode", "seeds");
     if (runinfo_describe_overcommit(kc, ri->val[ri->n], sizeof ri->val[0]))
         put(ri, "overcommit", ri->val[ri->n]);
-    if (kc->scope == VMR_SCOPE_LOCAL)
-        put(ri, "replacement", "local");
-    if (kc->scope == VMR_SCOPE_LOCAL && kc->quota && *kc->quota)
-        put(ri, "quota", kc->quota);
+    else if (all)
+        put(ri, "overcommit", kc->overcommit == VMR_OVERCOMMIT_HEURISTIC ? "heuristic" : "always");
+    if (kc->scope == VMR_SCOPE_LOCAL || all)
+        put(ri, "replacement", kc->scope == VMR_SCOPE_LOCAL ? "local" : "global");
+    const int quota = kc->scope == VMR_SCOPE_LOCAL && kc->quota && *kc->quota;
+    if (quota || all)
+        put(ri, "quota", quota ? kc->quota : "equal");
     if (with_touches)
         putf(ri, "page_touches", page_touches);
 }

@@ -43,6 +43,7 @@ int runinfo_describe_overcommit(const struct vmr_kernel_config *kc, char *buf, s
 /* Fills the columns; trace and policy_spec are borrowed. page_touches is
  * left out when with_touches is 0 (time series rows). */
 void runinfo_fill(struct runinfo *ri, const char *trace, const char *policy_spec,
-                  const struct vmr_kernel_config *kc, int with_touches, uint64_t page_touches);
+                  const struct vmr_kernel_config *kc, int with_touches, uint64_t page_touches,
+                  int all_columns);
 
 #endif

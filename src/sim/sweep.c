@@ -262,6 +262,7 @@ int vmr_sweep_run(const struct vmr_sweep *s, unsigned threads, FILE *csv, FILE *
     for (size_t t = 0; t < s->n_traces && rc == 0; t++) {
         for (size_t c = 0; c < per && rc == 0; c++) {
             vmr_replay_config_init(&runs[c]);
+            runs[c].all_columns = 1; /* the same columns in every row */
             size_t n = combo_args(s, c, args);
             for (size_t a = 0; a < n && rc == 0; a += 2)
                 rc = vmr_replay_config_set(&runs[c], args[a], args[a + 1], errbuf, errbuf_len);

@@ -44,6 +44,7 @@ replays w.vmt lru,clock 60p,150p "$@" >want.csv
 "$V" compare w.vmt -p lru,clock -m 60p,150p "$@" -j 2 -q -f csv -o got.csv || bad "compare $* failed"
 same want.csv got.csv "compare $*"
 "$V" sweep w.vmt -p lru,clock -m 60p,150p "$@" -j 2 -o sweep.csv || bad "sweep $* failed"
+replays w.vmt lru,clock 60p,150p "$@" --columns all >want.csv # (sweep describes all)
 same want.csv sweep.csv "sweep $*"
 grep -q ',"linux,zero_page=0",' sweep.csv || bad "sweep rows lack the mode column: $(sed -n 2p sweep.csv)"
 
@@ -53,7 +54,8 @@ replays w.vmt lru 100p "$@" >want.csv
 "$V" compare w.vmt -p lru -m 100p "$@" -q -f csv -o got.csv || bad "compare $* failed"
 same want.csv got.csv "compare $*"
 "$V" sweep w.vmt -p lru -m 100p "$@" -o sweep.csv || bad "sweep $* failed"
-same want.csv sweep.csv "sweep $*"
+replays w.vmt lru 100p "$@" --columns all >want_all.csv
+same want_all.csv sweep.csv "sweep $*"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "mmap_failures") k = i }
          $0 ~ /,total,/ && $k > 0 { ok = 1 } END { exit !ok }' want.csv ||
     bad "strict overcommit refused nothing: the check proves nothing"
@@ -64,7 +66,8 @@ replays "$exec_trace" lru 16p,64p "$@" >want.csv
 "$V" compare "$exec_trace" -p lru -m 16p,64p "$@" -q -f csv -o got.csv || bad "compare $* failed"
 same want.csv got.csv "compare --sysroot --load-needed"
 "$V" sweep "$exec_trace" -p lru -m 16p,64p "$@" -o sweep.csv || bad "sweep $* failed"
-same want.csv sweep.csv "sweep --sysroot --load-needed"
+replays "$exec_trace" lru 16p,64p "$@" --columns all >want_all.csv
+same want_all.csv sweep.csv "sweep --sysroot --load-needed"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "segv_unmapped") k = i }
          $0 ~ /,total,/ && $k != 0 { exit 1 }' want.csv ||
     bad "--load-needed did not map the libraries (segfaults remain)"
@@ -89,8 +92,29 @@ grep -q ',linux,' inproc.csv || bad "the sweep's rows are not in linux mode"
 # a spec file names the options as the command line does, without '--'
 printf 'trace w.vmt\npolicy lru\nmemory 60p\nmode = linux\nzero-page no\nswap 2M\n' >spec.txt
 "$V" sweep --spec spec.txt -o spec.csv || bad "sweep --spec with mode failed"
-replays w.vmt lru 60p --mode linux --zero-page no --swap 2M >want.csv
+replays w.vmt lru 60p --mode linux --zero-page no --swap 2M --columns all >want.csv
 same want.csv spec.csv "sweep --spec (mode, zero-page)"
+
+# a sweep over values that are defaults for some runs (seeds mode, global
+# scope) and not for others still gives one header for all rows, in
+# process and through emitted jobs (--columns all)
+set -- -p lru -m 60p --mode seeds,linux --scope global,local
+"$V" sweep w.vmt "$@" -o mixed.csv || bad "sweep $* failed"
+awk -F, 'NR == 1 { n = NF } NF != n { exit 1 }' mixed.csv ||
+    bad "sweep $*: rows with other columns than the header"
+for m in seeds linux; do
+    grep -q ",$m,[a-z]*,global,equal," mixed.csv || bad "sweep $*: no row in $m mode, global scope"
+done
+grep -q ",local,equal," mixed.csv || bad "sweep $*: no local-scope row"
+"$V" sweep w.vmt "$@" --emit-jobs jobs.txt --jobs-dir mixed || bad "--emit-jobs $* failed"
+sh jobs.txt || bad "the emitted jobs of $* failed"
+"$V" merge mixed/job-*.csv -o merged.csv || bad "merge of the jobs of $* failed"
+cmp -s mixed.csv merged.csv ||
+    bad "sweep $*: merged jobs differ: $(diff mixed.csv merged.csv | head -4)"
+# replay writes those columns only when asked, or when they differ
+"$V" replay w.vmt -m 60p -q -f csv | head -1 | grep -q ',mode,' && bad "replay shows a default mode"
+"$V" replay w.vmt -m 60p --columns all -q -f csv | head -1 | grep -q ',mode,overcommit,' ||
+    bad "replay --columns all lacks the mode column"
 
 # a bad value: the same message and status 2 from all three
 for o in "--mode bogus" "--overcommit sometimes" "--page-cluster 10" "--fork-copy some" \

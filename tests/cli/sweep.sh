@@ -22,7 +22,7 @@ SPEC
     bad "in-process sweep failed"
 rows=$(grep -c ',total,' inproc.csv)
 [ "$rows" = 24 ] || bad "in-process sweep: $rows runs, expected 2 x 3 x 2 x 2 = 24"
-[ "$(head -1 inproc.csv)" = "$("$V" replay a.vmt -m 40p -f csv | head -1)" ] ||
+[ "$(head -1 inproc.csv)" = "$("$V" replay a.vmt -m 40p --columns all -f csv | head -1)" ] ||
     bad "sweep header differs from replay's"
 grep -c '"config"' inproc.json | grep -qx 24 || bad "JSON does not hold 24 runs"
 
