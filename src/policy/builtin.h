@@ -140,6 +140,7 @@ void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key);
 void tlist_on_remove(void *state, vmr_pfn_t frame);
 vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                            const struct vmr_access *a);
+int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits);
 
 static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
 {
@@ -149,6 +150,21 @@ static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
 static inline uint32_t flist_tail(const struct frame_link *l, uint32_t sentinel)
 {
     return l[sentinel].prev;
+}
+
+/* Moves the sentinel at index `from` to index `to` (an unlinked node),
+ * with its list: for a resize that shifts the sentinels past the frames.
+ * `from` is left unlinked. */
+static inline void flist_move_sentinel(struct frame_link *l, uint32_t from, uint32_t to)
+{
+    if (l[from].next == from) {
+        l[to].prev = l[to].next = to;
+    } else {
+        l[to] = l[from];
+        l[l[to].next].prev = to;
+        l[l[to].prev].next = to;
+    }
+    l[from].prev = l[from].next = FRAME_UNLINKED;
 }
 
 /* Initialises `n` sentinels starting at index `first` (empty lists). */

@@ -231,13 +231,16 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
                               ? "on_replace (required by VMR_POLICY_REPLACE)"
                           : (ops->flags & VMR_POLICY_REPLACE) && !(ops->flags & VMR_POLICY_PEEK)
                               ? "VMR_POLICY_PEEK (required by VMR_POLICY_REPLACE)"
+                          : (ops->flags & VMR_POLICY_RESIZE) && !ops->resize
+                              ? "resize (required by VMR_POLICY_RESIZE)"
                               : NULL;
     if (missing) {
         vmr_errf(errbuf, errbuf_len, "%s: the policy's ops table has no %s", path, missing);
         return VMR_EINVAL;
     }
     uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_WANTS_MISS |
-                     VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE;
+                     VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE |
+                     VMR_POLICY_RESIZE;
     if (ops->flags & ~known) {
         vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
                  (unsigned)(ops->flags & ~known));
