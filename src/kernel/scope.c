@@ -34,12 +34,41 @@
  *      kernel's reclaim (pinning, OOM kill as in global scope).
  *
  * The policy seen by the kernel (k->policy) becomes a dispatcher whose ops
- * forward each callback to the instance owning the frame, so the hit path
- * is unchanged and global scope pays nothing. Every instance is created
- * with the full frame count and the shared frame_bits array, frames keeping
- * their numbers: no translation on a hit, and any policy (plug-ins too)
- * works unchanged, at O(frames) memory per process that has faulted (the
- * instance is created at its first fault and freed when it ends).
+ * forward each callback to the instance owning the frame; global scope
+ * pays nothing.
+ *
+ * Instance sizes. A policy with resize (VMR_POLICY_RESIZE: the built-in
+ * FIFO, LRU, CLOCK, ARC, CAR) gets instances sized by what the process can
+ * hold, max(quota, charge) (at least MIN_CAP), so its size-derived
+ * parameters (ARC's c and ghost bound) follow the quota, and all instances
+ * together need O(frames + processes) memory. An instance numbers its
+ * frames 0..cap-1 (slots): slot_of[pfn] and the owner's pfn_of[slot]
+ * translate, and a min-heap of free slots gives the lowest. An instance
+ * is resized (keeping its state) when it needs a slot and has none (by an
+ * eighth above its quota), when its quota grows, and down to
+ * max(target, highest held slot + 1) when its quota shrank (tried at its
+ * faults, at most once every (cap - target) / 4 + MIN_CAP charges, since
+ * each try scans). The orphan pool reuses the kernel's instance, resized.
+ *
+ * Frame bits. An instance reads its own bits array (by slot), kept equal
+ * to what it would have read in the shared one: REFERENCED is set by every
+ * access (the dispatcher asks for every hit, with HIT_NO_KEY for a
+ * hardware-realistic policy, and the instance clears it as before; the
+ * kernel never reads REFERENCED), DIRTY is copied at each insert and hit,
+ * for the last frame touched again before the next callback (a write can
+ * follow a swap-in in the same fault), and by scope_bits_changed when the
+ * kernel cleans a page (mm.c); PINNED is copied by scope_bits_changed for
+ * the fault's own page (copy-on-write source, swap read-ahead anchor:
+ * fault.c) and, around each select_victim, for the victims that could not
+ * leave in this allocation (sel[]), which reclaim pins and asks again. A
+ * pinned victim nobody reported is pinned then and asked again. So LRU,
+ * FIFO and CLOCK count exactly as with full-size instances.
+ *
+ * A policy without resize (plug-ins) keeps the scheme before: each
+ * instance has the full frame count and the shared frame_bits array,
+ * frames keeping their numbers, at O(frames) memory per process that has
+ * faulted (the instance is created at its first fault and freed when it
+ * ends).
  */
 #include <stdio.h>
 #include <stdlib.h>

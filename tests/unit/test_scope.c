@@ -10,13 +10,9 @@
  *   - --quota parsing and the sum check;
  *   - for every built-in policy (OPT included, through vmr_replay_run):
  *     one process in local scope counts exactly as global scope, and with
- *     fixed quotas one process's faults do not depend on what another does;
- *   - memory: 48 processes over 64K frames in local ARC raise the peak RSS
- *     by far less than 48 full-size ARC instances would (each process's
- *     instance is sized by its quota).
+ *     fixed quotas one process's faults do not depend on what another does.
+ * (Local scope's memory bound: tests/cli/scope_memory.sh.)
  */
-#include <stdlib.h>
-#include <string.h>
 
 #include "rng.h"
 #include "testlib.h"
@@ -381,59 +377,8 @@ static void test_policies(void)
     }
 }
 
-/* This process's peak resident set (VmHWM), in KiB; 0 if unknown. */
-static uint64_t peak_rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    uint64_t kib = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kib = strtoull(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kib;
-}
-
-static void test_memory(void)
-{
-    enum { PROCS = 48, FRAMES = 65536 };
-    struct vmr_kernel_config cfg = {.page_size = PAGE,
-                                    .n_frames = FRAMES,
-                                    .swap_pages = VMR_SWAP_UNLIMITED,
-                                    .policy = "arc",
-                                    .seed = 1,
-                                    .scope = VMR_SCOPE_LOCAL};
-    struct vmr_kernel *k = NULL;
-    char err[256];
-    const uint64_t before = peak_rss_kib();
-    if (vmr_kernel_create(&k, &cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "create: %s\n", err);
-        vmr_test_failures++;
-        return;
-    }
-    run(k, mmap_anon(1, A, 4 * PROCS));
-    for (uint32_t pid = 2; pid <= PROCS; pid++)
-        run(k, fork_rec(1, pid));
-    for (uint32_t pid = 1; pid <= PROCS; pid++)
-        for (uint32_t i = 0; i < 4; i++)
-            run(k, rec(VMR_REC_WRITE, pid, A + ((pid - 1) * 4 + i) * PAGE));
-    const uint64_t grown = peak_rss_kib() - before;
-    /* a full-size ARC instance fills ~4 MiB (lists and ghost map for 64K
-     * frames and as many ghosts): 48 of them ~190 MiB; sized by the quota
-     * (1365 frames), all 49 take ~4 MiB. The bound leaves room for the
-     * kernel's own per-frame arrays and a sanitizer's overhead. */
-    if (before == 0 || grown > 64 * 1024) {
-        fprintf(stderr, "local ARC, %d processes, %d frames: peak RSS grew by %llu KiB\n", PROCS,
-                FRAMES, (unsigned long long)grown);
-        vmr_test_failures++;
-    }
-    vmr_kernel_destroy(k);
-}
-
 int main(void)
 {
-    test_memory();
     test_equal_split();
     test_charging();
     test_quota_parse();
