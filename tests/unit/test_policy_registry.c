@@ -258,6 +258,7 @@ static void test_plugins(void)
     expect_open(VMR_PLUGIN_NO_SYMBOL, 8, VMR_ENOTFOUND, msg);
     expect_open(VMR_PLUGIN_NO_SYMBOL, 8, VMR_ENOTFOUND, "vmr_policy_plugin"); /* dlerror text */
     expect_open(VMR_PLUGIN_BAD_FLAGS, 8, VMR_EINVAL, "on_replace (required by VMR_POLICY_REPLACE)");
+    expect_open(VMR_PLUGIN_BAD_RESIZE, 8, VMR_EINVAL, "resize (required by VMR_POLICY_RESIZE)");
     expect_open("./no-such-plugin.so", 8, VMR_ENOTFOUND,
                 "cannot load policy plug-in: ./no-such-plugin.so: cannot open shared object file");
     /* the parameters start after the last '/': a ':' in a directory stays */
