@@ -4,12 +4,13 @@
  *   - every built-in that sets the flag has the op;
  *   - grown, an instance goes on as one created at the larger size: for
  *     every resizable policy after a prefix without evictions (ARC's and
- *     CAR's p and ghosts are then those of any size), and for FIFO, LRU and
- *     CLOCK, whose choices do not depend on the size, after evictions too;
+ *     CAR's p and ghosts are then those of any size);
  *   - shrunk (every held frame below the new size) and used again, FIFO,
- *     LRU and CLOCK choose as an instance that was never resized;
- *   - ARC and CAR shrunk keep their ghosts within the bounds of the new
- *     size, and go on running (their asserts check the lists).
+ *     LRU, CLOCK and SIEVE, whose choices do not depend on the size, choose
+ *     as an instance that was never resized;
+ *   - the others (ARC, CAR, 2Q, S3-FIFO, LIRS) shrunk keep their ghosts within
+ *     the bounds of the new size (ARC's and CAR's p within it too), and go
+ *     on running, grown again too (their asserts check the lists).
  * The driver below plays the kernel: pages in frames, the lowest free
  * frame first, referenced/dirty bits set on every access.
  */
@@ -32,6 +33,8 @@ struct drv {
     uint64_t time;
     uint64_t victims; /* a hash of the victims, in order */
     uint64_t n_evictions;
+    struct vmr_policy_config cfg; /* outlives the state, as the ABI asks */
+    char err[256];
 };
 
 static int drv_open(struct drv *d, const struct vmr_policy_ops *ops, uint32_t size)
@@ -40,15 +43,14 @@ static int drv_open(struct drv *d, const struct vmr_policy_ops *ops, uint32_t si
     d->ops = ops;
     d->size = d->usable = size;
     d->bits = calloc(MAXF, 1);
-    char err[256];
-    struct vmr_policy_config cfg = {.n_frames = size,
-                                    .frame_bits = d->bits,
-                                    .seed = 1,
-                                    .errbuf = err,
-                                    .errbuf_len = sizeof err};
+    d->cfg = (struct vmr_policy_config){.n_frames = size,
+                                        .frame_bits = d->bits,
+                                        .seed = 1,
+                                        .errbuf = d->err,
+                                        .errbuf_len = sizeof d->err};
     for (uint32_t f = 0; f < MAXF; f++)
         d->page[f] = UINT64_MAX;
-    if (!d->bits || ops->create(&cfg, &d->state) != 0) {
+    if (!d->bits || ops->create(&d->cfg, &d->state) != 0) {
         fprintf(stderr, "%s: create(%u) failed\n", ops->name, (unsigned)size);
         vmr_test_failures++;
         return -1;
@@ -137,7 +139,8 @@ static void drv_run(struct drv *d, struct vmr_rng *r, size_t n, uint64_t pages)
 
 static int size_free(const char *name)
 {
-    return strcmp(name, "fifo") == 0 || strcmp(name, "lru") == 0 || strcmp(name, "clock") == 0;
+    return strcmp(name, "fifo") == 0 || strcmp(name, "lru") == 0 || strcmp(name, "clock") == 0 ||
+           strcmp(name, "sieve") == 0;
 }
 
 static void test_grow(const struct vmr_policy_ops *ops)
@@ -198,7 +201,8 @@ static void test_size_free(const struct vmr_policy_ops *ops)
     drv_close(&b);
 }
 
-/* ARC, CAR: shrunk with many ghosts, the bounds of the smaller size hold. */
+/* Policies with ghosts, shrunk with many: the bounds of the smaller size
+ * hold. */
 static void test_shrink_ghosts(const struct vmr_policy_ops *ops)
 {
     struct drv a;
@@ -257,6 +261,6 @@ int main(void)
         else
             test_shrink_ghosts(ops[i]);
     }
-    CHECK(resizable >= 5); /* fifo, lru, clock, arc, car */
+    CHECK(resizable >= 9); /* fifo, lru, clock, sieve, arc, car, 2q, s3fifo, lirs */
     return vmr_test_done();
 }
