@@ -13,6 +13,8 @@
 
 #include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vmreplay/policy.h"
 
@@ -58,6 +60,22 @@ static inline uint32_t frac_frames(uint32_t n_frames, double f, uint32_t lo, uin
     if (r > hi)
         r = hi;
     return r;
+}
+
+/* resize's helper for an array of n elements of `size` bytes indexed by
+ * frame: reallocated for `want` elements, the new ones filled with byte
+ * `fill`. 0, or VMR_ENOMEM with *p unchanged (shrinking never fails: the
+ * larger block then serves). */
+static inline int frame_array_resize(void *p, size_t size, uint32_t n, uint32_t want, int fill)
+{
+    void **pp = p;
+    void *q = realloc(*pp, (size_t)(want ? want : 1) * size);
+    if (!q)
+        return want > n ? VMR_ENOMEM : 0;
+    if (want > n)
+        memset((char *)q + (size_t)n * size, fill, (size_t)(want - n) * size);
+    *pp = q;
+    return 0;
 }
 
 #define FRAME_UNLINKED UINT32_MAX
