@@ -185,6 +185,19 @@ static inline void flist_move_sentinel(struct frame_link *l, uint32_t from, uint
     l[from].prev = l[from].next = FRAME_UNLINKED;
 }
 
+/* Moves the n sentinels at from.. to to.. (see flist_move_sentinel), in
+ * the order that never overwrites one not yet moved. */
+static inline void flist_move_sentinels(struct frame_link *l, uint32_t from, uint32_t to,
+                                        uint32_t n)
+{
+    if (to > from)
+        for (uint32_t i = n; i-- > 0;)
+            flist_move_sentinel(l, from + i, to + i);
+    else if (to < from)
+        for (uint32_t i = 0; i < n; i++)
+            flist_move_sentinel(l, from + i, to + i);
+}
+
 /* Initialises `n` sentinels starting at index `first` (empty lists). */
 static inline void flist_init_sentinels(struct frame_link *l, uint32_t first, uint32_t n)
 {
