@@ -102,6 +102,7 @@ struct owner {
     uint8_t *bits;
     uint32_t *heap;
     uint32_t n_heap;
+    uint32_t spare;       /* a free slot kept out of the heap (NIL: none) */
     uint32_t shrink_wait; /* charges before the next try to shrink */
 };
 
@@ -300,6 +301,7 @@ static int owner_resize(struct scope *s, struct owner *o, uint32_t cap)
     o->cap = cap;
     /* the free slots in increasing order: a sorted array is a min-heap */
     o->n_heap = 0;
+    o->spare = NIL;
     for (uint32_t i = 0; i < cap; i++)
         if (pfn_of[i] == NIL)
             heap[o->n_heap++] = i;
@@ -334,21 +336,26 @@ static int owner_fit(struct scope *s, struct owner *o)
  * an eighth at a time. */
 static int slot_take(struct scope *s, struct owner *o, vmr_pfn_t pfn)
 {
-    if (o->n_heap == 0) {
-        uint64_t want = (uint64_t)o->cap + o->cap / 8 + 1;
-        if (want < o->quota)
-            want = o->quota;
-        int rc = owner_resize(s, o, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want);
-        if (rc != 0)
-            return rc;
+    uint32_t slot = o->spare;
+    if (slot != NIL) {
+        o->spare = NIL;
+    } else {
+        if (o->n_heap == 0) {
+            uint64_t want = (uint64_t)o->cap + o->cap / 8 + 1;
+            if (want < o->quota)
+                want = o->quota;
+            int rc = owner_resize(s, o, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want);
+            if (rc != 0)
+                return rc;
+        }
+        slot = heap_pop(o);
+        if (o->shrink_wait > 0)
+            o->shrink_wait--;
     }
-    const uint32_t slot = heap_pop(o);
     o->pfn_of[slot] = pfn;
     /* what the access path set; PINNED is mirrored only while choosing */
     o->bits[slot] = s->k->frame_bits[pfn] & (uint8_t)~VMR_FRAME_PINNED;
     s->slot_of[pfn] = slot;
-    if (o->shrink_wait > 0)
-        o->shrink_wait--;
     return 0;
 }
 
@@ -358,6 +365,13 @@ static void slot_give(struct scope *s, struct owner *o, vmr_pfn_t pfn)
     o->pfn_of[slot] = NIL;
     o->bits[slot] = 0;
     s->slot_of[pfn] = NIL;
+    /* the common case, a page replacing one of its owner's own, reuses the
+     * slot without the heap; not while the instance should shrink, when
+     * the lowest free slots are taken so the highest drain */
+    if (o->spare == NIL && o->cap <= owner_target(o)) {
+        o->spare = slot;
+        return;
+    }
     heap_push(o, slot);
 }
 
@@ -497,6 +511,7 @@ int scope_proc_new(struct vmr_kernel *k, struct proc *leader)
     o->proc = leader;
     o->id = id;
     o->head = NIL;
+    o->spare = NIL;
     o->seq = ++s->seq;
     for (size_t i = 0; i < s->n_quotas; i++)
         if (s->quotas[i].pid == leader->pid)
@@ -811,6 +826,7 @@ int scope_init(struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
     pool->ops = k->policy.ops;
     pool->state = k->policy.state;
     pool->head = NIL;
+    pool->spare = NIL;
     s->owners[0] = pool;
     s->n_owners = 1;
     s->last = NIL;
@@ -986,7 +1002,7 @@ int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
         if (n != o->charged)
             SFAIL("scope: owner %zu has %llu frames charged but %llu on its list", i,
                   (unsigned long long)o->charged, (unsigned long long)n);
-        if (s->local && o->n_heap != o->cap - n)
+        if (s->local && o->n_heap + (o->spare != NIL) != o->cap - n)
             SFAIL("scope: owner %zu has %u slots, %llu frames and %u free slots", i, o->cap,
                   (unsigned long long)n, o->n_heap);
         total += n;
