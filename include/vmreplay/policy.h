@@ -78,7 +78,8 @@
  * frames it holds (inserted and not yet evicted or removed); it must not
  * change the other bits, nor any bit of other frames: in local scope
  * (--scope local) each process has its own instance of the policy, all
- * sharing one frame_bits array. */
+ * sharing one frame_bits array unless the policy has resize (then each
+ * instance has its own array and frame numbers). */
 enum {
     VMR_FRAME_REFERENCED = 1u << 0, /* accessed since the policy last cleared it */
     VMR_FRAME_DIRTY = 1u << 1,      /* modified: evicting it costs a write */

@@ -37,13 +37,16 @@
  * forward each callback to the instance owning the frame; global scope
  * pays nothing.
  *
- * Instance sizes. A policy with resize (VMR_POLICY_RESIZE: the built-in
- * FIFO, LRU, CLOCK, ARC, CAR) gets instances sized by what the process can
- * hold, max(quota, charge) (at least MIN_CAP), so its size-derived
- * parameters (ARC's c and ghost bound) follow the quota, and all instances
- * together need O(frames + processes) memory. An instance numbers its
- * frames 0..cap-1 (slots): slot_of[pfn] and the owner's pfn_of[slot]
- * translate, and a min-heap of free slots gives the lowest. An instance
+ * Instance sizes. A policy with resize (VMR_POLICY_RESIZE: every built-in
+ * but CLOCK-Pro) gets instances sized by what the process can hold,
+ * max(quota, charge) (at least MIN_CAP), so its size-derived parameters
+ * (ARC's c, LIRS's LIR set, 2Q's Kin/Kout, S3-FIFO's queues...) follow the
+ * quota, and all instances together need O(frames + processes) memory. An
+ * instance numbers its frames 0..cap-1 (slots): slot_of[pfn] and the
+ * owner's pfn_of[slot] translate; a freed slot is kept aside (spare) for
+ * the next page of the same owner, else goes to a min-heap of free slots
+ * that gives the lowest (so that, after a quota shrank, the highest slots
+ * drain and the instance can shrink). An instance
  * is resized (keeping its state) when it needs a slot and has none (by an
  * eighth above its quota), when its quota grows, and down to
  * max(target, highest held slot + 1) when its quota shrank (tried at its
@@ -61,10 +64,12 @@
  * the fault's own page (copy-on-write source, swap read-ahead anchor:
  * fault.c) and, around each select_victim, for the victims that could not
  * leave in this allocation (sel[]), which reclaim pins and asks again. A
- * pinned victim nobody reported is pinned then and asked again. So LRU,
- * FIFO and CLOCK count exactly as with full-size instances.
+ * pinned victim nobody reported is pinned then and asked again. So the
+ * policies whose choice does not depend on their size (FIFO, LRU, CLOCK,
+ * SIEVE, RANDOM, GCLOCK, LFU, OPT, the Linux-like lists) count exactly as
+ * with full-size instances.
  *
- * A policy without resize (plug-ins) keeps the scheme before: each
+ * A policy without resize (plug-ins, CLOCK-Pro) keeps the scheme before: each
  * instance has the full frame count and the shared frame_bits array,
  * frames keeping their numbers, at O(frames) memory per process that has
  * faulted (the instance is created at its first fault and freed when it
