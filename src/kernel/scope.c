@@ -39,7 +39,7 @@
  *
  * Instance sizes. A policy with resize (VMR_POLICY_RESIZE: every built-in
  * but CLOCK-Pro) gets instances sized by what the process can hold,
- * max(quota, charge) (at least MIN_CAP), so its size-derived parameters
+ * max(quota, charge) (at least 1), so its size-derived parameters
  * (ARC's c, LIRS's LIR set, 2Q's Kin/Kout, S3-FIFO's queues...) follow the
  * quota, and all instances together need O(frames + processes) memory. An
  * instance numbers its frames 0..cap-1 (slots): slot_of[pfn] and the
@@ -50,7 +50,7 @@
  * is resized (keeping its state) when it needs a slot and has none (by an
  * eighth above its quota), when its quota grows, and down to
  * max(target, highest held slot + 1) when its quota shrank (tried at its
- * faults, at most once every (cap - target) / 4 + MIN_CAP charges, since
+ * faults, at most once every (cap - target) / 4 + SHRINK_WAIT charges, since
  * each try scans). The orphan pool reuses the kernel's instance, resized.
  *
  * Frame bits. An instance reads its own bits array (by slot), kept equal
@@ -236,7 +236,7 @@ static struct owner *owner_of(const struct scope *s, vmr_pfn_t pfn)
 
 /* ---- local slots (s->local) ------------------------------------------- */
 
-#define MIN_CAP 8u
+#define SHRINK_WAIT 8u
 
 static void heap_push(struct owner *o, uint32_t slot)
 {
@@ -318,7 +318,7 @@ static int owner_resize(struct scope *s, struct owner *o, uint32_t cap)
 static uint32_t owner_target(const struct owner *o)
 {
     uint64_t t = o->quota > o->charged ? o->quota : o->charged;
-    return t < MIN_CAP ? MIN_CAP : t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+    return t < 1 ? 1 : t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
 }
 
 /* Brings o's size to its target when it is below (must) or above (when
@@ -333,7 +333,7 @@ static int owner_fit(struct scope *s, struct owner *o)
     uint32_t top = o->cap;
     while (top > t && o->pfn_of[top - 1] == NIL)
         top--;
-    o->shrink_wait = (o->cap - t) / 4 + MIN_CAP;
+    o->shrink_wait = (o->cap - t) / 4 + SHRINK_WAIT;
     return top < o->cap ? owner_resize(s, o, top) : 0;
 }
 
@@ -840,7 +840,7 @@ int scope_init(struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
         s->local = 1;
         s->slot_of = malloc((size_t)n * sizeof *s->slot_of);
         s->sel = malloc((size_t)n * sizeof *s->sel);
-        if (!s->slot_of || !s->sel || owner_resize(s, pool, MIN_CAP) != 0) {
+        if (!s->slot_of || !s->sel || owner_resize(s, pool, 1) != 0) {
             /* the kernel's instance is still the kernel's */
             free(pool->pfn_of);
             free(pool->bits);
