@@ -37,8 +37,8 @@
  * forward each callback to the instance owning the frame; global scope
  * pays nothing.
  *
- * Instance sizes. A policy with resize (VMR_POLICY_RESIZE: every built-in
- * but CLOCK-Pro) gets instances sized by what the process can hold,
+ * Instance sizes. A policy with resize (VMR_POLICY_RESIZE: every built-in)
+ * gets instances sized by what the process can hold,
  * max(quota, charge) (at least 1), so its size-derived parameters
  * (ARC's c, LIRS's LIR set, 2Q's Kin/Kout, S3-FIFO's queues...) follow the
  * quota, and all instances together need O(frames + processes) memory. An
@@ -69,7 +69,7 @@
  * SIEVE, RANDOM, GCLOCK, LFU, OPT, the Linux-like lists) count exactly as
  * with full-size instances.
  *
- * A policy without resize (plug-ins, CLOCK-Pro) keeps the scheme before: each
+ * A policy without resize (a plug-in) keeps the scheme before: each
  * instance has the full frame count and the shared frame_bits array,
  * frames keeping their numbers, at O(frames) memory per process that has
  * faulted (the instance is created at its first fault and freed when it
