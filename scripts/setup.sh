@@ -3,7 +3,7 @@
 # those that are missing (so it is quick and offline when all are there).
 # Run as root, or as a user with sudo.
 set -eu
-pkgs="build-essential cmake ninja-build pkg-config libelf-dev libzstd-dev zlib1g-dev zstd gnuplot-nox valgrind parallel chromium"
+pkgs="build-essential cmake ninja-build pkg-config libelf-dev libzstd-dev zlib1g-dev zstd gnuplot-nox valgrind time parallel chromium"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -58,7 +58,7 @@
  * read correctly: VMR_POLICY_WANTS_MISS adds on_miss; VMR_POLICY_HIT_NO_KEY
  * lets the kernel skip looking up the key of every hit; VMR_POLICY_PEEK adds
  * peek_victim; VMR_POLICY_REPLACE adds on_replace (VMR_POLICY_FAR_GUESS
- * tells how far its guess lies).
+ * tells how far its guess lies); VMR_POLICY_RESIZE adds resize.
  */
 #ifndef VMREPLAY_POLICY_H
 #define VMREPLAY_POLICY_H
@@ -78,7 +78,8 @@
  * frames it holds (inserted and not yet evicted or removed); it must not
  * change the other bits, nor any bit of other frames: in local scope
  * (--scope local) each process has its own instance of the policy, all
- * sharing one frame_bits array. */
+ * sharing one frame_bits array unless the policy has resize (then each
+ * instance has its own array and frame numbers). */
 enum {
     VMR_FRAME_REFERENCED = 1u << 0, /* accessed since the policy last cleared it */
     VMR_FRAME_DIRTY = 1u << 1,      /* modified: evicting it costs a write */
@@ -95,7 +96,8 @@ enum {
                                           per hit on large memories) */
     VMR_POLICY_PEEK = 1u << 4,         /* peek_victim is set */
     VMR_POLICY_REPLACE = 1u << 5,      /* on_replace is set (with PEEK) */
-    VMR_POLICY_FAR_GUESS = 1u << 6,    /* with REPLACE: on_replace's guess lies about 8
+    VMR_POLICY_RESIZE = 1u << 6,       /* resize is set */
+    VMR_POLICY_FAR_GUESS = 1u << 7,    /* with REPLACE: on_replace's guess lies about 8
                                           evictions ahead (hits may bring it nearer
                                           for a while) */
 };
@@ -197,6 +199,21 @@ struct vmr_policy_ops {
      * (one call per fault in the common case instead of three) or not. */
     vmr_pfn_t (*on_replace)(void *state, vmr_pfn_t frame, uint64_t old_key,
                             const struct vmr_access *a);
+
+    /* Read only with VMR_POLICY_RESIZE: the instance now has n_frames
+     * frames (more or fewer) and reads their bits from frame_bits (a new
+     * array of n_frames bytes whose first min(old, new) entries the caller
+     * copied). Frames keep their numbers, and every frame the instance
+     * holds is below n_frames. Everything the policy remembers is kept (the
+     * order of its lists, its ghosts up to the new bound, its counters);
+     * parameters the policy derives from its size (ARC's c, LIRS's LIR set,
+     * 2Q's Kin/Kout...) follow the new size as create would set them. May
+     * reallocate *state (never during a callback: the kernel calls it
+     * between them). Returns 0, or VMR_ENOMEM with the instance unchanged
+     * and still usable at its old size and old frame_bits. Local scope
+     * (--scope local) uses it to size each process's instance by its
+     * quota; without it every instance has the machine's frame count. */
+    int (*resize)(void **state, uint32_t n_frames, uint8_t *frame_bits);
 };
 
 /* The type of the function a plug-in exports, and its declaration (so a

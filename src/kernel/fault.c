@@ -90,8 +90,12 @@ static int cow_copy(struct fault *f, vmr_pfn_t old)
 {
     struct vmr_kernel *k = f->k;
     k->frame_bits[old] |= VMR_FRAME_PINNED;
+    if (k->scope)
+        scope_bits_changed(k, old);
     vmr_pfn_t pfn = new_anon_page(f, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY);
     k->frame_bits[old] &= (uint8_t)~VMR_FRAME_PINNED;
+    if (k->scope)
+        scope_bits_changed(k, old);
     if (pfn == VMR_PFN_NONE)
         return 0;
     struct frame *of = &k->frames[old];
@@ -248,6 +252,8 @@ static void swap_readahead(struct fault *f)
     const vmr_pfn_t pinned = (vmr_pfn_t)pte_payload(*f->pte);
     uint64_t *leaf = f->pte - (f->vpn - leaf0);
     k->frame_bits[pinned] |= VMR_FRAME_PINNED;
+    if (k->scope)
+        scope_bits_changed(k, pinned);
     k->no_oom = 1;
     for (uint64_t vpn = from; vpn < to; vpn++) {
         uint64_t *pte = &leaf[vpn - leaf0];
@@ -280,6 +286,8 @@ static void swap_readahead(struct fault *f)
     }
     k->no_oom = 0;
     k->frame_bits[pinned] &= (uint8_t)~VMR_FRAME_PINNED;
+    if (k->scope)
+        scope_bits_changed(k, pinned);
 }
 
 static void sigbus(struct vmr_kernel *k, struct proc *p)

@@ -316,6 +316,8 @@ vmr_pfn_t scope_frame_get(struct vmr_kernel *k, struct proc *faulting);
 /* A new process (leader) / a process whose every task has ended. */
 int scope_proc_new(struct vmr_kernel *k, struct proc *leader);
 void scope_proc_exit(struct vmr_kernel *k, struct proc *leader);
+/* Local scope: frame_bits[pfn] changed outside a policy callback. */
+void scope_bits_changed(struct vmr_kernel *k, vmr_pfn_t pfn);
 /* vmr_kernel_check's part for local scope. */
 int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
 

@@ -34,12 +34,46 @@
  *      kernel's reclaim (pinning, OOM kill as in global scope).
  *
  * The policy seen by the kernel (k->policy) becomes a dispatcher whose ops
- * forward each callback to the instance owning the frame, so the hit path
- * is unchanged and global scope pays nothing. Every instance is created
- * with the full frame count and the shared frame_bits array, frames keeping
- * their numbers: no translation on a hit, and any policy (plug-ins too)
- * works unchanged, at O(frames) memory per process that has faulted (the
- * instance is created at its first fault and freed when it ends).
+ * forward each callback to the instance owning the frame; global scope
+ * pays nothing.
+ *
+ * Instance sizes. A policy with resize (VMR_POLICY_RESIZE: every built-in)
+ * gets instances sized by what the process can hold,
+ * max(quota, charge) (at least 1), so its size-derived parameters
+ * (ARC's c, LIRS's LIR set, 2Q's Kin/Kout, S3-FIFO's queues...) follow the
+ * quota, and all instances together need O(frames + processes) memory. An
+ * instance numbers its frames 0..cap-1 (slots): slot_of[pfn] and the
+ * owner's pfn_of[slot] translate; a freed slot is kept aside (spare) for
+ * the next page of the same owner, else goes to a min-heap of free slots
+ * that gives the lowest (so that, after a quota shrank, the highest slots
+ * drain and the instance can shrink). An instance
+ * is resized (keeping its state) when it needs a slot and has none (by an
+ * eighth above its quota), when its quota grows, and down to
+ * max(target, highest held slot + 1) when its quota shrank (tried at its
+ * faults, at most once every (cap - target) / 4 + SHRINK_WAIT charges, since
+ * each try scans). The orphan pool reuses the kernel's instance, resized.
+ *
+ * Frame bits. An instance reads its own bits array (by slot), kept equal
+ * to what it would have read in the shared one: REFERENCED is set by every
+ * access (the dispatcher asks for every hit, with HIT_NO_KEY for a
+ * hardware-realistic policy, and the instance clears it as before; the
+ * kernel never reads REFERENCED), DIRTY is copied at each insert and hit,
+ * for the last frame touched again before the next callback (a write can
+ * follow a swap-in in the same fault), and by scope_bits_changed when the
+ * kernel cleans a page (mm.c); PINNED is copied by scope_bits_changed for
+ * the fault's own page (copy-on-write source, swap read-ahead anchor:
+ * fault.c) and, around each select_victim, for the victims that could not
+ * leave in this allocation (sel[]), which reclaim pins and asks again. A
+ * pinned victim nobody reported is pinned then and asked again. So the
+ * policies whose choice does not depend on their size (FIFO, LRU, CLOCK,
+ * SIEVE, RANDOM, GCLOCK, LFU, OPT, the Linux-like lists) count exactly as
+ * with full-size instances.
+ *
+ * A policy without resize (a plug-in) keeps the scheme before: each
+ * instance has the full frame count and the shared frame_bits array,
+ * frames keeping their numbers, at O(frames) memory per process that has
+ * faulted (the instance is created at its first fault and freed when it
+ * ends).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +99,16 @@ struct owner {
     uint32_t head;  /* its frames, linked through scope.next/prev */
     uint32_t id;
     uint32_t stamp; /* select_victim: already asked in this call */
+    /* local frame numbers (s->local; file comment): the instance has cap
+     * slots, pfn_of[slot] the frame in it (NIL: free), bits[slot] what it
+     * reads as frame_bits; free slots in a min-heap */
+    uint32_t cap;
+    uint32_t *pfn_of;
+    uint8_t *bits;
+    uint32_t *heap;
+    uint32_t n_heap;
+    uint32_t spare;       /* a free slot kept out of the heap (NIL: none) */
+    uint32_t shrink_wait; /* charges before the next try to shrink */
 };
 
 struct scope {
@@ -84,6 +128,11 @@ struct scope {
     int dirty;        /* quotas to recompute */
     int have_miss;    /* on_miss came: forward it to the faulting process */
     struct vmr_access miss;
+    int local;         /* the policy has resize: instances use local slots */
+    uint32_t *slot_of; /* local: per frame, its slot in its owner's instance */
+    uint32_t last;     /* local: the frame last inserted or hit (DIRTY may follow) */
+    uint32_t *sel;     /* local: victims chosen since this allocation began */
+    uint32_t n_sel;
     uint64_t seq;
     uint32_t stamp;
     /* counters of instances already closed, summed by name */
@@ -185,6 +234,180 @@ static struct owner *owner_of(const struct scope *s, vmr_pfn_t pfn)
     return s->owners[s->owner_of[pfn]];
 }
 
+/* ---- local slots (s->local) ------------------------------------------- */
+
+#define SHRINK_WAIT 8u
+
+static void heap_push(struct owner *o, uint32_t slot)
+{
+    uint32_t *h = o->heap, i = o->n_heap++;
+    while (i > 0 && h[(i - 1) / 2] > slot) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = slot;
+}
+
+static uint32_t heap_pop(struct owner *o)
+{
+    uint32_t *h = o->heap, top = h[0], x = h[--o->n_heap], i = 0, n = o->n_heap;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= x)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (n)
+        h[i] = x;
+    return top;
+}
+
+/* Resizes o's instance to cap slots (every held slot below cap); 0 or
+ * VMR_ENOMEM with nothing changed. */
+static int owner_resize(struct scope *s, struct owner *o, uint32_t cap)
+{
+    if (cap == o->cap)
+        return 0;
+    const uint32_t old = o->cap;
+    uint32_t *pfn_of = malloc((size_t)cap * sizeof *pfn_of);
+    uint8_t *bits = malloc(cap);
+    uint32_t *heap = malloc((size_t)cap * sizeof *heap);
+    int rc = pfn_of && bits && heap ? 0 : VMR_ENOMEM;
+    if (rc == 0) {
+        const uint32_t keep = old < cap ? old : cap;
+        if (keep) {
+            memcpy(pfn_of, o->pfn_of, (size_t)keep * sizeof *pfn_of);
+            memcpy(bits, o->bits, keep);
+        }
+        memset(pfn_of + keep, 0xff, (size_t)(cap - keep) * sizeof *pfn_of);
+        memset(bits + keep, 0, cap - keep);
+        if (o->ops)
+            rc = o->ops->resize(&o->state, cap, bits);
+        if (o->own)
+            o->own->state = o->state;
+    }
+    if (rc != 0) {
+        free(pfn_of);
+        free(bits);
+        free(heap);
+        return rc;
+    }
+    free(o->pfn_of);
+    free(o->bits);
+    free(o->heap);
+    o->pfn_of = pfn_of;
+    o->bits = bits;
+    o->heap = heap;
+    o->cap = cap;
+    /* the free slots in increasing order: a sorted array is a min-heap */
+    o->n_heap = 0;
+    o->spare = NIL;
+    for (uint32_t i = 0; i < cap; i++)
+        if (pfn_of[i] == NIL)
+            heap[o->n_heap++] = i;
+    (void)s;
+    return 0;
+}
+
+/* What o's instance should hold now: its quota, or its charge above it. */
+static uint32_t owner_target(const struct owner *o)
+{
+    uint64_t t = o->quota > o->charged ? o->quota : o->charged;
+    return t < 1 ? 1 : t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+/* Brings o's size to its target when it is below (must) or above (when
+ * the slots held allow, at most once in a while: each try scans). */
+static int owner_fit(struct scope *s, struct owner *o)
+{
+    const uint32_t t = owner_target(o);
+    if (o->cap < t)
+        return owner_resize(s, o, t);
+    if (o->cap == t || o->shrink_wait > 0)
+        return 0;
+    uint32_t top = o->cap;
+    while (top > t && o->pfn_of[top - 1] == NIL)
+        top--;
+    o->shrink_wait = (o->cap - t) / 4 + SHRINK_WAIT;
+    return top < o->cap ? owner_resize(s, o, top) : 0;
+}
+
+/* Gives pfn a slot in o's instance, growing it if full: above its quota by
+ * an eighth at a time. */
+static int slot_take(struct scope *s, struct owner *o, vmr_pfn_t pfn)
+{
+    uint32_t slot = o->spare;
+    if (slot != NIL) {
+        o->spare = NIL;
+    } else {
+        if (o->n_heap == 0) {
+            uint64_t want = (uint64_t)o->cap + o->cap / 8 + 1;
+            if (want < o->quota)
+                want = o->quota;
+            int rc = owner_resize(s, o, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want);
+            if (rc != 0)
+                return rc;
+        }
+        slot = heap_pop(o);
+        if (o->shrink_wait > 0)
+            o->shrink_wait--;
+    }
+    o->pfn_of[slot] = pfn;
+    /* what the access path set; PINNED is mirrored only while choosing */
+    o->bits[slot] = s->k->frame_bits[pfn] & (uint8_t)~VMR_FRAME_PINNED;
+    s->slot_of[pfn] = slot;
+    return 0;
+}
+
+static void slot_give(struct scope *s, struct owner *o, vmr_pfn_t pfn)
+{
+    const uint32_t slot = s->slot_of[pfn];
+    o->pfn_of[slot] = NIL;
+    o->bits[slot] = 0;
+    s->slot_of[pfn] = NIL;
+    /* the common case, a page replacing one of its owner's own, reuses the
+     * slot without the heap; not while the instance should shrink, when
+     * the lowest free slots are taken so the highest drain */
+    if (o->spare == NIL && o->cap <= owner_target(o)) {
+        o->spare = slot;
+        return;
+    }
+    heap_push(o, slot);
+}
+
+/* The number o's instance knows pfn by. */
+static inline vmr_pfn_t slot(const struct scope *s, vmr_pfn_t pfn)
+{
+    return s->local ? s->slot_of[pfn] : pfn;
+}
+
+/* DIRTY of the frame last touched may have been set after its callback
+ * (a write that follows a swap-in in the same fault): copied before the
+ * policy looks again. */
+static inline void sync_last(struct scope *s)
+{
+    const vmr_pfn_t f = s->last;
+    if (f == NIL || s->owner_of[f] == NIL)
+        return;
+    uint8_t *b = &s->owners[s->owner_of[f]]->bits[s->slot_of[f]];
+    *b = (uint8_t)((*b & ~VMR_FRAME_DIRTY) | (s->k->frame_bits[f] & VMR_FRAME_DIRTY));
+}
+
+void scope_bits_changed(struct vmr_kernel *k, vmr_pfn_t pfn)
+{
+    struct scope *s = k->scope;
+    if (!s->local || s->owner_of[pfn] == NIL)
+        return;
+    uint8_t *b = &s->owners[s->owner_of[pfn]]->bits[s->slot_of[pfn]];
+    *b = (uint8_t)((*b & VMR_FRAME_REFERENCED) |
+                   (k->frame_bits[pfn] & (VMR_FRAME_DIRTY | VMR_FRAME_PINNED)));
+}
+
 /* Adds the policy counters of an instance to out[0..*n). */
 static void sum_counters(const struct owner *o, struct vmr_policy_counter *out, size_t *n)
 {
@@ -214,6 +437,9 @@ static void owner_close(struct scope *s, struct owner *o)
         vmr_policy_close(o->own);
         free(o->own);
     }
+    free(o->pfn_of);
+    free(o->bits);
+    free(o->heap);
     free(o);
 }
 
@@ -225,10 +451,13 @@ static int owner_open(struct scope *s, struct owner *o)
         return 0;
     struct vmr_kernel *k = s->k;
     char err[256];
-    o->own = calloc(1, sizeof *o->own);
-    int rc = o->own ? vmr_policy_open(o->own, k->policy.spec, k->n_frames, k->frame_bits,
-                                      k->cfg.seed, err, sizeof err)
-                    : VMR_ENOMEM;
+    int rc = s->local ? owner_resize(s, o, owner_target(o)) : 0;
+    o->own = rc == 0 ? calloc(1, sizeof *o->own) : NULL;
+    if (rc == 0)
+        rc = o->own
+                 ? vmr_policy_open(o->own, k->policy.spec, s->local ? o->cap : k->n_frames,
+                                   s->local ? o->bits : k->frame_bits, k->cfg.seed, err, sizeof err)
+                 : VMR_ENOMEM;
     if (rc != 0) {
         free(o->own);
         o->own = NULL;
@@ -287,6 +516,7 @@ int scope_proc_new(struct vmr_kernel *k, struct proc *leader)
     o->proc = leader;
     o->id = id;
     o->head = NIL;
+    o->spare = NIL;
     o->seq = ++s->seq;
     for (size_t i = 0; i < s->n_quotas; i++)
         if (s->quotas[i].pid == leader->pid)
@@ -307,13 +537,23 @@ void scope_proc_exit(struct vmr_kernel *k, struct proc *leader)
     if (id == 0)
         return;
     struct owner *o = s->owners[id], *pool = s->owners[0];
+    if (s->local && pool->cap < pool->charged + o->charged &&
+        owner_resize(s, pool, (uint32_t)(pool->charged + o->charged)) != 0) {
+        kernel_set_error(k, "local scope: out of memory for the orphan pool");
+        k->broken = 1;
+        return;
+    }
     /* what is still charged to it moves to the orphan pool, as if just
      * loaded there (an OPT instance keeps the page's next use) */
     while (o->head != NIL) {
         vmr_pfn_t pfn = o->head;
-        o->ops->on_remove(o->state, pfn);
+        o->ops->on_remove(o->state, slot(s, pfn));
+        if (s->local)
+            slot_give(s, o, pfn);
         uncharge(s, pfn);
         charge(s, pool, pfn);
+        if (s->local)
+            slot_take(s, pool, pfn); /* room made above */
         struct vmr_access a = {
             .time = k->time,
             .next_use = s->next_use ? s->next_use[pfn] : UINT64_MAX,
@@ -322,8 +562,10 @@ void scope_proc_exit(struct vmr_kernel *k, struct proc *leader)
             .count = 1,
             .op = VMR_OP_READ,
         };
-        pool->ops->on_insert(pool->state, pfn, &a);
+        pool->ops->on_insert(pool->state, slot(s, pfn), &a);
     }
+    if (s->last != NIL && s->owner_of[s->last] == NIL)
+        s->last = NIL;
     size_t i = 0;
     while (s->live[i] != o)
         i++;
@@ -343,10 +585,20 @@ static void d_insert(void *st, vmr_pfn_t pfn, const struct vmr_access *a)
 {
     struct scope *s = st;
     struct owner *o = s->owners[s->pending];
+    if (s->local) {
+        sync_last(s);
+        if (slot_take(s, o, pfn) != 0) {
+            kernel_set_error(s->k, "local scope: out of memory for pid %u's policy instance",
+                             o->proc ? (unsigned)o->proc->pid : 0u);
+            s->k->broken = 1;
+            return;
+        }
+        s->last = pfn;
+    }
     charge(s, o, pfn);
     if (s->next_use)
         s->next_use[pfn] = a->next_use;
-    o->ops->on_insert(o->state, pfn, a);
+    o->ops->on_insert(o->state, slot(s, pfn), a);
 }
 
 static void d_hit(void *st, vmr_pfn_t pfn, const struct vmr_access *a)
@@ -355,7 +607,17 @@ static void d_hit(void *st, vmr_pfn_t pfn, const struct vmr_access *a)
     struct owner *o = owner_of(s, pfn);
     if (s->next_use)
         s->next_use[pfn] = a->next_use;
-    o->ops->on_hit(o->state, pfn, a);
+    if (!s->local) {
+        o->ops->on_hit(o->state, pfn, a);
+        return;
+    }
+    sync_last(s);
+    const uint32_t sl = s->slot_of[pfn];
+    o->bits[sl] = (uint8_t)((o->bits[sl] & ~VMR_FRAME_DIRTY) |
+                            (s->k->frame_bits[pfn] & (VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY)));
+    s->last = pfn;
+    if (o->ops->on_hit)
+        o->ops->on_hit(o->state, sl, a);
 }
 
 static void d_miss(void *st, const struct vmr_access *a)
@@ -367,28 +629,96 @@ static void d_miss(void *st, const struct vmr_access *a)
 
 static void d_evict(void *st, vmr_pfn_t pfn, uint64_t key)
 {
-    struct owner *o = uncharge(st, pfn);
-    o->ops->on_evict(o->state, pfn, key);
+    struct scope *s = st;
+    struct owner *o = owner_of(s, pfn);
+    if (s->local) {
+        sync_last(s);
+        o->ops->on_evict(o->state, s->slot_of[pfn], key);
+        slot_give(s, o, pfn);
+    } else {
+        o->ops->on_evict(o->state, pfn, key);
+    }
+    uncharge(s, pfn);
 }
 
 static void d_remove(void *st, vmr_pfn_t pfn)
 {
-    struct owner *o = uncharge(st, pfn);
-    o->ops->on_remove(o->state, pfn);
+    struct scope *s = st;
+    struct owner *o = owner_of(s, pfn);
+    if (s->local) {
+        sync_last(s);
+        o->ops->on_remove(o->state, s->slot_of[pfn]);
+        slot_give(s, o, pfn);
+    } else {
+        o->ops->on_remove(o->state, pfn);
+    }
+    uncharge(s, pfn);
 }
 
-/* Asks o's instance for a victim, checking that it is one of o's frames. */
+/* Local: the instance reads PINNED from its own bits, but the kernel pins
+ * frames in the shared array: the fault's own page (copy-on-write source,
+ * swap read-ahead anchor), whose pin the fault reports
+ * (scope_bits_changed), and the victims that could not leave in this
+ * allocation (sel[]), pinned by the reclaim that asks again. PINNED of
+ * the latter is copied in before select_victim and cleared after (on = 1,
+ * then 0). */
+static void mirror_pins(struct scope *s, struct owner *o, int on)
+{
+    const uint8_t *g = s->k->frame_bits;
+    for (uint32_t i = 0; i < s->n_sel; i++) {
+        const vmr_pfn_t f = s->sel[i];
+        if (s->owner_of[f] != o->id)
+            continue;
+        uint8_t *b = &o->bits[s->slot_of[f]];
+        *b = (uint8_t)((*b & ~VMR_FRAME_PINNED) | (on ? g[f] & VMR_FRAME_PINNED : 0));
+    }
+}
+
+/* Asks o's instance for a victim, checking that it is one of o's frames;
+ * *v is then the frame's number. */
 static int ask(struct scope *s, struct owner *o, vmr_pfn_t *v)
 {
     o->stamp = s->stamp;
-    if (!o->ops || o->charged == 0 || o->ops->select_victim(o->state, v) != 0)
+    if (!o->ops || o->charged == 0)
         return VMR_ENOVICTIM;
-    if (*v < s->k->n_frames && s->owner_of[*v] != o->id) {
-        kernel_set_error(s->k, "policy '%s' (pid %u's instance) chose frame %u, not one of its own",
-                         s->k->policy.spec, o->proc ? (unsigned)o->proc->pid : 0u, (unsigned)*v);
-        s->k->broken = 1;
+    if (!s->local) {
+        if (o->ops->select_victim(o->state, v) != 0)
+            return VMR_ENOVICTIM;
+        if (*v < s->k->n_frames && s->owner_of[*v] != o->id) {
+            kernel_set_error(
+                s->k, "policy '%s' (pid %u's instance) chose frame %u, not one of its own",
+                s->k->policy.spec, o->proc ? (unsigned)o->proc->pid : 0u, (unsigned)*v);
+            s->k->broken = 1;
+        }
+        return 0; /* the kernel checks the rest (free, pinned, range) */
     }
-    return 0; /* the kernel checks the rest (free, pinned, range) */
+    sync_last(s);
+    for (;;) {
+        mirror_pins(s, o, 1);
+        vmr_pfn_t sl;
+        int rc = o->ops->select_victim(o->state, &sl);
+        mirror_pins(s, o, 0);
+        if (rc != 0)
+            return VMR_ENOVICTIM;
+        if (sl >= o->cap || o->pfn_of[sl] == NIL) {
+            kernel_set_error(s->k,
+                             "policy '%s' (pid %u's instance) chose frame %u, which it does not "
+                             "hold (it has %u)",
+                             s->k->policy.spec, o->proc ? (unsigned)o->proc->pid : 0u, (unsigned)sl,
+                             (unsigned)o->cap);
+            s->k->broken = 1;
+            return VMR_ENOVICTIM;
+        }
+        *v = o->pfn_of[sl];
+        uint32_t i = 0;
+        while (i < s->n_sel && s->sel[i] != *v)
+            i++;
+        if (i == s->n_sel) /* distinct frames: at most n_frames */
+            s->sel[s->n_sel++] = *v;
+        /* a pin not mirrored (none known): mirrored now, asked again */
+        if (!(s->k->frame_bits[*v] & VMR_FRAME_PINNED))
+            return 0;
+    }
 }
 
 /* The kernel's reclaim, in step 3 (file comment): the orphan pool, then the
@@ -440,7 +770,8 @@ static void d_destroy(void *st)
     if (s->n_owners) {
         /* the kernel's own instance: vmr_policy_close unloads a plug-in after */
         s->owners[0]->ops->destroy(s->owners[0]->state);
-        free(s->owners[0]);
+        s->owners[0]->ops = NULL;
+        owner_close(s, s->owners[0]);
     }
     free(s->owners);
     free(s->live);
@@ -448,6 +779,8 @@ static void d_destroy(void *st)
     free(s->next);
     free(s->prev);
     free(s->next_use);
+    free(s->slot_of);
+    free(s->sel);
     free(s->quotas);
     free(s);
 }
@@ -498,14 +831,39 @@ int scope_init(struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
     pool->ops = k->policy.ops;
     pool->state = k->policy.state;
     pool->head = NIL;
+    pool->spare = NIL;
     s->owners[0] = pool;
     s->n_owners = 1;
+    s->last = NIL;
+    if (k->policy.ops->flags & VMR_POLICY_RESIZE) {
+        /* local slots (file comment); the pool starts small */
+        s->local = 1;
+        s->slot_of = malloc((size_t)n * sizeof *s->slot_of);
+        s->sel = malloc((size_t)n * sizeof *s->sel);
+        if (!s->slot_of || !s->sel || owner_resize(s, pool, 1) != 0) {
+            /* the kernel's instance is still the kernel's */
+            free(pool->pfn_of);
+            free(pool->bits);
+            free(pool->heap);
+            free(pool);
+            s->n_owners = 0;
+            d_destroy(s);
+            vmr_errf(errbuf, errbuf_len, "out of memory for %u frames", (unsigned)n);
+            return VMR_ENOMEM;
+        }
+        memset(s->slot_of, 0xff, (size_t)n * sizeof *s->slot_of);
+    }
     s->ops = *k->policy.ops;
-    s->ops.flags &= ~(uint32_t)VMR_POLICY_PEEK;
+    s->ops.flags &= ~(uint32_t)(VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE);
     s->ops.peek_victim = NULL;
+    s->ops.on_replace = NULL;
+    s->ops.resize = NULL;
+    if (s->local && !(s->ops.flags & VMR_POLICY_NEEDS_HITS))
+        /* every access sets REFERENCED in the instance's own bits */
+        s->ops.flags |= VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY;
     s->ops.destroy = d_destroy;
     s->ops.on_insert = d_insert;
-    s->ops.on_hit = k->policy.ops->on_hit ? d_hit : NULL;
+    s->ops.on_hit = k->policy.ops->on_hit || s->local ? d_hit : NULL;
     s->ops.on_miss = k->policy.ops->on_miss ? d_miss : NULL;
     s->ops.select_victim = d_select;
     s->ops.on_evict = d_evict;
@@ -564,6 +922,15 @@ vmr_pfn_t scope_frame_get(struct vmr_kernel *k, struct proc *faulting)
     struct owner *o = s->owners[leader->scope_owner]; /* 0 (pool) if it ended */
     if (o->proc && owner_open(s, o) != 0)
         return VMR_PFN_NONE;
+    if (s->local) {
+        s->n_sel = 0;
+        if (owner_fit(s, o) != 0) {
+            kernel_set_error(k, "local scope: out of memory for pid %u's policy instance",
+                             o->proc ? (unsigned)o->proc->pid : 0u);
+            k->broken = 1;
+            return VMR_PFN_NONE;
+        }
+    }
     s->pending = o->id;
     if (s->have_miss) {
         s->have_miss = 0;
@@ -632,11 +999,17 @@ int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
                 SFAIL("scope: frame %u is on owner %zu's list but not linked to it", f, i);
             if (k->frames[f].type == FRAME_FREE)
                 SFAIL("scope: free frame %u is charged to owner %zu", f, i);
+            if (s->local && (s->slot_of[f] >= o->cap || o->pfn_of[s->slot_of[f]] != f))
+                SFAIL("scope: frame %u of owner %zu has slot %u, which does not hold it", f, i,
+                      s->slot_of[f]);
             prev = f;
         }
         if (n != o->charged)
             SFAIL("scope: owner %zu has %llu frames charged but %llu on its list", i,
                   (unsigned long long)o->charged, (unsigned long long)n);
+        if (s->local && o->n_heap + (o->spare != NIL) != o->cap - n)
+            SFAIL("scope: owner %zu has %u slots, %llu frames and %u free slots", i, o->cap,
+                  (unsigned long long)n, o->n_heap);
         total += n;
         if (o->proc) {
             quotas += o->quota;

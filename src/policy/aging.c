@@ -35,6 +35,7 @@ struct aging {
     uint32_t n_frames, n_buckets;
     uint8_t top; /* the bit a reference shifts in */
     uint64_t period, next_tick, ticks;
+    uint64_t period_param; /* 0: the frame count */
     uint32_t count[AGING_MAX_BUCKETS];
     uint64_t nonempty[AGING_MAX_BUCKETS / 64];
     struct frame_link *link; /* frames, then one sentinel per counter value */
@@ -79,6 +80,7 @@ static int aging_create(const struct vmr_policy_config *cfg, void **state)
     }
     s->bits = cfg->frame_bits;
     s->top = (uint8_t)(1u << (nbits - 1));
+    s->period_param = period;
     s->period = period ? period : cfg->n_frames;
     s->next_tick = s->period;
     flist_init_nodes(s->link, cfg->n_frames);
@@ -169,9 +171,42 @@ static size_t aging_report(void *state, struct vmr_policy_counter *out, size_t m
     return 1;
 }
 
+/* The default tick period follows the frame count; the counter lists'
+ * sentinels move past the frames. */
+static int aging_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct aging *s = *state;
+    const uint32_t n = s->n_frames;
+    if (frame_array_resize(&s->counter, 1, n, n_frames, 0) != 0)
+        return VMR_ENOMEM;
+    if (n_frames > n) {
+        struct frame_link *l =
+            realloc(s->link, ((size_t)n_frames + s->n_buckets) * sizeof *s->link);
+        if (!l)
+            return VMR_ENOMEM; /* counter is longer: harmless */
+        s->link = l;
+        flist_init_nodes(s->link + n + s->n_buckets, n_frames - n);
+    }
+    flist_move_sentinels(s->link, n, n_frames, s->n_buckets);
+    if (n_frames < n) {
+        flist_init_nodes(s->link + n_frames + s->n_buckets, n - n_frames);
+        struct frame_link *l =
+            realloc(s->link, ((size_t)n_frames + s->n_buckets) * sizeof *s->link);
+        if (l)
+            s->link = l;
+    }
+    if (!s->period_param) {
+        s->next_tick = s->next_tick - s->period + n_frames;
+        s->period = n_frames;
+    }
+    s->n_frames = n_frames;
+    s->bits = frame_bits;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_aging = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_RESIZE,
     .name = "aging",
     .summary = "NFU with shift: referenced bits shifted into a per-page counter each tick, "
                "lowest counter evicted (Tanenbaum, MOS 3.4.7)",
@@ -183,4 +218,5 @@ const struct vmr_policy_ops vmr_policy_aging = {
     .on_evict = aging_on_evict,
     .on_remove = aging_on_remove,
     .report = aging_report,
+    .resize = aging_resize,
 };

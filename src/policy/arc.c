@@ -232,6 +232,24 @@ static void arc_on_remove(void *state, vmr_pfn_t frame)
     gl_pull(&((struct arc *)state)->gl, frame);
 }
 
+/* c follows the size; p keeps its share of c. */
+static int arc_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct arc *s = *state;
+    const uint32_t old = s->gl.c;
+    if (gl_resize(&s->gl, n_frames) != 0)
+        return VMR_ENOMEM;
+    s->bits = frame_bits;
+    s->p = s->p * n_frames / old;
+    if (s->pending == MISS_B1 || s->pending == MISS_B2) {
+        /* the ghost found at the miss has a new node (or is gone: then any
+         * ghost node, whose key differs, makes on_insert look it up) */
+        uint32_t g = gmap_find(&s->gl.map, s->pending_key);
+        s->pending_ghost = g != GMAP_NONE ? g : s->gl.base - 1;
+    }
+    return 0;
+}
+
 static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct arc *s = state;
@@ -249,8 +267,8 @@ static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max
 
 const struct vmr_policy_ops vmr_policy_arc = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags =
-        VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS | VMR_POLICY_HIT_NO_KEY |
+             VMR_POLICY_PEEK | VMR_POLICY_RESIZE,
     .name = "arc",
     .summary = "adaptive replacement cache: T1/T2 LRU lists with B1/B2 ghosts and an adaptive "
                "target (Megiddo & Modha, FAST 2003), as libCacheSim's ARC",
@@ -265,4 +283,5 @@ const struct vmr_policy_ops vmr_policy_arc = {
     .report = arc_report,
     .on_miss = arc_on_miss,
     .peek_victim = arc_peek_victim,
+    .resize = arc_resize,
 };

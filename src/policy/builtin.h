@@ -13,6 +13,8 @@
 
 #include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vmreplay/policy.h"
 
@@ -58,6 +60,22 @@ static inline uint32_t frac_frames(uint32_t n_frames, double f, uint32_t lo, uin
     if (r > hi)
         r = hi;
     return r;
+}
+
+/* resize's helper for an array of n elements of `size` bytes indexed by
+ * frame: reallocated for `want` elements, the new ones filled with byte
+ * `fill`. 0, or VMR_ENOMEM with *p unchanged (shrinking never fails: the
+ * larger block then serves). */
+static inline int frame_array_resize(void *p, size_t size, uint32_t n, uint32_t want, int fill)
+{
+    void **pp = p;
+    void *q = realloc(*pp, (size_t)(want ? want : 1) * size);
+    if (!q)
+        return want > n ? VMR_ENOMEM : 0;
+    if (want > n)
+        memset((char *)q + (size_t)n * size, fill, (size_t)(want - n) * size);
+    *pp = q;
+    return 0;
 }
 
 #define FRAME_UNLINKED UINT32_MAX
@@ -139,6 +157,7 @@ void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key);
 void tlist_on_remove(void *state, vmr_pfn_t frame);
 vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                            const struct vmr_access *a);
+int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits);
 
 static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
 {
@@ -148,6 +167,34 @@ static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
 static inline uint32_t flist_tail(const struct frame_link *l, uint32_t sentinel)
 {
     return l[sentinel].prev;
+}
+
+/* Moves the sentinel at index `from` to index `to` (an unlinked node),
+ * with its list: for a resize that shifts the sentinels past the frames.
+ * `from` is left unlinked. */
+static inline void flist_move_sentinel(struct frame_link *l, uint32_t from, uint32_t to)
+{
+    if (l[from].next == from) {
+        l[to].prev = l[to].next = to;
+    } else {
+        l[to] = l[from];
+        l[l[to].next].prev = to;
+        l[l[to].prev].next = to;
+    }
+    l[from].prev = l[from].next = FRAME_UNLINKED;
+}
+
+/* Moves the n sentinels at from.. to to.. (see flist_move_sentinel), in
+ * the order that never overwrites one not yet moved. */
+static inline void flist_move_sentinels(struct frame_link *l, uint32_t from, uint32_t to,
+                                        uint32_t n)
+{
+    if (to > from)
+        for (uint32_t i = n; i-- > 0;)
+            flist_move_sentinel(l, from + i, to + i);
+    else if (to < from)
+        for (uint32_t i = 0; i < n; i++)
+            flist_move_sentinel(l, from + i, to + i);
 }
 
 /* Initialises `n` sentinels starting at index `first` (empty lists). */

@@ -200,9 +200,21 @@ static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max
     return n;
 }
 
+/* c follows the size; p keeps its share of c. */
+static int car_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct car *s = *state;
+    const uint32_t old = s->gl.c;
+    if (gl_resize(&s->gl, n_frames) != 0)
+        return VMR_ENOMEM;
+    s->bits = frame_bits;
+    s->p = s->p * n_frames / old;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_car = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
     .name = "car",
     .summary = "CLOCK with adaptive replacement: ARC's adaptation over two clocks of "
                "referenced bits (Bansal & Modha, FAST 2004)",
@@ -215,4 +227,5 @@ const struct vmr_policy_ops vmr_policy_car = {
     .on_remove = car_on_remove,
     .report = car_report,
     .on_miss = car_on_miss,
+    .resize = car_resize,
 };

@@ -36,6 +36,7 @@
 
 struct clock {
     uint8_t *bits;
+    uint32_t n_frames;
     struct clock_ring ring;
     uint64_t second_chances;  /* referenced frames the hand cleared */
     struct frame_link link[]; /* the ring, no sentinel */
@@ -50,6 +51,7 @@ static int clock_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
+    s->n_frames = cfg->n_frames;
     s->ring.hand = FRAME_UNLINKED;
     s->ring.n_resident = 0;
     s->second_chances = 0;
@@ -116,6 +118,24 @@ static void clock_on_remove(void *state, vmr_pfn_t frame)
     clock_unlink(state, frame);
 }
 
+/* Frames keep their numbers: only the array's length changes. */
+static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct clock *s = *state;
+    struct clock *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
+    if (!t) {
+        if (n_frames > s->n_frames)
+            return VMR_ENOMEM;
+        t = s; /* shrinking: the larger block serves */
+    }
+    for (uint32_t i = t->n_frames; i < n_frames; i++)
+        t->link[i].prev = t->link[i].next = FRAME_UNLINKED;
+    t->n_frames = n_frames;
+    t->bits = frame_bits;
+    *state = t;
+    return 0;
+}
+
 /* The frame under the hand: the victim unless it is referenced or pinned. */
 static vmr_pfn_t clock_peek_victim(const void *state)
 {
@@ -156,7 +176,7 @@ static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t m
 
 const struct vmr_policy_ops vmr_policy_clock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "clock",
     .summary = "second chance over the referenced bit (Corbato 1968), as libCacheSim's Clock",
     .params = NULL,
@@ -170,4 +190,5 @@ const struct vmr_policy_ops vmr_policy_clock = {
     .report = clock_report,
     .peek_victim = clock_peek_victim,
     .on_replace = clock_on_replace,
+    .resize = clock_resize,
 };

@@ -43,12 +43,14 @@
  * the ring, or FRAME_UNLINKED when it is empty.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "builtin.h"
 
 enum { CP_COLD = 0, CP_HOT = 1 };
 
 struct clockpro {
+    const struct vmr_policy_config *cfg; /* for resize */
     uint8_t *bits;
     uint8_t *hot, *in_test; /* frames */
     uint32_t c, n_hot, n_cold, n_test, mc;
@@ -94,6 +96,7 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     uint32_t c = cfg->n_frames;
+    s->cfg = cfg;
     s->bits = cfg->frame_bits;
     s->c = c;
     s->mc = frac_frames(c, cold, 1, c);
@@ -392,9 +395,80 @@ static size_t cp_report(void *state, struct vmr_policy_counter *out, size_t max)
     return n;
 }
 
+/* A new instance for n_frames takes the clock in order with its hands,
+ * the cold ring, the pages' states and mc in proportion. Non-resident
+ * entries beyond the new bound end their test first from HAND_test, as
+ * HAND_test would end them (each shrinking mc); then HAND_hot runs if
+ * there are too many hot pages for the new size. */
+static int cp_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct clockpro *s = *state, *t;
+    char err[128];
+    struct vmr_policy_config c = *s->cfg;
+    c.n_frames = n_frames;
+    c.frame_bits = frame_bits;
+    c.errbuf = err;
+    c.errbuf_len = sizeof err;
+    uint32_t *renum = malloc(((size_t)s->c + 1) * sizeof *renum); /* ghost - c -> new node */
+    int rc = renum ? cp_create(&c, (void **)&t) : VMR_ENOMEM;
+    if (rc != 0) {
+        free(renum);
+        return rc;
+    }
+    t->cfg = s->cfg;
+    const uint32_t n = s->ring.n_resident;
+    for (uint32_t i = 0, x = s->ring.hand; i < n; i++, x = s->link[x].next)
+        if (x >= s->c)
+            renum[x - s->c] = 0; /* kept, numbered below */
+    uint32_t drop = s->n_test > n_frames ? s->n_test - n_frames : 0, mc = s->mc;
+    for (uint32_t i = 0, x = s->hand_test; drop > 0 && i < n; i++, x = s->link[x].next)
+        if (x >= s->c) {
+            renum[x - s->c] = GMAP_NONE;
+            drop--;
+            if (mc > 1)
+                mc--;
+        }
+    for (uint32_t i = 0, x = s->ring.hand; i < n; i++, x = s->link[x].next) {
+        uint32_t y = x;
+        if (x >= s->c) {
+            if (renum[x - s->c] == GMAP_NONE)
+                continue;
+            y = t->free_ghosts[--t->n_free_ghosts];
+            gmap_put(&t->map, gmap_key(&s->map, x), y);
+            renum[x - s->c] = y;
+            t->n_test++;
+        }
+        ring_insert(&t->ring, t->link, y);
+    }
+    /* HAND_test: on its node, or the next one kept */
+    for (uint32_t i = 0, x = s->hand_test; i < n && t->ring.hand != FRAME_UNLINKED;
+         i++, x = s->link[x].next)
+        if (x < s->c || renum[x - s->c] != GMAP_NONE) {
+            t->hand_test = x < s->c ? x : renum[x - s->c];
+            break;
+        }
+    for (uint32_t i = 0, x = s->cold.hand; i < s->cold.n_resident; i++, x = s->cl[x].next)
+        ring_insert(&t->cold, t->cl, x);
+    const uint32_t keep = s->c < n_frames ? s->c : n_frames;
+    memcpy(t->hot, s->hot, keep);
+    memcpy(t->in_test, s->in_test, keep);
+    t->n_hot = s->n_hot;
+    t->n_cold = s->n_cold;
+    uint64_t m = (uint64_t)mc * n_frames / s->c;
+    t->mc = m < 1 ? 1 : m > n_frames ? n_frames : (uint32_t)m;
+    t->promotions = s->promotions;
+    t->demotions = s->demotions;
+    t->test_hits = s->test_hits;
+    free(renum);
+    cp_destroy(s);
+    cp_run_hot(t, 0);
+    *state = t;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_clockpro = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
     .name = "clockpro",
     .summary = "CLOCK-Pro: hot/cold pages and non-resident test entries on one clock with three "
                "hands (Jiang, Chen & Zhang, USENIX ATC 2005)",
@@ -407,4 +481,5 @@ const struct vmr_policy_ops vmr_policy_clockpro = {
     .on_remove = cp_on_remove,
     .report = cp_report,
     .on_miss = cp_on_miss,
+    .resize = cp_resize,
 };

@@ -119,6 +119,30 @@ vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     return t;
 }
 
+/* Frames keep their numbers; the sentinel moves to the new end. */
+int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct tail_list *s = *state;
+    const uint32_t old = s->n_frames;
+    if (n_frames > old) {
+        s = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
+        if (!s)
+            return VMR_ENOMEM;
+        flist_init_nodes(s->link + old + 1, n_frames - old);
+        flist_move_sentinel(s->link, old, n_frames);
+    } else if (n_frames < old) {
+        flist_move_sentinel(s->link, old, n_frames);
+        struct tail_list *t = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
+        if (t)
+            s = t; /* else the larger block serves */
+    }
+    s->n_frames = n_frames;
+    s->bits = frame_bits;
+    s->ahead = n_frames; /* (named the old sentinel maybe): walk again */
+    *state = s;
+    return 0;
+}
+
 static int fifo_create(const struct vmr_policy_config *cfg, void **state)
 {
     return tlist_create(&vmr_policy_fifo, cfg, state);
@@ -126,7 +150,7 @@ static int fifo_create(const struct vmr_policy_config *cfg, void **state)
 
 const struct vmr_policy_ops vmr_policy_fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_FAR_GUESS,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_FAR_GUESS | VMR_POLICY_RESIZE,
     .name = "fifo",
     .summary = "first in, first out: evicts the page loaded longest ago (textbook FIFO)",
     .params = NULL,
@@ -140,4 +164,5 @@ const struct vmr_policy_ops vmr_policy_fifo = {
     .report = NULL,
     .peek_victim = tlist_peek_victim,
     .on_replace = tlist_on_replace,
+    .resize = tlist_resize,
 };

@@ -35,6 +35,7 @@ struct gclock {
     uint8_t *bits;
     uint8_t *count;
     uint8_t max, init;
+    uint32_t n_frames;
     struct clock_ring ring;
     struct frame_link link[]; /* the ring, no sentinel */
 };
@@ -75,6 +76,7 @@ static int gclock_create(const struct vmr_policy_config *cfg, void **state)
     s->bits = cfg->frame_bits;
     s->max = (uint8_t)((1u << nbits) - 1);
     s->init = (uint8_t)init;
+    s->n_frames = cfg->n_frames;
     s->ring.hand = FRAME_UNLINKED;
     s->ring.n_resident = 0;
     flist_init_nodes(s->link, cfg->n_frames);
@@ -139,9 +141,29 @@ static void gclock_on_remove(void *state, vmr_pfn_t frame)
     gclock_drop(state, frame);
 }
 
+/* The size does not enter the choice: only the arrays' lengths change. */
+static int gclock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct gclock *s = *state;
+    if (frame_array_resize(&s->count, 1, s->n_frames, n_frames, 0) != 0)
+        return VMR_ENOMEM;
+    struct gclock *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
+    if (!t) {
+        if (n_frames > s->n_frames)
+            return VMR_ENOMEM; /* count is longer: harmless */
+        t = s;
+    }
+    if (n_frames > t->n_frames)
+        flist_init_nodes(t->link + t->n_frames, n_frames - t->n_frames);
+    t->n_frames = n_frames;
+    t->bits = frame_bits;
+    *state = t;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_gclock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_RESIZE,
     .name = "gclock",
     .summary = "generalized / n-bit CLOCK: a saturating use counter per frame fed by the "
                "referenced bit (Smith 1978; Nicola et al. 1992)",
@@ -152,4 +174,5 @@ const struct vmr_policy_ops vmr_policy_gclock = {
     .select_victim = gclock_select_victim,
     .on_evict = gclock_on_evict,
     .on_remove = gclock_on_remove,
+    .resize = gclock_resize,
 };

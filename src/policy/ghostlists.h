@@ -102,6 +102,42 @@ static inline void gl_add_ghost(struct ghost_lists *g, uint64_t key, int l)
     gl_push(g, x, l);
 }
 
+/* Resizes to c frames (every frame in T1/T2 below c), keeping the lists'
+ * order and their most recent ghosts within the papers' bounds for c:
+ * |T1|+|B1| <= c and |B1|+|B2| <= min(c, 2c - |T1| - |T2|). Ghost nodes are
+ * renumbered. 0, or VMR_ENOMEM with g unchanged. */
+static inline int gl_resize(struct ghost_lists *g, uint32_t c)
+{
+    struct ghost_lists n = {0};
+    if (gl_init(&n, c) != 0) {
+        gl_release(&n);
+        return VMR_ENOMEM;
+    }
+    const uint32_t t1 = g->size[GL_T1], t = t1 + g->size[GL_T2];
+    uint32_t max_b1 = c > t1 ? c - t1 : 0;
+    uint32_t max_b = 2 * (uint64_t)c > t ? 2 * c - t : 0;
+    max_b = max_b < c ? max_b : c;
+    uint32_t keep[GL_NLISTS];
+    keep[GL_B1] = g->size[GL_B1] < max_b1 ? g->size[GL_B1] : max_b1;
+    keep[GL_B1] = keep[GL_B1] < max_b ? keep[GL_B1] : max_b;
+    keep[GL_B2] = g->size[GL_B2] < max_b - keep[GL_B1] ? g->size[GL_B2] : max_b - keep[GL_B1];
+    for (int l = 0; l < GL_NLISTS; l++) {
+        const uint32_t sent = g->base + (uint32_t)l;
+        uint32_t skip = l == GL_B1 || l == GL_B2 ? g->size[l] - keep[l] : 0;
+        for (uint32_t x = g->link[sent].next; x != sent; x = g->link[x].next) {
+            if (l == GL_T1 || l == GL_T2)
+                gl_push(&n, x, l);
+            else if (skip > 0)
+                skip--;
+            else
+                gl_add_ghost(&n, gmap_key(&g->map, x), l);
+        }
+    }
+    gl_release(g);
+    *g = n;
+    return 0;
+}
+
 /*
  * Dropping list l's LRU ghost costs cache misses on a large memory (its
  * key, its map slot, its successor's link): the policies fetch them ahead,

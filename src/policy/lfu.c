@@ -177,9 +177,32 @@ static void lfu_on_remove(void *state, vmr_pfn_t frame)
     lfu_leave(state, frame);
 }
 
+/* The size does not enter the choice: a new instance for n_frames takes
+ * the classes in order (renumbered), each with its frames in order. */
+static int lfu_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct lfu *s = *state, *t;
+    struct vmr_policy_config c = {.n_frames = n_frames, .frame_bits = frame_bits};
+    int rc = lfu_create(&c, (void **)&t);
+    if (rc != 0)
+        return rc;
+    uint32_t at = t->n_frames;
+    for (uint32_t x = s->nlink[s->n_frames].next; x != s->n_frames; x = s->nlink[x].next) {
+        at = lfu_new_node(t, at, s->count[x]);
+        const uint32_t sent = s->n_frames + x;
+        for (uint32_t f = s->flink[sent].next; f != sent; f = s->flink[f].next) {
+            t->node_of[f] = at;
+            flist_link_before(t->flink, t->n_frames + at, f);
+        }
+    }
+    lfu_destroy(s);
+    *state = t;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_lfu = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_RESIZE,
     .name = "lfu",
     .summary = "least frequently used (in-cache counts), ties to the least recently used "
                "(O(1) LFU, Shah et al. 2010)",
@@ -191,4 +214,5 @@ const struct vmr_policy_ops vmr_policy_lfu = {
     .select_victim = lfu_select_victim,
     .on_evict = lfu_on_evict,
     .on_remove = lfu_on_remove,
+    .resize = lfu_resize,
 };

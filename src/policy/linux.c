@@ -218,9 +218,40 @@ static size_t lx_report(void *state, struct vmr_policy_counter *out, size_t max)
     return n;
 }
 
+/* The size does not enter the choice (the lists' balance is a ratio of
+ * their lengths): the arrays change length, the sentinels move. */
+static int lx_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct linux_lists *s = *state;
+    const uint32_t n = s->n;
+    if (frame_array_resize(&s->where, 1, n, n_frames, 0) != 0 ||
+        frame_array_resize(&s->flag, 1, n, n_frames, 0) != 0)
+        return VMR_ENOMEM; /* what grew is harmless */
+    const size_t bytes = sizeof *s + ((size_t)n_frames + 2) * sizeof s->link[0];
+    if (n_frames > n) {
+        struct linux_lists *t = realloc(s, bytes);
+        if (!t)
+            return VMR_ENOMEM;
+        s = t;
+        flist_init_nodes(s->link + n + 2, n_frames - n);
+    }
+    flist_move_sentinels(s->link, n, n_frames, 2);
+    if (n_frames < n) {
+        struct linux_lists *t = realloc(s, bytes);
+        if (t)
+            s = t;
+    }
+    s->n = n_frames;
+    s->s_inactive = n_frames;
+    s->s_active = n_frames + 1;
+    s->bits = frame_bits;
+    *state = s;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_linux = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_RESIZE,
     .name = "linux",
     .summary = "Linux 2.6-like active/inactive lists over referenced bits, two-touch activation "
                "(Gorman 2004, mm/vmscan.c)",
@@ -232,4 +263,5 @@ const struct vmr_policy_ops vmr_policy_linux = {
     .on_evict = lx_on_evict,
     .on_remove = lx_on_remove,
     .report = lx_report,
+    .resize = lx_resize,
 };

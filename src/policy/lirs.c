@@ -38,10 +38,12 @@
  * the map holds exactly the non-resident entries' keys.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "builtin.h"
 
 struct lirs {
+    const struct vmr_policy_config *cfg; /* for resize */
     uint8_t *bits;
     uint8_t *lir; /* frame -> LIR */
     uint32_t c, G, n_lir, lir_cap;
@@ -90,6 +92,7 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     uint32_t c = cfg->n_frames;
+    s->cfg = cfg;
     s->bits = cfg->frame_bits;
     s->c = c;
     s->lir_cap = c - frac_frames(c, hir, 1, c);
@@ -305,9 +308,61 @@ static size_t lirs_report(void *state, struct vmr_policy_counter *out, size_t ma
     return n;
 }
 
+/* A new instance for n_frames (Llirs, the ghost bound from the
+ * parameters) takes S, Q and the LIR set in order, and the newest
+ * non-resident entries it has room for (renumbered); if the LIR set is
+ * now too large its bottom blocks become HIR, as after a hit. */
+static int lirs_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct lirs *s = *state, *t;
+    char err[128];
+    struct vmr_policy_config c = *s->cfg;
+    c.n_frames = n_frames;
+    c.frame_bits = frame_bits;
+    c.errbuf = err;
+    c.errbuf_len = sizeof err;
+    uint32_t *renum = malloc(((size_t)s->G + 1) * sizeof *renum);
+    int rc = renum ? lirs_create(&c, (void **)&t) : VMR_ENOMEM;
+    if (rc != 0) {
+        free(renum);
+        return rc;
+    }
+    t->cfg = s->cfg;
+    uint32_t skip = s->n_ghosts > t->G ? s->n_ghosts - t->G : 0;
+    for (uint32_t i = s->gl[s->g_sent].next; i != s->g_sent; i = s->gl[i].next) {
+        renum[i] = GMAP_NONE;
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        uint32_t x = t->free_ghosts[--t->n_free_ghosts];
+        gmap_put(&t->map, gmap_key(&s->map, s->c + i), x);
+        flist_link_before(t->gl, t->g_sent, x - t->c);
+        t->n_ghosts++;
+        renum[i] = x;
+    }
+    for (uint32_t x = s->sl[s->s_sent].next; x != s->s_sent; x = s->sl[x].next) {
+        uint32_t y = x < s->c ? x : renum[x - s->c];
+        if (y != GMAP_NONE)
+            flist_link_before(t->sl, t->s_sent, y);
+    }
+    for (uint32_t f = s->ql[s->q_sent].next; f != s->q_sent; f = s->ql[f].next)
+        flist_link_before(t->ql, t->q_sent, f);
+    memcpy(t->lir, s->lir, s->c < n_frames ? s->c : n_frames);
+    t->n_lir = s->n_lir;
+    t->ghost_hits = s->ghost_hits;
+    free(renum);
+    lirs_destroy(s);
+    lirs_demote_bottom(t);
+    lirs_prune(t);
+    *state = t;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_lirs = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
+    .flags =
+        VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
     .name = "lirs",
     .summary = "low inter-reference recency set: LIR blocks kept, HIR blocks cycled through a "
                "1% queue (Jiang & Zhang, SIGMETRICS 2002)",
@@ -321,4 +376,5 @@ const struct vmr_policy_ops vmr_policy_lirs = {
     .on_remove = lirs_on_remove,
     .report = lirs_report,
     .on_miss = lirs_on_miss,
+    .resize = lirs_resize,
 };

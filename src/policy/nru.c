@@ -39,6 +39,7 @@ struct nru {
     uint32_t n_frames;
     uint32_t cursor[2];
     uint64_t period, next_reset;
+    uint64_t period_param; /* 0: the frame count */
     uint64_t resets, early_resets;
 };
 
@@ -74,6 +75,7 @@ static int nru_create(const struct vmr_policy_config *cfg, void **state)
     }
     s->bits = cfg->frame_bits;
     s->n_frames = cfg->n_frames;
+    s->period_param = period;
     s->period = period ? period : cfg->n_frames;
     s->next_reset = s->period;
     *state = s;
@@ -159,9 +161,27 @@ static size_t nru_report(void *state, struct vmr_policy_counter *out, size_t max
     return 2;
 }
 
+/* The default period follows the frame count; scans restart within it. */
+static int nru_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct nru *s = *state;
+    if (frame_array_resize(&s->resident, 1, s->n_frames, n_frames, 0) != 0)
+        return VMR_ENOMEM;
+    if (!s->period_param) {
+        s->next_reset = s->next_reset - s->period + n_frames;
+        s->period = n_frames;
+    }
+    for (int c = 0; c < 2; c++)
+        if (s->cursor[c] > n_frames)
+            s->cursor[c] = n_frames;
+    s->n_frames = n_frames;
+    s->bits = frame_bits;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_nru = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_RESIZE,
     .name = "nru",
     .summary = "not recently used: lowest (referenced, dirty) class first, bits reset "
                "periodically (Tanenbaum, MOS 3.4.2)",
@@ -173,4 +193,5 @@ const struct vmr_policy_ops vmr_policy_nru = {
     .on_evict = nru_on_evict,
     .on_remove = nru_on_remove,
     .report = nru_report,
+    .resize = nru_resize,
 };

@@ -39,7 +39,8 @@ struct opt_entry {
 
 struct opt {
     uint8_t *bits;
-    uint32_t n;             /* entries in the heap */
+    uint32_t n; /* entries in the heap */
+    uint32_t n_frames;
     struct opt_entry *heap; /* n_frames */
     uint32_t *pos;          /* n_frames: heap index of each frame */
     uint32_t *stack;        /* n_frames: scratch for the pinned search */
@@ -109,6 +110,7 @@ static int opt_create(const struct vmr_policy_config *cfg, void **state)
         return VMR_ENOMEM;
     size_t n = cfg->n_frames ? cfg->n_frames : 1;
     s->bits = cfg->frame_bits;
+    s->n_frames = (uint32_t)n;
     s->heap = malloc(n * sizeof *s->heap);
     s->pos = malloc(n * sizeof *s->pos);
     s->stack = malloc(n * sizeof *s->stack);
@@ -204,9 +206,23 @@ static void opt_on_remove(void *state, vmr_pfn_t frame)
     opt_delete(state, frame);
 }
 
+/* The size does not enter the choice: only the arrays' lengths change. */
+static int opt_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct opt *s = *state;
+    const uint32_t n = s->n_frames;
+    if (frame_array_resize(&s->heap, sizeof *s->heap, n, n_frames, 0) != 0 ||
+        frame_array_resize(&s->pos, sizeof *s->pos, n, n_frames, 0xff) != 0 ||
+        frame_array_resize(&s->stack, sizeof *s->stack, n, n_frames, 0) != 0)
+        return VMR_ENOMEM; /* what grew is harmless */
+    s->n_frames = n_frames;
+    s->bits = frame_bits;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_opt = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_RESIZE,
     .name = "opt",
     .summary = "Belady's MIN: evicts the page whose next use is farthest, pages as the kernel "
                "knows them (shared after fork, copied on write); optimal (Belady 1966)",
@@ -219,4 +235,5 @@ const struct vmr_policy_ops vmr_policy_opt = {
     .on_evict = opt_on_evict,
     .on_remove = opt_on_remove,
     .report = NULL,
+    .resize = opt_resize,
 };

@@ -21,6 +21,7 @@
 struct rnd {
     uint8_t *bits;
     uint32_t n;
+    uint32_t n_frames;
     uint32_t *slot;
     uint32_t *where;
     struct vmr_rng rng;
@@ -45,6 +46,7 @@ static int rnd_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
+    s->n_frames = cfg->n_frames;
     s->slot = malloc((size_t)cfg->n_frames * sizeof *s->slot);
     s->where = malloc((size_t)cfg->n_frames * sizeof *s->where);
     if (!s->slot || !s->where) {
@@ -106,9 +108,21 @@ static void rnd_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     rnd_drop(state, frame);
 }
 
+/* The size does not enter the choice: only the arrays' lengths change. */
+static int rnd_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct rnd *s = *state;
+    if (frame_array_resize(&s->slot, sizeof *s->slot, s->n_frames, n_frames, 0) != 0 ||
+        frame_array_resize(&s->where, sizeof *s->where, s->n_frames, n_frames, 0xff) != 0)
+        return VMR_ENOMEM;
+    s->n_frames = n_frames;
+    s->bits = frame_bits;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_random = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_RESIZE,
     .name = "random",
     .summary = "evicts a uniformly random resident page, seeded by --seed (RAND, Belady 1966)",
     .params = NULL,
@@ -118,4 +132,5 @@ const struct vmr_policy_ops vmr_policy_random = {
     .select_victim = rnd_select_victim,
     .on_evict = rnd_on_evict,
     .on_remove = rnd_drop,
+    .resize = rnd_resize,
 };

@@ -31,6 +31,7 @@
 enum { S3_S, S3_M, S3_G, S3_NLISTS };
 
 struct s3fifo {
+    const struct vmr_policy_config *cfg; /* for resize */
     uint8_t *bits;
     uint8_t *where; /* frame -> S3_S / S3_M */
     uint8_t *freq;
@@ -81,6 +82,7 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     uint32_t c = cfg->n_frames;
+    s->cfg = cfg;
     s->bits = cfg->frame_bits;
     s->c = c;
     s->small_cap = frac_frames(c, small, 0, c);
@@ -242,9 +244,51 @@ static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
     return n;
 }
 
+/* A new instance for n_frames (queue sizes from the parameters) takes the
+ * queues in order, the counters and the newest ghosts it has room for. */
+static int s3_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct s3fifo *s = *state, *t;
+    char err[128];
+    struct vmr_policy_config c = *s->cfg;
+    c.n_frames = n_frames;
+    c.frame_bits = frame_bits;
+    c.errbuf = err;
+    c.errbuf_len = sizeof err;
+    int rc = s3_create(&c, (void **)&t);
+    if (rc != 0)
+        return rc;
+    t->cfg = s->cfg;
+    for (int l = S3_S; l <= S3_M; l++) {
+        uint32_t x = s->q[l].hand;
+        for (uint32_t i = 0; i < s->q[l].n_resident; i++, x = s->link[x].next) {
+            s3_push(t, x, l);
+            t->freq[x] = s->freq[x];
+        }
+    }
+    const uint32_t n_g = s->q[S3_G].n_resident;
+    uint32_t skip = n_g > t->ghost_cap ? n_g - t->ghost_cap : 0;
+    uint32_t g = s->q[S3_G].hand;
+    for (uint32_t i = 0; i < n_g; i++, g = s->link[g].next) {
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        uint32_t x = t->free_ghosts[--t->n_free_ghosts];
+        gmap_put(&t->map, gmap_key(&s->map, g), x);
+        s3_push(t, x, S3_G);
+    }
+    t->ghost_hits = s->ghost_hits;
+    t->promotions = s->promotions;
+    s3_destroy(s);
+    *state = t;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_s3fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
+    .flags =
+        VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
     .name = "s3fifo",
     .summary = "S3-FIFO: small, main and ghost FIFO queues with 2-bit counters (Yang et al., "
                "SOSP 2023)",
@@ -258,4 +302,5 @@ const struct vmr_policy_ops vmr_policy_s3fifo = {
     .on_remove = s3_on_remove,
     .report = s3_report,
     .on_miss = s3_on_miss,
+    .resize = s3_resize,
 };

@@ -141,9 +141,32 @@ static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
     return f;
 }
 
+/* Frames keep their numbers; the sentinel moves to the new end. */
+static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct sieve *s = *state;
+    const uint32_t old = s->n_frames;
+    if (n_frames > old) {
+        s = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
+        if (!s)
+            return VMR_ENOMEM;
+        flist_init_nodes(s->link + old + 1, n_frames - old);
+        flist_move_sentinel(s->link, old, n_frames);
+    } else if (n_frames < old) {
+        flist_move_sentinel(s->link, old, n_frames);
+        struct sieve *t = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
+        if (t)
+            s = t; /* else the larger block serves */
+    }
+    s->n_frames = n_frames;
+    s->bits = frame_bits;
+    *state = s;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_sieve = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "sieve",
     .summary = "FIFO with a visited bit and a hand that stays (Zhang et al., NSDI 2024), as "
                "libCacheSim's Sieve",
@@ -156,4 +179,5 @@ const struct vmr_policy_ops vmr_policy_sieve = {
     .on_remove = sieve_on_remove,
     .peek_victim = sieve_peek_victim,
     .on_replace = sieve_on_replace,
+    .resize = sieve_resize,
 };

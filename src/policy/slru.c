@@ -28,6 +28,7 @@ struct slru {
     uint8_t *bits;
     uint8_t *prot; /* frame -> in the protected segment */
     uint32_t n, limit, n_prot;
+    double fraction; /* the protected segment's share */
     uint32_t s_prob, s_prot;
     struct frame_link link[];
 };
@@ -65,6 +66,7 @@ static int slru_create(const struct vmr_policy_config *cfg, void **state)
     }
     s->bits = cfg->frame_bits;
     s->n = n;
+    s->fraction = prot;
     s->limit = frac_frames(n, prot, 0, n);
     s->n_prot = 0;
     s->s_prob = n;
@@ -141,9 +143,51 @@ static void slru_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     slru_on_remove(state, frame);
 }
 
+/* The protected segment's size follows the frame count: if it shrinks,
+ * its oldest pages go back to the probationary segment (newest end), as
+ * when a hit overfills it. */
+static int slru_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct slru *s = *state;
+    const uint32_t n = s->n;
+    if (frame_array_resize(&s->prot, 1, n, n_frames, 0) != 0)
+        return VMR_ENOMEM;
+    const size_t bytes = sizeof *s + ((size_t)n_frames + 2) * sizeof s->link[0];
+    if (n_frames > n) {
+        struct slru *t = realloc(s, bytes);
+        if (!t)
+            return VMR_ENOMEM; /* prot is longer: harmless */
+        s = t;
+        flist_init_nodes(s->link + n + 2, n_frames - n);
+        flist_move_sentinel(s->link, n + 1, n_frames + 1);
+        flist_move_sentinel(s->link, n, n_frames);
+    } else if (n_frames < n) {
+        flist_move_sentinel(s->link, n, n_frames);
+        flist_move_sentinel(s->link, n + 1, n_frames + 1);
+        struct slru *t = realloc(s, bytes);
+        if (t)
+            s = t;
+    }
+    s->n = n_frames;
+    s->s_prob = n_frames;
+    s->s_prot = n_frames + 1;
+    s->bits = frame_bits;
+    s->limit = frac_frames(n_frames, s->fraction, 0, n_frames);
+    struct frame_link *l = s->link;
+    while (s->n_prot > s->limit) {
+        uint32_t old = l[s->s_prot].next;
+        flist_unlink(l, old);
+        s->prot[old] = 0;
+        s->n_prot--;
+        flist_link_before(l, s->s_prob, old);
+    }
+    *state = s;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_slru = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_RESIZE,
     .name = "slru",
     .summary = "segmented LRU: probationary and protected LRU segments (Karedla, Love & "
                "Wherry 1994)",
@@ -155,4 +199,5 @@ const struct vmr_policy_ops vmr_policy_slru = {
     .select_victim = slru_select_victim,
     .on_evict = slru_on_evict,
     .on_remove = slru_on_remove,
+    .resize = slru_resize,
 };

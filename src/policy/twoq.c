@@ -28,6 +28,7 @@
 enum { Q_A1IN, Q_AM };
 
 struct twoq {
+    const struct vmr_policy_config *cfg; /* for resize */
     uint8_t *bits;
     uint8_t *list; /* frame -> Q_A1IN / Q_AM */
     uint32_t n, kin, kout;
@@ -73,6 +74,7 @@ static int twoq_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     uint32_t n = cfg->n_frames;
+    s->cfg = cfg;
     s->bits = cfg->frame_bits;
     s->n = n;
     s->kin = frac_frames(n, kin, 0, n);
@@ -205,9 +207,52 @@ static size_t twoq_report(void *state, struct vmr_policy_counter *out, size_t ma
     return 2;
 }
 
+/* A new instance for n_frames (Kin, Kout from the parameters) takes the
+ * lists in order and the newest Kout ghosts. */
+static int twoq_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct twoq *s = *state, *t;
+    char err[128];
+    struct vmr_policy_config c = *s->cfg;
+    c.n_frames = n_frames;
+    c.frame_bits = frame_bits;
+    c.errbuf = err;
+    c.errbuf_len = sizeof err;
+    int rc = twoq_create(&c, (void **)&t);
+    if (rc != 0)
+        return rc;
+    t->cfg = s->cfg;
+    for (uint32_t f = s->link[s->s_a1in].next; f != s->s_a1in; f = s->link[f].next) {
+        t->list[f] = Q_A1IN;
+        flist_link_before(t->link, t->s_a1in, f);
+        t->n_a1in++;
+    }
+    for (uint32_t f = s->link[s->s_am].next; f != s->s_am; f = s->link[f].next) {
+        t->list[f] = Q_AM;
+        flist_link_before(t->link, t->s_am, f);
+        t->n_am++;
+    }
+    uint32_t skip = s->n_a1out > t->kout ? s->n_a1out - t->kout : 0;
+    for (uint32_t g = s->link[s->s_a1out].next; g != s->s_a1out; g = s->link[g].next) {
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        uint32_t x = t->free_ghosts[--t->n_free_ghosts];
+        gmap_put(&t->map, gmap_key(&s->map, g), x);
+        flist_link_before(t->link, t->s_a1out, x);
+        t->n_a1out++;
+    }
+    t->ghost_hits = s->ghost_hits;
+    twoq_destroy(s);
+    *state = t;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_2q = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
+    .flags =
+        VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
     .name = "2q",
     .summary = "2Q full version: FIFO A1in, LRU Am, ghost FIFO A1out (Johnson & Shasha, VLDB "
                "1994)",
@@ -221,4 +266,5 @@ const struct vmr_policy_ops vmr_policy_2q = {
     .on_remove = twoq_on_remove,
     .report = twoq_report,
     .on_miss = twoq_on_miss,
+    .resize = twoq_resize,
 };

@@ -40,6 +40,8 @@ struct wsclock {
     uint8_t *scheduled; /* write-back "scheduled" by the hand */
     uint64_t *last_use;
     uint64_t now, tau;
+    uint64_t tau_param; /* 0: the frame count */
+    uint32_t n_frames;
     struct clock_ring ring;
     uint64_t dirty_taken, oldest_taken;
     struct frame_link *link;
@@ -73,6 +75,8 @@ static int ws_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
+    s->tau_param = tau;
+    s->n_frames = cfg->n_frames;
     s->tau = tau ? tau : cfg->n_frames;
     s->ring.hand = FRAME_UNLINKED;
     s->last_use = calloc(cfg->n_frames, sizeof *s->last_use);
@@ -174,9 +178,25 @@ static size_t ws_report(void *state, struct vmr_policy_counter *out, size_t max)
     return n;
 }
 
+/* The default window follows the frame count. */
+static int ws_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct wsclock *s = *state;
+    const uint32_t n = s->n_frames;
+    if (frame_array_resize(&s->last_use, sizeof *s->last_use, n, n_frames, 0) != 0 ||
+        frame_array_resize(&s->link, sizeof *s->link, n, n_frames, 0xff) != 0 ||
+        frame_array_resize(&s->scheduled, 1, n, n_frames, 0) != 0)
+        return VMR_ENOMEM; /* what grew is harmless */
+    if (!s->tau_param)
+        s->tau = n_frames;
+    s->n_frames = n_frames;
+    s->bits = frame_bits;
+    return 0;
+}
+
 const struct vmr_policy_ops vmr_policy_wsclock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
     .name = "wsclock",
     .summary = "WSClock: a clock of last-use times, evicting clean pages outside the working-set "
                "window tau (Carr & Hennessy, SOSP 1981)",
@@ -189,4 +209,5 @@ const struct vmr_policy_ops vmr_policy_wsclock = {
     .on_remove = ws_on_remove,
     .report = ws_report,
     .on_miss = ws_on_miss,
+    .resize = ws_resize,
 };

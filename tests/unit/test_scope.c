@@ -11,7 +11,9 @@
  *   - for every built-in policy (OPT included, through vmr_replay_run):
  *     one process in local scope counts exactly as global scope, and with
  *     fixed quotas one process's faults do not depend on what another does.
+ * (Local scope's memory bound: tests/cli/scope_memory.sh.)
  */
+
 #include "rng.h"
 #include "testlib.h"
 #include "vmreplay/kernel.h"
