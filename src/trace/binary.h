@@ -24,11 +24,56 @@
  * (non-minimal encodings are valid) */
 #define BIN_MAX_ACCESS 41u
 
-/* access tag bits */
+/* access tag bits, version 1.0 (FORMAT.md 2.3.2) */
 #define TAG_P       0x04u
 #define TAG_S       0x08u
 #define TAG_C       0x10u
 #define TAG_D_SHIFT 5
+
+/* access tag bits, version 1.1 (FORMAT.md 2.3.1) */
+#define TAG11_J_SHIFT 2
+#define TAG11_P       0x10u
+#define TAG11_S       0x20u
+#define TAG11_C       0x40u
+#define TAG11_Z       0x80u
+
+/* The minor version writers write by default. */
+#define BIN_MINOR_LATEST 1u
+
+/* A pid's four delta bases of the 1.1 encoding, most recent first. */
+enum { N_BASES = 4, BASE_BLOCK_SHIFT = 12 };
+struct acc_bases {
+    uint64_t addr[N_BASES];
+    uint32_t size[N_BASES];
+};
+
+static inline void bases_init(struct acc_bases *b)
+{
+    for (int i = 0; i < N_BASES; i++) {
+        b->addr[i] = 0;
+        b->size[i] = 1;
+    }
+}
+
+/* After an access (addr, size) relative to base j (FORMAT.md 2.3.1): the
+ * base in the access's block moves to the front with the new address and
+ * size; an access outside its base's block pushes a new front base and
+ * drops the last. Selects rather than branches: which of the two happens is
+ * data-dependent and unpredictable on scattered traces. */
+static inline void bases_update(struct acc_bases *b, unsigned j, uint64_t addr, uint32_t size)
+{
+    const unsigned k = ((addr ^ b->addr[j]) >> BASE_BLOCK_SHIFT) == 0 ? j : N_BASES - 1;
+    const uint64_t a0 = b->addr[0], a1 = b->addr[1], a2 = b->addr[2];
+    const uint32_t s0 = b->size[0], s1 = b->size[1], s2 = b->size[2];
+    b->addr[3] = k >= 3 ? a2 : b->addr[3];
+    b->size[3] = k >= 3 ? s2 : b->size[3];
+    b->addr[2] = k >= 2 ? a1 : a2;
+    b->size[2] = k >= 2 ? s1 : s2;
+    b->addr[1] = k >= 1 ? a0 : a1;
+    b->size[1] = k >= 1 ? s0 : s1;
+    b->addr[0] = addr;
+    b->size[0] = size;
+}
 
 /* event codes */
 enum {
@@ -46,7 +91,9 @@ enum {
     EV_MARK,
 };
 
-static const char frame_magic[4] = {'V', 'M', 'F', '1'};
+/* frame magic: the 1.0 access encoding, and 1.1's */
+static const char frame_magic_10[4] = {'V', 'M', 'F', '1'};
+static const char frame_magic_11[4] = {'V', 'M', 'F', '2'};
 static const char index_magic[4] = {'V', 'M', 'I', 'X'};
 static const char trailer_magic[8] = {'V', 'M', 'T', 'I', 'N', 'D', 'E', 'X'};
 
