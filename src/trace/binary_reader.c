@@ -591,8 +591,10 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
     uint32_t pid = b->cur_pid;
     struct acc_bases B = b->cur;
     size_t i = 0;
-    uint32_t n_acc_rec = 0;
-    uint64_t n_acc = 0;
+    /* access records are the records delivered but events; accesses are
+     * those plus the counts' excess, so the common access counts nothing */
+    uint32_t n_events = 0;
+    uint64_t n_extra = 0;
     int rc = 0;
     const char *what = NULL;
     while (i < max && p < end) {
@@ -619,8 +621,8 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
                 pid = (uint32_t)v;
             }
             const unsigned j = tag >> TAG11_J_SHIFT & 3;
-            uint32_t size = B.size[j];
-            uint64_t addr = B.addr[j];
+            uint32_t size = base_at(&B, j)->size;
+            uint64_t addr = base_at(&B, j)->addr;
             if (tag & TAG11_S) {
                 if (!(p = FIELD(v)) || v == 0 || v > UINT32_MAX)
                     goto bad_access;
@@ -630,6 +632,7 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
                 if (!(p = FIELD(v)) || v < 2 || v > UINT32_MAX)
                     goto bad_access;
                 count = (uint32_t)v;
+                n_extra += count - 1;
             }
             if (!(tag & TAG11_Z)) {
                 if (!(p = FIELD(v)))
@@ -644,8 +647,6 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
             bases_update(&B, j, addr, size);
             out[i++] = (struct vmr_record){
                 .addr = addr, .pid = pid, .size = size, .count = count, .kind = (uint8_t)(tag & 3)};
-            n_acc_rec++;
-            n_acc += count;
             continue;
         bad_access:
             what = "malformed access (bad or truncated field)";
@@ -663,9 +664,10 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
         p = b->p;
         if (rc != 0)
             goto out;
-        if (!skip)
+        if (!skip) {
             i++;
-        else
+            n_events++;
+        } else
             b->done_records++; /* counted in the frame, not delivered */
     }
 out:
@@ -673,8 +675,8 @@ out:
     b->cur_pid = pid;
     b->cur = B;
     b->done_records += (uint32_t)i;
-    b->done_access_records += n_acc_rec;
-    b->done_accesses += n_acc;
+    b->done_access_records += (uint32_t)i - n_events;
+    b->done_accesses += (uint32_t)i - n_events + n_extra;
     *n = i;
     return rc;
 }

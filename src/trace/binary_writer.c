@@ -132,17 +132,17 @@ static uint8_t *put_access11(struct bw *b, uint8_t *p, const struct vmr_record *
     }
     struct acc_bases *B = &b->cur;
     const uint64_t blk = r->addr >> BASE_BLOCK_SHIFT;
-    const unsigned j = (B->addr[0] >> BASE_BLOCK_SHIFT) == blk   ? 0
-                       : (B->addr[1] >> BASE_BLOCK_SHIFT) == blk ? 1
-                       : (B->addr[2] >> BASE_BLOCK_SHIFT) == blk ? 2
-                       : (B->addr[3] >> BASE_BLOCK_SHIFT) == blk ? 3
-                                                                 : 0;
+    const unsigned j = (base_at(B, 0)->addr >> BASE_BLOCK_SHIFT) == blk   ? 0
+                       : (base_at(B, 1)->addr >> BASE_BLOCK_SHIFT) == blk ? 1
+                       : (base_at(B, 2)->addr >> BASE_BLOCK_SHIFT) == blk ? 2
+                       : (base_at(B, 3)->addr >> BASE_BLOCK_SHIFT) == blk ? 3
+                                                                          : 0;
     tag |= j << TAG11_J_SHIFT;
-    if (r->size != B->size[j])
+    if (r->size != base_at(B, j)->size)
         tag |= TAG11_S;
     if (r->count != 1)
         tag |= TAG11_C;
-    const uint64_t delta = r->addr - B->addr[j];
+    const uint64_t delta = r->addr - base_at(B, j)->addr;
     if (delta == 0)
         tag |= TAG11_Z;
     *p++ = (uint8_t)tag;
