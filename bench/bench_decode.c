@@ -38,7 +38,7 @@ static uint64_t extract_frames(const char *path, const char *out)
         exit(1);
     uint64_t raw = 0;
     fseek(in, (long)le32(h + 12), SEEK_SET);
-    while (fread(h, 1, 32, in) == 32 && memcmp(h, "VMF1", 4) == 0) {
+    while (fread(h, 1, 32, in) == 32 && (memcmp(h, "VMF1", 4) == 0 || memcmp(h, "VMF2", 4) == 0)) {
         uint32_t comp = le32(h + 4);
         raw += le32(h + 8);
         unsigned char *buf = malloc(comp);

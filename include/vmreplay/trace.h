@@ -216,6 +216,9 @@ struct vmr_trace_writer_options {
      * 6 to 30) and shortest match (3 to 7). The window always spans the
      * whole frame. Readers need nothing: frames are decoded whole. */
     unsigned zstd_hash_log, zstd_min_match;
+    /* binary format version: 0 = the latest (1.1); 10 writes 1.0 (for
+     * readers older than 1.1, and tests), 11 writes 1.1 */
+    unsigned format_version;
 };
 
 struct vmr_trace_writer;

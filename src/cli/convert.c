@@ -24,6 +24,9 @@ static const char usage[] =
     "      --frame-size SIZE  uncompressed bytes per frame of binary output\n"
     "                         (default 1M; from 64 bytes to 63M). Smaller frames\n"
     "                         cost a little space and allow finer seeking.\n"
+    "      --format-version V binary format of the output: 1.1 (default) or 1.0,\n"
+    "                         for vmreplay releases older than format 1.1\n"
+    "                         (1.1 traces are about half the size).\n"
     "  -h, --help             show this help.\n"
     "\n"
     "Examples:\n"
@@ -66,17 +69,18 @@ static int copy_records(struct vmr_trace_reader *r, struct vmr_trace_writer *w)
 
 static int run(int argc, char **argv)
 {
-    enum { OPT_FRAME = 256 };
+    enum { OPT_FRAME = 256, OPT_VERSION };
     static const struct option opts[] = {
         {"to", required_argument, NULL, 't'},
         {"level", required_argument, NULL, 'l'},
         {"frame-size", required_argument, NULL, OPT_FRAME},
+        {"format-version", required_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const struct vmr_cmd *cmd = &vmr_cmd_convert;
     struct vmr_trace_writer_options wopt = {0};
-    int have_level = 0, have_frame = 0, c, rc;
+    int have_level = 0, have_frame = 0, have_version = 0, c, rc;
     uint64_t v;
     optind = 1;
     opterr = 0;
@@ -108,6 +112,15 @@ static int run(int argc, char **argv)
             wopt.frame_bytes = (uint32_t)v;
             have_frame = 1;
             break;
+        case OPT_VERSION:
+            if (strcmp(optarg, "1.0") == 0)
+                wopt.format_version = 10;
+            else if (strcmp(optarg, "1.1") == 0)
+                wopt.format_version = 11;
+            else
+                return cli_usage_error(cmd, "--format-version '%s': expected 1.0 or 1.1", optarg);
+            have_version = 1;
+            break;
         case 'h':
             return cli_print_usage(cmd);
         case ':':
@@ -137,9 +150,11 @@ static int run(int argc, char **argv)
                                    out);
         wopt.form = to;
     }
-    if (to == VMR_FORM_TEXT && (have_level || have_frame))
+    if (to == VMR_FORM_TEXT && (have_level || have_frame || have_version))
         return cli_usage_error(cmd, "%s applies to binary output only",
-                               have_level ? "--level" : "--frame-size");
+                               have_level   ? "--level"
+                               : have_frame ? "--frame-size"
+                                            : "--format-version");
     if (cli_same_file(in, out))
         return cli_usage_error(cmd, "IN and OUT are the same file");
 

@@ -24,11 +24,68 @@
  * (non-minimal encodings are valid) */
 #define BIN_MAX_ACCESS 41u
 
-/* access tag bits */
+/* access tag bits, version 1.0 (FORMAT.md 2.3.2) */
 #define TAG_P       0x04u
 #define TAG_S       0x08u
 #define TAG_C       0x10u
 #define TAG_D_SHIFT 5
+
+/* access tag bits, version 1.1 (FORMAT.md 2.3.1) */
+#define TAG11_J_SHIFT 2
+#define TAG11_P       0x10u
+#define TAG11_S       0x20u
+#define TAG11_C       0x40u
+#define TAG11_Z       0x80u
+
+/* The minor version writers write by default. */
+#define BIN_MINOR_LATEST 1u
+
+/* A pid's four delta bases of the 1.1 encoding, most recent first: base j
+ * is b[(head + j) % 4], a ring, so that pushing a new front base (an access
+ * off its base's block, the commonest case on scattered traces) is one
+ * store. A base is 16 bytes: moving one is one load and one store. */
+enum { N_BASES = 4, BASE_BLOCK_SHIFT = 12 };
+struct acc_base {
+    uint64_t addr;
+    uint32_t size;
+    uint32_t unused;
+};
+struct acc_bases {
+    struct acc_base b[N_BASES];
+    unsigned head;
+};
+
+static inline void bases_init(struct acc_bases *b)
+{
+    for (int i = 0; i < N_BASES; i++)
+        b->b[i] = (struct acc_base){0, 1, 0};
+    b->head = 0;
+}
+
+/* Base j (0 = the most recent). */
+static inline struct acc_base *base_at(struct acc_bases *b, unsigned j)
+{
+    return &b->b[(b->head + j) & (N_BASES - 1)];
+}
+
+/* After an access (addr, size) relative to base j (FORMAT.md 2.3.1): the
+ * base in the access's block moves to the front with the new address and
+ * size; an access outside its base's block pushes a new front base and
+ * drops the last (as does a hit on base 3: the ring turns). */
+static inline void bases_update(struct acc_bases *b, unsigned j, uint64_t addr, uint32_t size)
+{
+    unsigned h = b->head;
+    const unsigned k = ((addr ^ base_at(b, j)->addr) >> BASE_BLOCK_SHIFT) == 0 ? j : N_BASES - 1;
+    if (k == N_BASES - 1) {
+        h = (h - 1) & (N_BASES - 1);
+        b->head = h;
+    } else if (k) {
+        if (k == 2)
+            b->b[(h + 2) & 3] = b->b[(h + 1) & 3];
+        b->b[(h + 1) & 3] = b->b[h];
+    }
+    b->b[h] = (struct acc_base){addr, size, 0};
+}
 
 /* event codes */
 enum {
@@ -46,7 +103,9 @@ enum {
     EV_MARK,
 };
 
-static const char frame_magic[4] = {'V', 'M', 'F', '1'};
+/* frame magic: the 1.0 access encoding, and 1.1's */
+static const char frame_magic_10[4] = {'V', 'M', 'F', '1'};
+static const char frame_magic_11[4] = {'V', 'M', 'F', '2'};
 static const char index_magic[4] = {'V', 'M', 'I', 'X'};
 static const char trailer_magic[8] = {'V', 'M', 'T', 'I', 'N', 'D', 'E', 'X'};
 
@@ -166,9 +225,11 @@ static inline const uint8_t *get_varint16(const uint8_t *p, uint64_t *v)
     const unsigned bits = (unsigned)__builtin_ctzll(stop) + 1; /* 8 x length */
     if (bits < 64)
         x &= (1ULL << bits) - 1;
-    *v = (x & 0x7f) | (x >> 1 & 0x3f80) | (x >> 2 & 0x1fc000) | (x >> 3 & 0xfe00000) |
-         (x >> 4 & 0x7f0000000ULL) | (x >> 5 & 0x3f800000000ULL) | (x >> 6 & 0x1fc0000000000ULL) |
-         (x >> 7 & 0xfe000000000000ULL);
+    /* gather the 7-bit groups pairwise: 14 bits per 16-bit lane, 28 per
+     * 32-bit lane, 56 in all (the continuation bits fall out at once) */
+    x = (x & 0x007f007f007f007fULL) | (x >> 1 & 0x3f803f803f803f80ULL);
+    x = (x & 0x00003fff00003fffULL) | (x >> 2 & 0x0fffc0000fffc000ULL);
+    *v = (x & 0x000000000fffffffULL) | (x >> 4 & 0x00fffffff0000000ULL);
     return p + bits / 8;
 }
 

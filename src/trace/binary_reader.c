@@ -23,6 +23,7 @@
 #include "binary.h"
 #include "hashmap.h"
 #include "internal.h"
+#include "pidtab.h"
 #include "vec.h"
 
 struct frame_info {
@@ -54,7 +55,13 @@ struct br {
     uint32_t done_records, done_access_records;
     uint64_t done_accesses;
     /* decoder state, reset per frame */
-    uint32_t cur_pid, last_size;
+    unsigned minor;   /* the header's; picks the access encoding */
+    uint32_t cur_pid; /* both encodings */
+    /* 1.1: cur_pid's bases, the other pids' */
+    struct acc_bases cur;
+    struct pidtab pids;
+    /* 1.0: last size, cur_pid's previous address, the other pids' */
+    uint32_t last_size;
     uint64_t cur_prev;
     struct vmr_hashmap prev;
     /* for where(): the first record of the last batch */
@@ -157,6 +164,7 @@ static int parse_header(struct vmr_trace_reader *r, struct br *b)
         return rc;
     r->info.version_major = major;
     r->info.version_minor = minor;
+    b->minor = minor;
     r->info.page_size = page_size;
     r->info.n_meta = n_meta;
     r->info.meta = b->meta;
@@ -249,6 +257,8 @@ static int parse_index(struct vmr_trace_reader *r, struct br *b)
 static void reset_state(struct br *b)
 {
     b->cur_pid = 0;
+    bases_init(&b->cur);
+    pidtab_reset(&b->pids);
     b->last_size = 1;
     b->cur_prev = 0;
     vmr_hashmap_clear(&b->prev);
@@ -268,8 +278,19 @@ static int load_frame(struct vmr_trace_reader *r, struct br *b)
         return rc;
     if (!b->index && memcmp(h, index_magic, 4) == 0)
         return 0; /* an index whose trailer was never written: the frames end here */
-    if (memcmp(h, frame_magic, 4) != 0)
-        return fail(r, VMR_EFORMAT, "byte %" PRIu64 ": expected a frame header (VMF1)", off);
+    const char *magic = b->minor ? frame_magic_11 : frame_magic_10;
+    if (memcmp(h, magic, 4) != 0) {
+        if (memcmp(h, "VMF", 3) == 0 && h[3] > '2' && h[3] <= '9')
+            return fail(r, VMR_EVERSION,
+                        "byte %" PRIu64 ": frame magic VMF%c: an access encoding newer than this "
+                        "reader's (format 1.0 and 1.1)",
+                        off, h[3]);
+        if (memcmp(h, "VMF", 3) == 0 && (h[3] == '1' || h[3] == '2'))
+            return fail(r, VMR_EFORMAT,
+                        "byte %" PRIu64 ": frame magic VMF%c disagrees with format version 1.%u",
+                        off, h[3], b->minor);
+        return fail(r, VMR_EFORMAT, "byte %" PRIu64 ": expected a frame header (%.4s)", off, magic);
+    }
     struct frame_info f = {.offset = off,
                            .comp_bytes = get_le32(h + 4),
                            .raw_bytes = get_le32(h + 8),
@@ -471,9 +492,9 @@ check:
     return 0;
 }
 
-/* Decodes up to max records of the current frame. */
-static int decode(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, size_t max,
-                  size_t *n)
+/* Decodes up to max records of the current frame, 1.0 accesses. */
+static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, size_t max,
+                    size_t *n)
 {
     const uint8_t *p = b->p, *const end = b->end;
     uint32_t pid = b->cur_pid, size = b->last_size;
@@ -560,6 +581,106 @@ out:
     return rc;
 }
 
+/* Decodes up to max records of the current frame, 1.1 accesses (FORMAT.md
+ * 2.3.1). The current pid's bases live in a local; other pids' in the
+ * pidtab, touched only when the pid changes. */
+static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, size_t max,
+                    size_t *n)
+{
+    const uint8_t *p = b->p, *const end = b->end;
+    uint32_t pid = b->cur_pid;
+    struct acc_bases B = b->cur;
+    size_t i = 0;
+    /* access records are the records delivered but events; accesses are
+     * those plus the counts' excess, so the common access counts nothing */
+    uint32_t n_events = 0;
+    uint64_t n_extra = 0;
+    int rc = 0;
+    const char *what = NULL;
+    while (i < max && p < end) {
+        const unsigned tag = *p++;
+        if ((tag & 3) != 3) {
+            uint64_t v;
+            uint32_t count = 1;
+            /* away from the end of the frame, fields need no bounds checks */
+            const int roomy = end - p >= (ptrdiff_t)(BIN_MAX_ACCESS + 16);
+#define FIELD(v) (roomy ? get_varint16(p, &(v)) : get_varint(p, end, &(v)))
+            if (tag & TAG11_P) {
+                if (!(p = FIELD(v)) || v > UINT32_MAX)
+                    goto bad_access;
+                struct pid_slot *slot = pidtab_get(&b->pids, pid);
+                if (slot) {
+                    slot->bases = B;
+                    slot = pidtab_get(&b->pids, (uint32_t)v);
+                }
+                if (!slot) {
+                    what = "out of memory for the pids of a frame";
+                    goto bad;
+                }
+                B = slot->bases;
+                pid = (uint32_t)v;
+            }
+            const unsigned j = tag >> TAG11_J_SHIFT & 3;
+            uint32_t size = base_at(&B, j)->size;
+            uint64_t addr = base_at(&B, j)->addr;
+            if (tag & TAG11_S) {
+                if (!(p = FIELD(v)) || v == 0 || v > UINT32_MAX)
+                    goto bad_access;
+                size = (uint32_t)v;
+            }
+            if (tag & TAG11_C) {
+                if (!(p = FIELD(v)) || v < 2 || v > UINT32_MAX)
+                    goto bad_access;
+                count = (uint32_t)v;
+                n_extra += count - 1;
+            }
+            if (!(tag & TAG11_Z)) {
+                if (!(p = FIELD(v)))
+                    goto bad_access;
+                addr += unzigzag(v);
+            }
+#undef FIELD
+            if (addr + (size - 1) < addr) {
+                what = "access runs past the end of the address space";
+                goto bad;
+            }
+            bases_update(&B, j, addr, size);
+            out[i++] = (struct vmr_record){
+                .addr = addr, .pid = pid, .size = size, .count = count, .kind = (uint8_t)(tag & 3)};
+            continue;
+        bad_access:
+            what = "malformed access (bad or truncated field)";
+        bad:
+            b->done_records += (uint32_t)i;
+            rc = bad_record(r, b, what);
+            b->done_records -= (uint32_t)i;
+            goto out;
+        }
+        int skip;
+        b->p = p;
+        b->done_records += (uint32_t)i;
+        rc = decode_event(r, b, tag >> 2, &out[i], &skip);
+        b->done_records -= (uint32_t)i;
+        p = b->p;
+        if (rc != 0)
+            goto out;
+        if (!skip) {
+            i++;
+            n_events++;
+        } else
+            b->done_records++; /* counted in the frame, not delivered */
+    }
+out:
+    b->p = p;
+    b->cur_pid = pid;
+    b->cur = B;
+    b->done_records += (uint32_t)i;
+    b->done_access_records += (uint32_t)i - n_events;
+    b->done_accesses += (uint32_t)i - n_events + n_extra;
+    *n = i;
+    return rc;
+}
+
 static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n)
 {
     struct br *b = r->impl;
@@ -572,7 +693,7 @@ static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t m
     b->batch_first = b->records_before + b->done_records;
     b->batch_frame = b->frame_no;
     b->batch_frame_off = b->fr.offset;
-    int rc = decode(r, b, recs, max, n);
+    int rc = b->minor ? decode11(r, b, recs, max, n) : decode10(r, b, recs, max, n);
     if (rc != 0)
         return rc;
     if (b->p == b->end) {
@@ -640,6 +761,7 @@ static void br_destroy(struct vmr_trace_reader *r)
     free(b->arena);
     ZSTD_freeDCtx(b->dctx);
     vmr_hashmap_release(&b->prev);
+    pidtab_release(&b->pids);
     free(b);
     r->impl = NULL;
 }
@@ -652,7 +774,8 @@ int binary_reader_init(struct vmr_trace_reader *r)
     struct br *b = calloc(1, sizeof *b);
     r->impl = b;
     r->ops = &br_ops;
-    if (!b || !(b->dctx = ZSTD_createDCtx()) || vmr_hashmap_init(&b->prev, 16) != 0) {
+    if (!b || !(b->dctx = ZSTD_createDCtx()) || vmr_hashmap_init(&b->prev, 16) != 0 ||
+        pidtab_init(&b->pids) != 0) {
         br_destroy(r);
         return fail(r, VMR_ENOMEM, "out of memory");
     }

@@ -8,9 +8,10 @@
  * largest record, so a record never spans two frames.
  *
  * Encoder state (reset at every frame start, as the reader's): the current
- * pid and its previous address (kept in fields for the common case of no
- * pid change), the other pids' previous addresses in a map, and the last
- * access size.
+ * pid and, for format 1.1, its four delta bases (kept in fields for the
+ * common case of no pid change), the other pids' bases in a pidtab; for
+ * format 1.0 (written on request), the current pid's previous address, the
+ * other pids' in a map, and the last access size.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "binary.h"
 #include "hashmap.h"
 #include "internal.h"
+#include "pidtab.h"
 #include "vec.h"
 
 struct index_entry {
@@ -41,7 +43,13 @@ struct bw {
     /* the frame being filled */
     uint32_t n_records, n_access_records;
     uint64_t n_accesses;
-    uint32_t cur_pid, last_size;
+    uint32_t cur_pid;
+    unsigned minor; /* format 1.minor: 0 or 1 */
+    /* 1.1 */
+    struct acc_bases cur; /* cur_pid's */
+    struct pidtab pids;   /* other pids' */
+    /* 1.0 */
+    uint32_t last_size;
     uint64_t cur_prev;
     struct vmr_hashmap prev; /* pid -> previous address, other pids */
     struct index_entry *index;
@@ -83,7 +91,7 @@ static int flush_frame(struct vmr_trace_writer *w, struct bw *b)
                               .raw_bytes = (uint32_t)b->raw_len,
                               .comp_bytes = (uint32_t)rc};
     uint8_t h[BIN_FRAME_HEADER];
-    memcpy(h, frame_magic, 4);
+    memcpy(h, b->minor ? frame_magic_11 : frame_magic_10, 4);
     put_le32(h + 4, e->comp_bytes);
     put_le32(h + 8, e->raw_bytes);
     put_le32(h + 12, e->n_records);
@@ -97,10 +105,57 @@ static int flush_frame(struct vmr_trace_writer *w, struct bw *b)
     b->n_records = b->n_access_records = 0;
     b->n_accesses = 0;
     b->cur_pid = 0;
+    bases_init(&b->cur);
+    pidtab_reset(&b->pids);
     b->last_size = 1;
     b->cur_prev = 0;
     vmr_hashmap_clear(&b->prev);
     return err;
+}
+
+/* An access in the 1.1 encoding (FORMAT.md 2.3.1). Base: the first on the
+ * access's 4 KiB block, else base 0. NULL only if out of memory (a new pid
+ * grew the table). */
+static uint8_t *put_access11(struct bw *b, uint8_t *p, const struct vmr_record *r)
+{
+    unsigned tag = r->kind;
+    if (r->pid != b->cur_pid) {
+        tag |= TAG11_P;
+        struct pid_slot *s = pidtab_get(&b->pids, b->cur_pid);
+        if (!s)
+            return NULL;
+        s->bases = b->cur;
+        if (!(s = pidtab_get(&b->pids, r->pid)))
+            return NULL;
+        b->cur = s->bases;
+        b->cur_pid = r->pid;
+    }
+    struct acc_bases *B = &b->cur;
+    const uint64_t blk = r->addr >> BASE_BLOCK_SHIFT;
+    const unsigned j = (base_at(B, 0)->addr >> BASE_BLOCK_SHIFT) == blk   ? 0
+                       : (base_at(B, 1)->addr >> BASE_BLOCK_SHIFT) == blk ? 1
+                       : (base_at(B, 2)->addr >> BASE_BLOCK_SHIFT) == blk ? 2
+                       : (base_at(B, 3)->addr >> BASE_BLOCK_SHIFT) == blk ? 3
+                                                                          : 0;
+    tag |= j << TAG11_J_SHIFT;
+    if (r->size != base_at(B, j)->size)
+        tag |= TAG11_S;
+    if (r->count != 1)
+        tag |= TAG11_C;
+    const uint64_t delta = r->addr - base_at(B, j)->addr;
+    if (delta == 0)
+        tag |= TAG11_Z;
+    *p++ = (uint8_t)tag;
+    if (tag & TAG11_P)
+        p = put_varint(p, r->pid);
+    if (tag & TAG11_S)
+        p = put_varint(p, r->size);
+    if (tag & TAG11_C)
+        p = put_varint(p, r->count);
+    if (delta != 0)
+        p = put_varint(p, zigzag(delta));
+    bases_update(B, j, r->addr, r->size);
+    return p;
 }
 
 static uint8_t *put_access(struct bw *b, uint8_t *p, const struct vmr_record *r)
@@ -217,7 +272,11 @@ static int bw_put(struct vmr_trace_writer *w, const struct vmr_record *r)
     struct bw *b = w->impl;
     uint8_t *p = b->raw + b->raw_len;
     if (vmr_rec_is_access(r->kind)) {
-        p = put_access(b, p, r);
+        p = b->minor ? put_access11(b, p, r) : put_access(b, p, r);
+        if (!p) {
+            trace_errf(w->err, "%s: out of memory", w->name);
+            return VMR_ENOMEM;
+        }
         b->n_access_records++;
         b->n_accesses += r->count;
     } else {
@@ -277,6 +336,7 @@ static void bw_destroy(struct vmr_trace_writer *w)
     free(b->index);
     ZSTD_freeCCtx(b->cctx);
     vmr_hashmap_release(&b->prev);
+    pidtab_release(&b->pids);
     free(b);
     w->impl = NULL;
 }
@@ -300,7 +360,7 @@ static int write_header(struct vmr_trace_writer *w, struct bw *b,
     }
     memcpy(h, trace_magic, 8);
     put_le16(h + 8, 1);
-    put_le16(h + 10, 0);
+    put_le16(h + 10, (uint16_t)b->minor);
     put_le32(h + 12, (uint32_t)size);
     put_le32(h + 16, hdr->page_size);
     put_le32(h + 20, (uint32_t)hdr->n_meta);
@@ -344,19 +404,28 @@ int binary_writer_init(struct vmr_trace_writer *w, const struct vmr_trace_header
                    ZSTD_minCLevel(), ZSTD_maxCLevel());
         return VMR_EINVAL;
     }
+    unsigned version = opt ? opt->format_version : 0;
+    if (version != 0 && version != 10 && version != 11) {
+        trace_errf(w->err, "%s: format version %u.%u: this vmreplay writes 1.0 and 1.1", w->name,
+                   version / 10, version % 10);
+        return VMR_EINVAL;
+    }
     struct bw *b = calloc(1, sizeof *b);
     w->impl = b;
     w->ops = &bw_ops;
     if (b) {
         b->frame_bytes = frame;
         b->level = level;
+        b->minor = version == 10 ? 0 : BIN_MINOR_LATEST;
         b->last_size = 1;
+        bases_init(&b->cur);
         b->comp_cap = ZSTD_compressBound(frame + BIN_MAX_RECORD);
         b->raw = malloc(frame + BIN_MAX_RECORD);
         b->comp = malloc(b->comp_cap);
         b->cctx = ZSTD_createCCtx();
     }
-    if (!b || !b->raw || !b->comp || !b->cctx || vmr_hashmap_init(&b->prev, 16) != 0) {
+    if (!b || !b->raw || !b->comp || !b->cctx || vmr_hashmap_init(&b->prev, 16) != 0 ||
+        pidtab_init(&b->pids) != 0) {
         trace_errf(w->err, "%s: out of memory", w->name);
         bw_destroy(w);
         return VMR_ENOMEM;

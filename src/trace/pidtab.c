@@ -46,7 +46,7 @@ struct pid_slot *pidtab_grow_add(struct pidtab *t, uint32_t pid)
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].gen == gen) {
             struct pid_slot *s = pidtab_get(t, old[i].pid);
-            s->prev = old[i].prev;
+            s->bases = old[i].bases;
         }
     free(old);
     return pidtab_get(t, pid);

@@ -1,9 +1,9 @@
 /*
- * pidtab.h - the per-pid previous address of the binary form's delta coding
- * (FORMAT.md 2.3), shared by the encoder and the decoder.
+ * pidtab.h - the per-pid delta bases of the binary form's 1.1 access
+ * encoding (FORMAT.md 2.3.1), shared by the encoder and the decoder.
  *
- * The state must read as "prev_addr[pid] = 0 for every pid" at each frame
- * start. Clearing a table per frame would cost O(capacity) per frame, so
+ * The state must read as "every pid's bases at address 0, size 1" at each
+ * frame start. Clearing a table per frame would cost O(capacity) per frame, so
  * every slot carries the generation that wrote it and a frame start only
  * bumps the table's generation: a slot of an older generation counts as
  * empty. Open addressing with linear probing; within one generation slots
@@ -15,7 +15,7 @@
  * table only grows with the number of distinct pids of one frame, which the
  * frame's size bounds.
  *
- * The hot loops keep the current pid's address in a local and store it back
+ * The hot loops keep the current pid's bases in locals and store them back
  * into its slot only when the pid changes.
  */
 #ifndef VMREPLAY_TRACE_PIDTAB_H
@@ -24,10 +24,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "binary.h"
+
 struct pid_slot {
     uint32_t pid;
     uint32_t gen;
-    uint64_t prev;
+    struct acc_bases bases;
 };
 
 struct pidtab {
@@ -41,11 +43,11 @@ struct pidtab {
 int pidtab_init(struct pidtab *t);
 void pidtab_release(struct pidtab *t);
 
-/* Doubles the table and returns pid's new slot (added with prev 0); NULL if
+/* Doubles the table and returns pid's new slot (added with fresh bases); NULL if
  * out of memory. Out of line: it runs once per doubling. */
 struct pid_slot *pidtab_grow_add(struct pidtab *t, uint32_t pid);
 
-/* Every pid back to prev 0, in O(1) (O(capacity) once every 2^32 calls). */
+/* Every pid back to fresh bases, in O(1) (O(capacity) once every 2^32 calls). */
 static inline void pidtab_reset(struct pidtab *t)
 {
     t->n = 0;
@@ -55,7 +57,7 @@ static inline void pidtab_reset(struct pidtab *t)
     }
 }
 
-/* The slot of pid, added with prev 0 if this generation has none yet. NULL
+/* The slot of pid, added with fresh bases if this generation has none yet. NULL
  * only if out of memory. The pointer is valid until the next call. */
 static inline struct pid_slot *pidtab_get(struct pidtab *t, uint32_t pid)
 {
@@ -67,7 +69,7 @@ static inline struct pid_slot *pidtab_get(struct pidtab *t, uint32_t pid)
                 return pidtab_grow_add(t, pid);
             s->pid = pid;
             s->gen = t->gen;
-            s->prev = 0;
+            bases_init(&s->bases);
             t->n++;
             return s;
         }

@@ -39,7 +39,8 @@ for f in "$t" "$TESTTMP/t.vmt"; do
     "$VMREPLAY" info "$f" >"$out" 2>"$err" || bad "info $f exited $?: $(cat "$err")"
     [ -s "$err" ] && bad "info wrote to stderr: $(cat "$err")"
     expect trace "$f" "$f"
-    expect version 1.0 "$f"
+    # binary traces are written in format 1.1; the text form is unchanged since 1.0
+    if [ "$f" = "$t" ]; then expect version 1.0 "$f"; else expect version 1.1 "$f"; fi
     expect "page size" 8192 "$f"
     expect metadata 2 "$f"
     grep -q '^  recorder = test$' "$out" || bad "$f: metadata recorder"
@@ -69,7 +70,7 @@ frames=$(field frames)
 
 # JSON
 "$VMREPLAY" info --json "$TESTTMP/t.vmt" >"$out" 2>"$err" || bad "info --json exited $?"
-for want in '"form": "binary"' '"version": "1.0"' '"page_size": 8192' '"indexed": true' \
+for want in '"form": "binary"' '"version": "1.1"' '"page_size": 8192' '"indexed": true' \
     '"records": 10' '"pids": 4' '{"key": "note", "value": "two words"}' \
     '"access_records": {"r": 1, "w": 1, "x": 1, "total": 3}' \
     '"accesses": {"r": 1, "w": 3, "x": 5, "total": 9}' '"distinct_pages": 3' \

@@ -36,9 +36,13 @@ static const char *write_trace_opt(const struct vmr_record *recs, size_t n,
     return path;
 }
 
+/* the format version write_trace writes: 0 (the latest, 1.1) or 10 (1.0) */
+static unsigned version;
+
 static const char *write_trace(const struct vmr_record *recs, size_t n, uint32_t frame_bytes)
 {
-    struct vmr_trace_writer_options opt = {.form = VMR_FORM_BINARY, .frame_bytes = frame_bytes};
+    struct vmr_trace_writer_options opt = {
+        .form = VMR_FORM_BINARY, .frame_bytes = frame_bytes, .format_version = version};
     return write_trace_opt(recs, n, &opt);
 }
 
@@ -243,7 +247,20 @@ static void test_round_trip(void)
     }
 }
 
-/* A word-stride scan costs one byte per access before compression. */
+static uint32_t raw_bytes_of_first_frame(const char *path)
+{
+    long n;
+    unsigned char *buf = slurp(path, &n);
+    uint32_t hdr_len = (uint32_t)buf[12] | (uint32_t)buf[13] << 8;
+    uint32_t raw =
+        buf[hdr_len + 8] | (uint32_t)buf[hdr_len + 9] << 8 | (uint32_t)buf[hdr_len + 10] << 16;
+    free(buf);
+    return raw;
+}
+
+/* A word-stride scan costs one byte per access before compression in 1.0
+ * (short forms), two in 1.1 (tag and delta); repeats of one address one
+ * byte in 1.1 (delta 0 is a tag bit). */
 static void test_short_deltas(void)
 {
     enum { N = 10000 };
@@ -251,14 +268,55 @@ static void test_short_deltas(void)
     for (size_t i = 0; i < N; i++)
         recs[i] = (struct vmr_record){
             .kind = VMR_REC_READ, .pid = 1, .addr = 0x1000 + 8 * i, .size = 8, .count = 1};
-    const char *path = write_trace(recs, N, 1 << 20);
-    long n;
-    unsigned char *buf = slurp(path, &n);
-    uint32_t hdr_len = (uint32_t)buf[12] | (uint32_t)buf[13] << 8;
-    uint32_t raw =
-        buf[hdr_len + 8] | (uint32_t)buf[hdr_len + 9] << 8 | (uint32_t)buf[hdr_len + 10] << 16;
-    CHECK(raw <= N + 16); /* first record carries pid, size, address */
-    free(buf);
+    uint32_t raw = raw_bytes_of_first_frame(write_trace(recs, N, 1 << 20));
+    /* first record carries pid, size, address */
+    CHECK(version == 10 ? raw <= N + 16 : raw <= 2 * N + 16);
+    for (size_t i = 0; i < N; i++)
+        recs[i].addr = 0x1000 + 8 * (i / 2);
+    raw = raw_bytes_of_first_frame(write_trace(recs, N, 1 << 20));
+    CHECK(version == 10 ? raw <= N + 16 : raw <= N + N / 2 + 16);
+}
+
+/* 1.1's bases: accesses that alternate between a few pages per pid, pids
+ * interleaved (more than the pid table's first size in one frame), round
+ * trip in both versions, and 1.1 is the smaller. */
+static void test_bases(void)
+{
+    enum { N = 60000, PIDS = 150 };
+    static struct vmr_record recs[N];
+    struct vmr_rng g;
+    vmr_rng_seed(&g, 11);
+    uint64_t cursor[9] = {0}; /* each page is walked word by word */
+    for (size_t i = 0; i < N; i++) {
+        uint32_t pid = (i / 64) % 7 == 0 ? 1 + (uint32_t)vmr_rng_below(&g, PIDS) : 3;
+        uint64_t k = vmr_rng_below(&g, i % 1000 < 500 ? 4 : 9);
+        cursor[k] = (cursor[k] + 8) % 4096;
+        recs[i] = (struct vmr_record){.kind = (uint8_t)vmr_rng_below(&g, 3),
+                                      .pid = pid,
+                                      .addr = 0x7f0000000000 + 0x1000 * k + cursor[k],
+                                      .size = vmr_rng_below(&g, 6) ? 8 : 4,
+                                      .count = vmr_rng_below(&g, 8) ? 1 : 3};
+        if (vmr_rng_below(&g, 1000) == 0) /* a block straddling the top */
+            recs[i].addr = UINT64_MAX - 7;
+    }
+    long sizes[2];
+    for (int v = 0; v < 2; v++)
+        for (uint32_t frame = 512; frame <= (1u << 20); frame *= 2048) {
+            struct vmr_trace_writer_options opt = {
+                .form = VMR_FORM_BINARY, .frame_bytes = frame, .format_version = v ? 11 : 10};
+            const char *path = write_trace_opt(recs, N, &opt);
+            size_t n;
+            char err[512];
+            CHECK(read_all(path, recs, N, &n, err, sizeof err) == 0);
+            CHECK_EQ_U64(n, N);
+            struct vmr_trace_reader *r;
+            CHECK(vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) == 0);
+            CHECK_EQ_U64(vmr_trace_reader_info(r)->version_minor, (uint64_t)v);
+            vmr_trace_reader_destroy(r);
+            sizes[v] = file_size(path);
+        }
+    CHECK(sizes[1] * 10 < sizes[0] * 9);
+    printf("test_bases: 1 MiB frames: %ld bytes in 1.0, %ld in 1.1\n", sizes[0], sizes[1]);
 }
 
 static void test_no_index_and_prefixes(void)
@@ -335,8 +393,9 @@ static void test_flipped_bytes(void)
 }
 
 /* A hand-made trace: header, then one unindexed frame of raw records. */
-static const char *handmade(uint16_t major, uint16_t minor, const unsigned char *raw, size_t len,
-                            uint32_t n_records, uint32_t n_access, uint64_t n_accesses)
+static const char *handmade_magic(uint16_t major, uint16_t minor, const char *magic,
+                                  const unsigned char *raw, size_t len, uint32_t n_records,
+                                  uint32_t n_access, uint64_t n_accesses)
 {
     static unsigned char file[4096];
     unsigned char comp[1024];
@@ -348,7 +407,7 @@ static const char *handmade(uint16_t major, uint16_t minor, const unsigned char 
     h[17] = 0x10; /* page size 4096 */
     memcpy(file, h, 24);
     unsigned char *f = file + 24;
-    memcpy(f, "VMF1", 4);
+    memcpy(f, magic, 4);
     uint32_t v[4] = {(uint32_t)c, (uint32_t)len, n_records, n_access};
     for (int k = 0; k < 4; k++)
         for (int j = 0; j < 4; j++)
@@ -358,6 +417,14 @@ static const char *handmade(uint16_t major, uint16_t minor, const unsigned char 
         f[24 + j] = (unsigned char)(n_accesses >> (8 * j));
     memcpy(f + 32, comp, c);
     return dump(file, (long)(24 + 32 + c));
+}
+
+/* The same with the frame magic of the version: VMF1 for 1.0, else VMF2. */
+static const char *handmade(uint16_t major, uint16_t minor, const unsigned char *raw, size_t len,
+                            uint32_t n_records, uint32_t n_access, uint64_t n_accesses)
+{
+    return handmade_magic(major, minor, minor ? "VMF2" : "VMF1", raw, len, n_records, n_access,
+                          n_accesses);
 }
 
 static void test_handmade(void)
@@ -376,8 +443,25 @@ static void test_handmade(void)
     };
     CHECK(read_all(handmade(1, 0, ok, sizeof ok, 4, 2, 2), want, 3, &n, err, sizeof err) == 0);
     CHECK_EQ_U64(n, 3);
-    /* a later minor version is read */
-    CHECK(read_all(handmade(1, 7, ok, sizeof ok, 4, 2, 2), want, 3, &n, err, sizeof err) == 0);
+    /* the same records in 1.1: read (j 0, P, S, delta 32 = +16); the
+     * event and mmap; write, j 0, delta +8 (16) */
+    const unsigned char ok11[] = {0x30,       1,  8, 0x20, 3 | 40 << 2, 3,    1,   2, 3,
+                                  3 | 1 << 2, 12, 1, 0x80, 0x20,        0x10, 3,   6, 0,
+                                  0,          0,  0, 0xaa, 0xbb,        0x01, 0x10};
+    CHECK(read_all(handmade(1, 1, ok11, sizeof ok11, 4, 2, 2), want, 3, &n, err, sizeof err) == 0);
+    CHECK_EQ_U64(n, 3);
+    /* a later minor version with 1.1 frames is read as 1.1 */
+    CHECK(read_all(handmade(1, 7, ok11, sizeof ok11, 4, 2, 2), want, 3, &n, err, sizeof err) == 0);
+    /* frames whose magic disagrees with the header, or a newer encoding */
+    CHECK(read_all(handmade_magic(1, 0, "VMF2", ok11, sizeof ok11, 4, 2, 2), NULL, 0, &n, err,
+                   sizeof err) == VMR_EFORMAT);
+    CHECK(strstr(err, "byte 24: frame magic VMF2 disagrees with format version 1.0") != NULL);
+    CHECK(read_all(handmade_magic(1, 1, "VMF1", ok, sizeof ok, 4, 2, 2), NULL, 0, &n, err,
+                   sizeof err) == VMR_EFORMAT);
+    CHECK(strstr(err, "byte 24: frame magic VMF1 disagrees with format version 1.1") != NULL);
+    CHECK(read_all(handmade_magic(1, 2, "VMF3", ok11, sizeof ok11, 4, 2, 2), NULL, 0, &n, err,
+                   sizeof err) == VMR_EVERSION);
+    CHECK(strstr(err, "byte 24: frame magic VMF3: an access encoding newer") != NULL);
     /* another major version is refused */
     CHECK(read_all(handmade(2, 0, ok, sizeof ok, 4, 2, 2), NULL, 0, &n, err, sizeof err) ==
           VMR_EVERSION);
@@ -406,6 +490,81 @@ static void test_handmade(void)
     /* a text file is not taken for binary; junk after the magic is */
     unsigned char junk[40] = {0x89, 'V', 'M', 'T', '\r', '\n', 0x1a, '\n', 1, 0, 200};
     CHECK(read_all(dump(junk, sizeof junk), NULL, 0, &n, err, sizeof err) == VMR_EFORMAT);
+}
+
+/* The 1.1 access encoding byte by byte (FORMAT.md 2.3.1): bases chosen by
+ * the tag, moved to the front on their block, pushed on a miss, sizes kept
+ * per base, per-pid bases across a pid change; and its malformed accesses,
+ * named by file, record and frame offset. Every base index is valid (the
+ * four bases exist from the frame start), so there is no bad index. */
+static void test_handmade11(void)
+{
+    const unsigned char ok[] = {
+        0x30, 1,    8,    0x20,       /* r pid 1 size 8, j 0 (0,1) + 16: hit, B = 16 */
+        0x01, 0xe0, 0xbf, 0x02,       /* w j 0 + 0x4ff0: miss, B = 0x5000 16 0 0 */
+        0x04, 0x10,                   /* r j 1 (16) + 8: hit, B = 24 0x5000 0 0 */
+        0x86,                         /* x j 1, delta 0: B = 0x5000 24 0 0 */
+        0xc0, 5,                      /* r j 0, delta 0, count 5 */
+        0xa3, 3,    1,    2,    3,    /* an unknown event */
+        0x38, 2,    4,    0x80, 0x04, /* r pid 2 size 4, j 2 + 0x100: pid 2's fresh bases */
+        0x95, 1,                      /* w pid 1 j 1, delta 0: 24 (pid 1's bases kept) */
+        0x2c, 2,    0x60,             /* r j 3 (0) size 2 + 0x30: B = 0x30 24 0x5000 0 */
+        0x88,                         /* r j 2, delta 0: 0x5000, size 8 (base 2's) */
+    };
+    const struct vmr_record want[] = {
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 16, .size = 8, .count = 1},
+        {.kind = VMR_REC_WRITE, .pid = 1, .addr = 0x5000, .size = 8, .count = 1},
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 24, .size = 8, .count = 1},
+        {.kind = VMR_REC_FETCH, .pid = 1, .addr = 0x5000, .size = 8, .count = 1},
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 0x5000, .size = 8, .count = 5},
+        {.kind = VMR_REC_READ, .pid = 2, .addr = 0x100, .size = 4, .count = 1},
+        {.kind = VMR_REC_WRITE, .pid = 1, .addr = 24, .size = 8, .count = 1},
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 0x30, .size = 2, .count = 1},
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 0x5000, .size = 8, .count = 1},
+    };
+    size_t n;
+    char err[512];
+    CHECK(read_all(handmade(1, 1, ok, sizeof ok, 10, 9, 13), want, 9, &n, err, sizeof err) == 0);
+    CHECK_EQ_U64(n, 9);
+    /* the writer makes exactly these bytes for these records (its base
+     * choice: the first on the block, else base 0), bar the event */
+    static const struct vmr_record rewrite[] = {
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 16, .size = 8, .count = 1},
+        {.kind = VMR_REC_WRITE, .pid = 1, .addr = 0x5000, .size = 8, .count = 1},
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 24, .size = 8, .count = 1},
+        {.kind = VMR_REC_FETCH, .pid = 1, .addr = 0x5000, .size = 8, .count = 1},
+        {.kind = VMR_REC_READ, .pid = 1, .addr = 0x5000, .size = 8, .count = 5},
+    };
+    uint32_t raw = raw_bytes_of_first_frame(
+        write_trace_opt(rewrite, 5, &(struct vmr_trace_writer_options){.form = VMR_FORM_BINARY}));
+    CHECK_EQ_U64(raw, 13);
+    struct {
+        const unsigned char *b;
+        size_t len;
+        uint32_t records;
+        const char *msg;
+    } bad[] = {
+        {(const unsigned char[]){0x30, 1}, 2, 1, "record 1 (frame 0 at byte 24): malformed access"},
+        {(const unsigned char[]){0x20, 0, 0x10}, 3, 1, "record 1 (frame 0 at byte 24): malformed"},
+        {(const unsigned char[]){0x40, 1, 0x10}, 3, 1, "record 1 (frame 0 at byte 24): malformed"},
+        {(const unsigned char[]){0x10, 0x80, 0x80, 0x80, 0x80, 0x10, 0x10}, 7, 1,
+         "record 1 (frame 0 at byte 24): malformed"},
+        {(const unsigned char[]){0x20, 16, 0x01}, 3, 1,
+         "record 1 (frame 0 at byte 24): access runs past the end of the address space"},
+        {(const unsigned char[]){0x80, 0x01}, 2, 2, "record 2 (frame 0 at byte 24): malformed"},
+        {(const unsigned char[]){0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                 0x01},
+         12, 1, "record 1 (frame 0 at byte 24): malformed"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *path =
+            handmade(1, 1, bad[i].b, bad[i].len, bad[i].records, bad[i].records, bad[i].records);
+        CHECK(read_all(path, NULL, 0, &n, err, sizeof err) == VMR_EFORMAT);
+        if (!strstr(err, bad[i].msg) || !strstr(err, "mut.vmt")) {
+            fprintf(stderr, "case %zu: %s\n", i, err);
+            vmr_test_failures++;
+        }
+    }
 }
 
 /* exec flags are an optional trailing varint: a 1.0 payload without them
@@ -504,11 +663,16 @@ static void test_writer_refuses(void)
 
 int main(void)
 {
-    test_round_trip();
-    test_short_deltas();
-    test_no_index_and_prefixes();
-    test_flipped_bytes();
+    for (int v = 0; v < 2; v++) {
+        version = v ? 10 : 0; /* the latest (1.1), then 1.0 */
+        test_round_trip();
+        test_short_deltas();
+        test_no_index_and_prefixes();
+        test_flipped_bytes();
+    }
+    test_bases();
     test_handmade();
+    test_handmade11();
     test_exec_flags();
     test_match_finder();
     test_writer_refuses();
