@@ -161,6 +161,37 @@ static void aging_on_remove(void *state, vmr_pfn_t frame)
     aging_unlink(state, frame);
 }
 
+/* The oldest frame with the lowest counter, pins ignored. */
+static vmr_pfn_t aging_peek_victim(const void *state)
+{
+    const struct aging *s = state;
+    for (uint32_t w = 0; w < s->n_buckets / 64 + (s->n_buckets < 64); w++)
+        if (s->nonempty[w]) {
+            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(s->nonempty[w]);
+            return s->link[s->n_frames + c].next;
+        }
+    return VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the frame after the next
+ * victim in its list, or no guess if the next load may tick (which
+ * reorders the lists). */
+static vmr_pfn_t aging_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                  const struct vmr_access *a)
+{
+    struct aging *s = state;
+    aging_on_evict(state, frame, old_key);
+    aging_on_insert(state, frame, a);
+    uint32_t f = aging_peek_victim(s);
+    if (f == VMR_PFN_NONE || a->time + 1 >= s->next_tick)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    if (nx >= s->n_frames)
+        nx = f;
+    __builtin_prefetch(&s->link[nx]);
+    return nx;
+}
+
 static size_t aging_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct aging *s = state;
@@ -171,7 +202,7 @@ static size_t aging_report(void *state, struct vmr_policy_counter *out, size_t m
 
 const struct vmr_policy_ops vmr_policy_aging = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = 0,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "aging",
     .summary = "NFU with shift: referenced bits shifted into a per-page counter each tick, "
                "lowest counter evicted (Tanenbaum, MOS 3.4.7)",
@@ -183,4 +214,6 @@ const struct vmr_policy_ops vmr_policy_aging = {
     .on_evict = aging_on_evict,
     .on_remove = aging_on_remove,
     .report = aging_report,
+    .peek_victim = aging_peek_victim,
+    .on_replace = aging_on_replace,
 };

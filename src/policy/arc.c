@@ -232,6 +232,27 @@ static void arc_on_remove(void *state, vmr_pfn_t frame)
     gl_pull(&((struct arc *)state)->gl, frame);
 }
 
+/* on_evict + on_insert in one call. Returns the page REPLACE would take
+ * after the next one if nothing changes: the successor of the LRU page of
+ * the list peek_victim names (a new page refills the list it left). */
+static vmr_pfn_t arc_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    struct arc *s = state;
+    arc_on_evict(state, frame, old_key);
+    arc_on_insert(state, frame, a);
+    uint32_t f = arc_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->gl.link[f].next;
+    if (nx >= s->gl.c)
+        nx = gl_lru(&s->gl, s->gl.where[f] == GL_T1 ? GL_T2 : GL_T1);
+    if (nx >= s->gl.c)
+        return VMR_PFN_NONE;
+    __builtin_prefetch(&s->gl.link[nx]);
+    return nx;
+}
+
 static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct arc *s = state;
@@ -249,8 +270,8 @@ static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max
 
 const struct vmr_policy_ops vmr_policy_arc = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags =
-        VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS | VMR_POLICY_HIT_NO_KEY |
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "arc",
     .summary = "adaptive replacement cache: T1/T2 LRU lists with B1/B2 ghosts and an adaptive "
                "target (Megiddo & Modha, FAST 2003), as libCacheSim's ARC",
@@ -265,4 +286,5 @@ const struct vmr_policy_ops vmr_policy_arc = {
     .report = arc_report,
     .on_miss = arc_on_miss,
     .peek_victim = arc_peek_victim,
+    .on_replace = arc_on_replace,
 };

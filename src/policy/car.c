@@ -185,6 +185,36 @@ static void car_on_remove(void *state, vmr_pfn_t frame)
     gl_pull(&((struct car *)state)->gl, frame);
 }
 
+/* The head of the clock the next choice starts on, bits ignored: the
+ * victim unless it is referenced or pinned. */
+static vmr_pfn_t car_peek_victim(const void *state)
+{
+    const struct car *s = state;
+    int l = (double)s->gl.size[GL_T1] >= fmax(1.0, s->p) ? GL_T1 : GL_T2;
+    if (s->gl.size[l] == 0)
+        l = l == GL_T1 ? GL_T2 : GL_T1;
+    uint32_t f = gl_lru(&s->gl, l);
+    return f < s->gl.c ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the frame after that head
+ * (the next victim's successor if no bit is set by then). */
+static vmr_pfn_t car_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    struct car *s = state;
+    car_on_evict(state, frame, old_key);
+    car_on_insert(state, frame, a);
+    uint32_t f = car_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->gl.link[f].next;
+    if (nx >= s->gl.c)
+        nx = f;
+    __builtin_prefetch(&s->gl.link[nx]);
+    return nx;
+}
+
 static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct car *s = state;
@@ -202,7 +232,7 @@ static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max
 
 const struct vmr_policy_ops vmr_policy_car = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "car",
     .summary = "CLOCK with adaptive replacement: ARC's adaptation over two clocks of "
                "referenced bits (Bansal & Modha, FAST 2004)",
@@ -215,4 +245,6 @@ const struct vmr_policy_ops vmr_policy_car = {
     .on_remove = car_on_remove,
     .report = car_report,
     .on_miss = car_on_miss,
+    .peek_victim = car_peek_victim,
+    .on_replace = car_on_replace,
 };

@@ -291,6 +291,33 @@ static void lirs_on_remove(void *state, vmr_pfn_t frame)
     lirs_leave(state, frame, 0, 0);
 }
 
+/* The front of Q: the victim unless it is pinned. */
+static vmr_pfn_t lirs_peek_victim(const void *state)
+{
+    const struct lirs *s = state;
+    uint32_t f = s->ql[s->q_sent].next;
+    return f < s->c ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the block behind Q's front,
+ * or the front itself when it is alone in Q (the page loaded into the
+ * next victim's frame is then likely the one after). */
+static vmr_pfn_t lirs_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                 const struct vmr_access *a)
+{
+    struct lirs *s = state;
+    lirs_leave(s, frame, 1, old_key);
+    lirs_on_insert(state, frame, a);
+    uint32_t f = s->ql[s->q_sent].next;
+    if (f >= s->c)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->ql[f].next;
+    if (nx >= s->c)
+        nx = f;
+    __builtin_prefetch(&s->ql[nx]);
+    return nx;
+}
+
 static size_t lirs_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct lirs *s = state;
@@ -307,7 +334,8 @@ static size_t lirs_report(void *state, struct vmr_policy_counter *out, size_t ma
 
 const struct vmr_policy_ops vmr_policy_lirs = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS |
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "lirs",
     .summary = "low inter-reference recency set: LIR blocks kept, HIR blocks cycled through a "
                "1% queue (Jiang & Zhang, SIGMETRICS 2002)",
@@ -321,4 +349,6 @@ const struct vmr_policy_ops vmr_policy_lirs = {
     .on_remove = lirs_on_remove,
     .report = lirs_report,
     .on_miss = lirs_on_miss,
+    .peek_victim = lirs_peek_victim,
+    .on_replace = lirs_on_replace,
 };

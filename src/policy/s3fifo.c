@@ -228,6 +228,34 @@ static void s3_on_remove(void *state, vmr_pfn_t frame)
     s3_pull(s, frame, s->where[frame]);
 }
 
+/* The page under the hand of the queue the next choice starts on: the
+ * victim unless its counter sends it on. */
+static vmr_pfn_t s3_peek_victim(const void *state)
+{
+    const struct s3fifo *s = state;
+    int l = s->q[S3_M].n_resident > s->main_cap || s->q[S3_S].n_resident == 0 ? S3_M : S3_S;
+    if (s->q[l].n_resident == 0)
+        l = l == S3_S ? S3_M : S3_S;
+    uint32_t f = s->q[l].hand;
+    return f < s->c ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the page after that one in
+ * its queue. */
+static vmr_pfn_t s3_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                               const struct vmr_access *a)
+{
+    struct s3fifo *s = state;
+    s3_on_evict(state, frame, old_key);
+    s3_on_insert(state, frame, a);
+    uint32_t f = s3_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    __builtin_prefetch(&s->link[nx]);
+    return nx;
+}
+
 static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct s3fifo *s = state;
@@ -244,7 +272,8 @@ static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
 
 const struct vmr_policy_ops vmr_policy_s3fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS |
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "s3fifo",
     .summary = "S3-FIFO: small, main and ghost FIFO queues with 2-bit counters (Yang et al., "
                "SOSP 2023)",
@@ -258,4 +287,6 @@ const struct vmr_policy_ops vmr_policy_s3fifo = {
     .on_remove = s3_on_remove,
     .report = s3_report,
     .on_miss = s3_on_miss,
+    .peek_victim = s3_peek_victim,
+    .on_replace = s3_on_replace,
 };

@@ -195,6 +195,35 @@ static void twoq_on_remove(void *state, vmr_pfn_t frame)
     twoq_leave(state, frame);
 }
 
+/* select_victim's list and its oldest page, pins ignored. */
+static vmr_pfn_t twoq_peek_victim(const void *state)
+{
+    const struct twoq *s = state;
+    int a1in_first = s->n_a1in > s->kin || s->n_am == 0;
+    uint32_t f = s->link[a1in_first ? s->s_a1in : s->s_am].next;
+    if (f >= s->n)
+        f = s->link[a1in_first ? s->s_am : s->s_a1in].next;
+    return f < s->n ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the page after the next
+ * victim in its list (the one after the next if the list stays chosen). */
+static vmr_pfn_t twoq_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                 const struct vmr_access *a)
+{
+    struct twoq *s = state;
+    twoq_on_evict(state, frame, old_key);
+    twoq_on_insert(state, frame, a);
+    uint32_t f = twoq_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    if (nx >= s->n)
+        nx = f;
+    __builtin_prefetch(&s->link[nx]);
+    return nx;
+}
+
 static size_t twoq_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct twoq *s = state;
@@ -207,7 +236,8 @@ static size_t twoq_report(void *state, struct vmr_policy_counter *out, size_t ma
 
 const struct vmr_policy_ops vmr_policy_2q = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS |
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "2q",
     .summary = "2Q full version: FIFO A1in, LRU Am, ghost FIFO A1out (Johnson & Shasha, VLDB "
                "1994)",
@@ -221,4 +251,6 @@ const struct vmr_policy_ops vmr_policy_2q = {
     .on_remove = twoq_on_remove,
     .report = twoq_report,
     .on_miss = twoq_on_miss,
+    .peek_victim = twoq_peek_victim,
+    .on_replace = twoq_on_replace,
 };
