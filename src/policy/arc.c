@@ -132,8 +132,6 @@ static void arc_on_miss(void *state, const struct vmr_access *a)
     /* a fault that found no frame is retried: adapt once */
     if (s->pending != MISS_NONE && s->pending_key == a->key && s->pending_time == a->time)
         return;
-    gl_prefetch_drop2(&s->gl, GL_B1);
-    gl_prefetch_drop2(&s->gl, GL_B2);
     arc_miss(s, a);
 }
 
@@ -152,8 +150,8 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
         if (g != GMAP_NONE)
             gl_drop_ghost(&s->gl, g);
         gl_push(&s->gl, frame, GL_T2);
-        gl_prefetch_drop1(&s->gl, GL_B1);
-        gl_prefetch_drop1(&s->gl, GL_B2);
+        gl_prefetch_drop(&s->gl, GL_B1);
+        gl_prefetch_drop(&s->gl, GL_B2);
         return;
     }
     gl_push(&s->gl, frame, GL_T1);
@@ -162,8 +160,8 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     uint32_t total = s->gl.size[GL_T1] + s->gl.size[GL_T2] + s->gl.size[GL_B1] + s->gl.size[GL_B2];
     if (total > 2 * s->gl.c && s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
         gl_drop_lru_ghost(&s->gl, GL_B2);
-    gl_prefetch_drop1(&s->gl, GL_B1);
-    gl_prefetch_drop1(&s->gl, GL_B2);
+    gl_prefetch_drop(&s->gl, GL_B1);
+    gl_prefetch_drop(&s->gl, GL_B2);
 }
 
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)

@@ -78,8 +78,8 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
                  s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
             gl_drop_lru_ghost(&s->gl, GL_B2);
         gl_push(&s->gl, frame, GL_T1);
-        gl_prefetch_drop1(&s->gl, GL_B1);
-        gl_prefetch_drop1(&s->gl, GL_B2);
+        gl_prefetch_drop(&s->gl, GL_B1);
+        gl_prefetch_drop(&s->gl, GL_B2);
         return;
     }
     double b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
@@ -92,16 +92,15 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     }
     gl_drop_ghost(&s->gl, g);
     gl_push(&s->gl, frame, GL_T2);
+    gl_prefetch_drop(&s->gl, GL_B1);
+    gl_prefetch_drop(&s->gl, GL_B2);
 }
 
-/* Fetches what on_insert will read: the missed key's map slot, and the
- * map slots of the ghosts it may drop. */
+/* Fetches the missed key's map slot, which on_insert will read. */
 static void car_on_miss(void *state, const struct vmr_access *a)
 {
     struct car *s = state;
     gmap_prefetch_find(&s->gl.map, a->key);
-    gl_prefetch_drop2(&s->gl, GL_B1);
-    gl_prefetch_drop2(&s->gl, GL_B2);
 }
 
 /* One step of the hand of clock l: 1 and *frame if its head is the victim,

@@ -102,27 +102,11 @@ static inline void gl_add_ghost(struct ghost_lists *g, uint64_t key, int l)
     gl_push(g, x, l);
 }
 
-/*
- * Dropping list l's LRU ghost costs cache misses on a large memory (its
- * key, its map slot, its successor's link): the policies fetch them ahead,
- * in two stages a few callbacks apart. Stage 1 (after a miss is handled)
- * fetches the key and the successor's link; stage 2 (at the next miss)
- * reads the key, now in cache, and fetches the map slot. Changes nothing.
- */
-static inline void gl_prefetch_drop1(const struct ghost_lists *g, int l)
+/* Keeps the misses of dropping list l's LRU ghost in flight ahead of the
+ * drop (gmap_prefetch_queue); call once per miss. Changes nothing. */
+static inline void gl_prefetch_drop(const struct ghost_lists *g, int l)
 {
-    uint32_t x = gl_lru(g, l);
-    if (x >= g->base)
-        return; /* empty */
-    __builtin_prefetch(&g->map.keys[x - g->c]);
-    __builtin_prefetch(&g->link[g->link[x].next]);
-}
-
-static inline void gl_prefetch_drop2(const struct ghost_lists *g, int l)
-{
-    uint32_t x = gl_lru(g, l);
-    if (x < g->base)
-        gmap_prefetch_del(&g->map, x);
+    gmap_prefetch_queue(&g->map, g->link, 0, gl_lru(g, l), g->c, g->base);
 }
 
 #endif

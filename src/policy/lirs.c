@@ -173,9 +173,8 @@ static void lirs_demote_bottom(struct lirs *s)
     }
 }
 
-static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+static void lirs_insert(struct lirs *s, vmr_pfn_t frame, const struct vmr_access *a)
 {
-    struct lirs *s = state;
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
         /* a non-resident HIR block still in S: its IRR is small, it
@@ -202,6 +201,15 @@ static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
     if (s->n_lir > 0) /* with no LIR block S must stay empty */
         flist_link_before(s->sl, s->s_sent, frame);
     flist_link_before(s->ql, s->q_sent, frame);
+}
+
+/* Loads the page: lirs_insert, then the fetches ahead of the next drop of
+ * the oldest non-resident entry. */
+static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    struct lirs *s = state;
+    lirs_insert(s, frame, a);
+    gmap_prefetch_queue(&s->map, s->gl, s->c, s->c + s->gl[s->g_sent].next, s->c, s->c + s->G);
 }
 
 /* Fetches the missed key's map slot for on_insert. */

@@ -138,17 +138,15 @@ static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *
     } else {
         s3_push(s, frame, S3_S);
     }
+    /* for the eviction that drops the oldest ghost */
+    gmap_prefetch_queue(&s->map, s->link, 0, s->q[S3_G].hand, s->c, s->base);
 }
 
-/* Fetches what the miss will read: the key's map slot, and that of the
- * oldest ghost, which the eviction may drop. */
+/* Fetches the key's map slot, which on_insert reads. */
 static void s3_on_miss(void *state, const struct vmr_access *a)
 {
     struct s3fifo *s = state;
     gmap_prefetch_find(&s->map, a->key);
-    uint32_t g = s->q[S3_G].hand;
-    if (g != FRAME_UNLINKED)
-        gmap_prefetch_del(&s->map, g);
 }
 
 static void s3_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)

@@ -119,17 +119,15 @@ static void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
         flist_link_before(s->link, s->s_a1in, frame);
         s->n_a1in++;
     }
+    /* for the eviction that drops the oldest A1out ghost */
+    gmap_prefetch_queue(&s->map, s->link, 0, s->link[s->s_a1out].next, s->n, s->n + s->kout);
 }
 
-/* Fetches what the miss will read: the key's map slot, and that of the
- * oldest A1out ghost, which the eviction may drop. */
+/* Fetches the key's map slot, which on_insert reads. */
 static void twoq_on_miss(void *state, const struct vmr_access *a)
 {
     struct twoq *s = state;
     gmap_prefetch_find(&s->map, a->key);
-    uint32_t g = s->link[s->s_a1out].next;
-    if (g != s->s_a1out)
-        gmap_prefetch_del(&s->map, g);
 }
 
 static void twoq_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
