@@ -103,18 +103,28 @@ static void aging_unlink(struct aging *s, uint32_t f)
         s->nonempty[c / 64] &= ~(1ULL << (c % 64));
 }
 
+/* Every resident frame's counter shifts right, its referenced bit entering
+ * at the top. Each frame goes to the tail of its new counter's list in
+ * frame order, so afterwards every list holds its frames in frame order:
+ * the lists are rebuilt from empty in one sequential pass (rather than
+ * unlinking each frame from neighbours scattered over the array). */
 static void aging_tick(struct aging *s)
 {
     uint8_t *bits = s->bits;
+    struct frame_link *l = s->link;
+    flist_init_sentinels(l, s->n_frames, s->n_buckets);
+    memset(s->count, 0, sizeof s->count);
+    memset(s->nonempty, 0, sizeof s->nonempty);
     for (uint32_t f = 0; f < s->n_frames; f++) {
-        if (!flist_linked(s->link, f))
+        /* f's old links are stale (only frames before f were relinked) */
+        if (!flist_linked(l, f))
             continue;
         uint8_t c = (uint8_t)(s->counter[f] >> 1);
         if (bits[f] & VMR_FRAME_REFERENCED) {
             c |= s->top;
             bits[f] &= (uint8_t)~VMR_FRAME_REFERENCED;
         }
-        aging_unlink(s, f);
+        l[f].prev = l[f].next = FRAME_UNLINKED;
         aging_link(s, f, c);
     }
     s->ticks++;
