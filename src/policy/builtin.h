@@ -231,15 +231,23 @@ static inline void gmap_put(struct gmap *g, uint64_t key, uint32_t v)
     g->keys[v - g->base] = key;
 }
 
+/*
+ * The prefetch helpers are always_inline: GCC 12 finds a plain inline one
+ * that loads memory to compute its address free of side effects (a
+ * prefetch has none), marks it pure and deletes the call before inlining
+ * it, so the prefetch silently disappears from the binary.
+ */
+#define GMAP_PREFETCH_FN static inline __attribute__((always_inline)) void
+
 /* Prefetches the slot where looking key up starts. */
-static inline void gmap_prefetch_find(const struct gmap *g, uint64_t key)
+GMAP_PREFETCH_FN gmap_prefetch_find(const struct gmap *g, uint64_t key)
 {
     __builtin_prefetch(&g->slots[gmap_fp(key) >> g->fp_shift]);
 }
 
 /* Prefetches the slot where deleting node v (in the map) starts: its key
  * is read now, so it should be in cache already. */
-static inline void gmap_prefetch_del(const struct gmap *g, uint32_t v)
+GMAP_PREFETCH_FN gmap_prefetch_del(const struct gmap *g, uint32_t v)
 {
     __builtin_prefetch(&g->slots[gmap_fp(g->keys[v - g->base]) >> g->fp_shift]);
 }
@@ -255,8 +263,8 @@ static inline void gmap_prefetch_del(const struct gmap *g, uint32_t v)
  * (anything else ends the queue); node x's link is l[x - off]. Changes
  * nothing.
  */
-static inline void gmap_prefetch_queue(const struct gmap *m, const struct frame_link *l,
-                                       uint32_t off, uint32_t x0, uint32_t lo, uint32_t hi)
+GMAP_PREFETCH_FN gmap_prefetch_queue(const struct gmap *m, const struct frame_link *l, uint32_t off,
+                                     uint32_t x0, uint32_t lo, uint32_t hi)
 {
     if (x0 < lo || x0 >= hi)
         return;

@@ -104,7 +104,7 @@ static inline void gl_add_ghost(struct ghost_lists *g, uint64_t key, int l)
 
 /* Keeps the misses of dropping list l's LRU ghost in flight ahead of the
  * drop (gmap_prefetch_queue); call once per miss. Changes nothing. */
-static inline void gl_prefetch_drop(const struct ghost_lists *g, int l)
+GMAP_PREFETCH_FN gl_prefetch_drop(const struct ghost_lists *g, int l)
 {
     gmap_prefetch_queue(&g->map, g->link, 0, gl_lru(g, l), g->c, g->base);
 }
