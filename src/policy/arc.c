@@ -138,6 +138,7 @@ static void arc_on_miss(void *state, const struct vmr_access *a)
 static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct arc *s = state;
+    s->gl.fkey[frame] = a->key;
     if (s->pending == MISS_NONE || s->pending_key != a->key || s->pending_time != a->time)
         arc_miss(s, a); /* no on_miss came: adapt now */
     int kind = s->pending;
@@ -248,6 +249,7 @@ static vmr_pfn_t arc_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     if (nx >= s->gl.c)
         return VMR_PFN_NONE;
     __builtin_prefetch(&s->gl.link[nx]);
+    gl_prefetch_put(&s->gl, f, nx);
     return nx;
 }
 

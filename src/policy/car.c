@@ -26,11 +26,22 @@
  * Invariants: |B1|+|B2| <= c+1 at all times, and the paper's bounds
  * |T1|+|B1| <= c, |T1|+|T2|+|B1|+|B2| <= 2c after every on_insert.
  */
-#include <math.h>
 #include <stdlib.h>
 
 #include "builtin.h"
 #include "ghostlists.h"
+
+/* fmax and fmin for values that are never NaN (p, and quotients of list
+ * sizes that are not 0): inline compares instead of libm calls. */
+static inline double dmax(double x, double y)
+{
+    return x > y ? x : y;
+}
+
+static inline double dmin(double x, double y)
+{
+    return x < y ? x : y;
+}
 
 struct car {
     uint8_t *bits;
@@ -68,6 +79,7 @@ static int car_create(const struct vmr_policy_config *cfg, void **state)
 static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct car *s = state;
+    s->gl.fkey[frame] = a->key;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     uint32_t g = gmap_find(&s->gl.map, a->key);
     if (g == GMAP_NONE) {
@@ -84,10 +96,10 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     }
     double b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
     if (s->gl.where[g] == GL_B1) {
-        s->p = fmin(s->p + fmax(1.0, b2 / b1), s->gl.c);
+        s->p = dmin(s->p + dmax(1.0, b2 / b1), s->gl.c);
         s->b1_hits++;
     } else {
-        s->p = fmax(s->p - fmax(1.0, b1 / b2), 0.0);
+        s->p = dmax(s->p - dmax(1.0, b1 / b2), 0.0);
         s->b2_hits++;
     }
     gl_drop_ghost(&s->gl, g);
@@ -141,7 +153,7 @@ static int car_select_victim(void *state, vmr_pfn_t *frame)
         if (forced >= 0)
             l = forced;
         else
-            l = (double)s->gl.size[GL_T1] >= fmax(1.0, s->p) ? GL_T1 : GL_T2;
+            l = (double)s->gl.size[GL_T1] >= dmax(1.0, s->p) ? GL_T1 : GL_T2;
         if (s->gl.size[l] == 0)
             l = l == GL_T1 ? GL_T2 : GL_T1;
         uint32_t head = s->gl.link[s->gl.base + (uint32_t)l].next;
@@ -189,7 +201,7 @@ static void car_on_remove(void *state, vmr_pfn_t frame)
 static vmr_pfn_t car_peek_victim(const void *state)
 {
     const struct car *s = state;
-    int l = (double)s->gl.size[GL_T1] >= fmax(1.0, s->p) ? GL_T1 : GL_T2;
+    int l = (double)s->gl.size[GL_T1] >= dmax(1.0, s->p) ? GL_T1 : GL_T2;
     if (s->gl.size[l] == 0)
         l = l == GL_T1 ? GL_T2 : GL_T1;
     uint32_t f = gl_lru(&s->gl, l);
@@ -211,6 +223,7 @@ static vmr_pfn_t car_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     if (nx >= s->gl.c)
         nx = f;
     __builtin_prefetch(&s->gl.link[nx]);
+    gl_prefetch_put(&s->gl, f, nx);
     return nx;
 }
 

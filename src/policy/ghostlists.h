@@ -28,6 +28,7 @@ struct ghost_lists {
     uint32_t *free_ghosts;
     struct gmap map;
     struct frame_link *link;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching the eviction's map slot) */
 };
 
 /* Frees what gl_init allocated; accepts a zeroed struct. */
@@ -36,6 +37,7 @@ static inline void gl_release(struct ghost_lists *g)
     free(g->where);
     free(g->free_ghosts);
     free(g->link);
+    free(g->fkey);
     gmap_release(&g->map);
 }
 
@@ -49,7 +51,9 @@ static inline int gl_init(struct ghost_lists *g, uint32_t c)
     g->where = malloc(nodes);
     g->free_ghosts = malloc(g->n_ghost_nodes * sizeof *g->free_ghosts);
     g->link = malloc((nodes + GL_NLISTS) * sizeof *g->link);
-    if (!g->where || !g->free_ghosts || !g->link || gmap_init(&g->map, g->n_ghost_nodes, c) != 0)
+    g->fkey = calloc(c, sizeof *g->fkey);
+    if (!g->where || !g->free_ghosts || !g->link || !g->fkey ||
+        gmap_init(&g->map, g->n_ghost_nodes, c) != 0)
         return VMR_ENOMEM;
     flist_init_nodes(g->link, (uint32_t)nodes);
     flist_init_sentinels(g->link, g->base, GL_NLISTS);
@@ -107,6 +111,18 @@ static inline void gl_add_ghost(struct ghost_lists *g, uint64_t key, int l)
 GMAP_PREFETCH_FN gl_prefetch_drop(const struct ghost_lists *g, int l)
 {
     gmap_prefetch_queue(&g->map, g->link, 0, gl_lru(g, l), g->c, g->base);
+}
+
+/* After a replacement, with v1 the likely next victim and v2 the one
+ * after: fetches the map slot where v1's key will be put as a ghost (its
+ * key was fetched by the call before, as v2's) and v2's key. Changes
+ * nothing; a wrong guess costs only the fetches. */
+GMAP_PREFETCH_FN gl_prefetch_put(const struct ghost_lists *g, uint32_t v1, uint32_t v2)
+{
+    if (v1 < g->c)
+        gmap_prefetch_find(&g->map, g->fkey[v1]);
+    if (v2 < g->c)
+        __builtin_prefetch(&g->fkey[v2]);
 }
 
 #endif
