@@ -276,6 +276,20 @@ GMAP_PREFETCH_FN gmap_prefetch_queue(const struct gmap *m, const struct frame_li
     __builtin_prefetch(&l[l[x1 - off].next]);
 }
 
+/* After a replacement, with v1 the likely next victim and v2 the one
+ * after (frames below n; fkey[frame] is the key of its page): fetches the
+ * map slot where v1's key will be put as a ghost (its key was fetched by
+ * the call before, as v2's) and v2's key. Changes nothing; a wrong guess
+ * costs only the fetches. */
+GMAP_PREFETCH_FN gmap_prefetch_put(const struct gmap *m, const uint64_t *fkey, uint32_t n,
+                                   uint32_t v1, uint32_t v2)
+{
+    if (v1 < n)
+        gmap_prefetch_find(m, fkey[v1]);
+    if (v2 < n)
+        __builtin_prefetch(&fkey[v2]);
+}
+
 /* Removes node v, which must be in the map. */
 void gmap_del(struct gmap *g, uint32_t v);
 

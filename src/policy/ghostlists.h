@@ -113,16 +113,10 @@ GMAP_PREFETCH_FN gl_prefetch_drop(const struct ghost_lists *g, int l)
     gmap_prefetch_queue(&g->map, g->link, 0, gl_lru(g, l), g->c, g->base);
 }
 
-/* After a replacement, with v1 the likely next victim and v2 the one
- * after: fetches the map slot where v1's key will be put as a ghost (its
- * key was fetched by the call before, as v2's) and v2's key. Changes
- * nothing; a wrong guess costs only the fetches. */
+/* gmap_prefetch_put over the frames' keys. */
 GMAP_PREFETCH_FN gl_prefetch_put(const struct ghost_lists *g, uint32_t v1, uint32_t v2)
 {
-    if (v1 < g->c)
-        gmap_prefetch_find(&g->map, g->fkey[v1]);
-    if (v2 < g->c)
-        __builtin_prefetch(&g->fkey[v2]);
+    gmap_prefetch_put(&g->map, g->fkey, g->c, v1, v2);
 }
 
 #endif

@@ -48,6 +48,7 @@ struct lirs {
     uint32_t s_sent, q_sent, g_sent; /* sentinels of S (in sl), Q (in ql), FIFO (in gl) */
     uint32_t n_ghosts, n_free_ghosts;
     uint32_t *free_ghosts;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching) */
     struct gmap map;
     uint64_t ghost_hits;
     struct frame_link *sl; /* S: n + G nodes + sentinel */
@@ -68,6 +69,7 @@ static void lirs_destroy(void *state)
         return;
     free(s->lir);
     free(s->free_ghosts);
+    free(s->fkey);
     free(s->sl);
     free(s->ql);
     free(s->gl);
@@ -101,8 +103,9 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     s->free_ghosts = malloc((size_t)s->G * sizeof *s->free_ghosts);
     s->sl = malloc(((size_t)c + s->G + 1) * sizeof *s->sl);
     s->ql = malloc(((size_t)c + 1) * sizeof *s->ql);
+    s->fkey = calloc(c, sizeof *s->fkey);
     s->gl = malloc(((size_t)s->G + 1) * sizeof *s->gl);
-    if (!s->lir || !s->free_ghosts || !s->sl || !s->ql || !s->gl ||
+    if (!s->lir || !s->free_ghosts || !s->sl || !s->ql || !s->gl || !s->fkey ||
         gmap_init(&s->map, s->G, s->c) != 0) {
         lirs_destroy(s);
         return VMR_ENOMEM;
@@ -208,6 +211,7 @@ static void lirs_insert(struct lirs *s, vmr_pfn_t frame, const struct vmr_access
 static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct lirs *s = state;
+    s->fkey[frame] = a->key;
     lirs_insert(s, frame, a);
     gmap_prefetch_queue(&s->map, s->gl, s->c, s->c + s->gl[s->g_sent].next, s->c, s->c + s->G);
 }
@@ -323,6 +327,7 @@ static vmr_pfn_t lirs_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     if (nx >= s->c)
         nx = f;
     __builtin_prefetch(&s->ql[nx]);
+    gmap_prefetch_put(&s->map, s->fkey, s->c, f, nx);
     return nx;
 }
 

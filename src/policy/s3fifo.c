@@ -38,6 +38,7 @@ struct s3fifo {
     struct clock_ring q[S3_NLISTS]; /* S, M, G as rings, the oldest at the hand */
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching) */
     uint64_t ghost_hits, promotions;
     struct gmap map;
     struct frame_link *link;
@@ -58,6 +59,7 @@ static void s3_destroy(void *state)
     free(s->where);
     free(s->freq);
     free(s->free_ghosts);
+    free(s->fkey);
     free(s->link);
     gmap_release(&s->map);
     free(s);
@@ -92,7 +94,8 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     s->freq = calloc(c, 1);
     s->free_ghosts = malloc((size_t)s->ghost_cap * sizeof *s->free_ghosts);
     s->link = malloc((size_t)s->base * sizeof *s->link);
-    if (!s->where || !s->freq || !s->free_ghosts || !s->link ||
+    s->fkey = calloc(c, sizeof *s->fkey);
+    if (!s->where || !s->freq || !s->free_ghosts || !s->link || !s->fkey ||
         gmap_init(&s->map, s->ghost_cap, s->c) != 0) {
         s3_destroy(s);
         return VMR_ENOMEM;
@@ -129,6 +132,7 @@ static void s3_drop_ghost(struct s3fifo *s, uint32_t g)
 static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct s3fifo *s = state;
+    s->fkey[frame] = a->key;
     s->freq[frame] = 0;
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
@@ -251,6 +255,8 @@ static vmr_pfn_t s3_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
         return VMR_PFN_NONE;
     uint32_t nx = s->link[f].next;
     __builtin_prefetch(&s->link[nx]);
+    if (s->where[f] == S3_S) /* its key will become a ghost */
+        gmap_prefetch_put(&s->map, s->fkey, s->c, f, nx);
     return nx;
 }
 

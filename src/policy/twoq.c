@@ -35,6 +35,7 @@ struct twoq {
     uint32_t n_a1in, n_am, n_a1out;
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching) */
     uint64_t ghost_hits;
     struct gmap map;
     struct frame_link *link;
@@ -53,6 +54,7 @@ static void twoq_destroy(void *state)
         return;
     free(s->list);
     free(s->free_ghosts);
+    free(s->fkey);
     free(s->link);
     gmap_release(&s->map);
     free(s);
@@ -83,7 +85,9 @@ static int twoq_create(const struct vmr_policy_config *cfg, void **state)
     s->list = malloc(n);
     s->free_ghosts = malloc((size_t)s->kout * sizeof *s->free_ghosts);
     s->link = malloc(((size_t)n + s->kout + 3) * sizeof *s->link);
-    if (!s->list || !s->free_ghosts || !s->link || gmap_init(&s->map, s->kout, s->n) != 0) {
+    s->fkey = calloc(n, sizeof *s->fkey);
+    if (!s->list || !s->free_ghosts || !s->link || !s->fkey ||
+        gmap_init(&s->map, s->kout, s->n) != 0) {
         twoq_destroy(s);
         return VMR_ENOMEM;
     }
@@ -107,6 +111,7 @@ static void twoq_drop_ghost(struct twoq *s, uint32_t g)
 static void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct twoq *s = state;
+    s->fkey[frame] = a->key;
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
         twoq_drop_ghost(s, g);
@@ -219,6 +224,8 @@ static vmr_pfn_t twoq_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     if (nx >= s->n)
         nx = f;
     __builtin_prefetch(&s->link[nx]);
+    if (s->list[f] == Q_A1IN) /* its key will become a ghost */
+        gmap_prefetch_put(&s->map, s->fkey, s->n, f, nx);
     return nx;
 }
 
