@@ -151,8 +151,7 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
         if (g != GMAP_NONE)
             gl_drop_ghost(&s->gl, g);
         gl_push(&s->gl, frame, GL_T2);
-        gl_prefetch_drop(&s->gl, GL_B1);
-        gl_prefetch_drop(&s->gl, GL_B2);
+        gl_prefetch_next_drop(&s->gl);
         return;
     }
     gl_push(&s->gl, frame, GL_T1);
@@ -161,8 +160,7 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     uint32_t total = s->gl.size[GL_T1] + s->gl.size[GL_T2] + s->gl.size[GL_B1] + s->gl.size[GL_B2];
     if (total > 2 * s->gl.c && s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
         gl_drop_lru_ghost(&s->gl, GL_B2);
-    gl_prefetch_drop(&s->gl, GL_B1);
-    gl_prefetch_drop(&s->gl, GL_B2);
+    gl_prefetch_next_drop(&s->gl);
 }
 
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)

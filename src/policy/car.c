@@ -90,8 +90,7 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
                  s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
             gl_drop_lru_ghost(&s->gl, GL_B2);
         gl_push(&s->gl, frame, GL_T1);
-        gl_prefetch_drop(&s->gl, GL_B1);
-        gl_prefetch_drop(&s->gl, GL_B2);
+        gl_prefetch_next_drop(&s->gl);
         return;
     }
     double b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
@@ -104,8 +103,7 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     }
     gl_drop_ghost(&s->gl, g);
     gl_push(&s->gl, frame, GL_T2);
-    gl_prefetch_drop(&s->gl, GL_B1);
-    gl_prefetch_drop(&s->gl, GL_B2);
+    gl_prefetch_next_drop(&s->gl);
 }
 
 /* Fetches the missed key's map slot, which on_insert will read. */

@@ -113,6 +113,14 @@ GMAP_PREFETCH_FN gl_prefetch_drop(const struct ghost_lists *g, int l)
     gmap_prefetch_queue(&g->map, g->link, 0, gl_lru(g, l), g->c, g->base);
 }
 
+/* gl_prefetch_drop for the ghost list the next new page will likely trim
+ * (ARC's and CAR's rule: B1 once |T1| + |B1| reaches c, else B2): one
+ * list's fetches per miss instead of both. */
+GMAP_PREFETCH_FN gl_prefetch_next_drop(const struct ghost_lists *g)
+{
+    gl_prefetch_drop(g, g->size[GL_T1] + g->size[GL_B1] >= g->c ? GL_B1 : GL_B2);
+}
+
 /* gmap_prefetch_put over the frames' keys. */
 GMAP_PREFETCH_FN gl_prefetch_put(const struct ghost_lists *g, uint32_t v1, uint32_t v2)
 {
