@@ -213,7 +213,8 @@ static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
     struct lirs *s = state;
     s->fkey[frame] = a->key;
     lirs_insert(s, frame, a);
-    gmap_prefetch_queue(&s->map, s->gl, s->c, s->c + s->gl[s->g_sent].next, s->c, s->c + s->G);
+    if (s->n_free_ghosts <= 1) /* the bound is near: the next eviction may drop */
+        gmap_prefetch_queue(&s->map, s->gl, s->c, s->c + s->gl[s->g_sent].next, s->c, s->c + s->G);
 }
 
 /* Fetches the missed key's map slot for on_insert. */
