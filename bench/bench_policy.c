@@ -4,8 +4,10 @@
  * drives it, with nothing else around it:
  *   hit  -> set REFERENCED (and DIRTY for a write) in frame_bits; on_hit
  *           for oracle policies (VMR_POLICY_NEEDS_HITS);
- *   miss -> on_miss (VMR_POLICY_WANTS_MISS); a free frame, or
- *           select_victim + on_evict; on_insert.
+ *   miss -> on_miss (VMR_POLICY_WANTS_MISS); a free frame and on_insert,
+ *           or select_victim and then, as the kernel's usual fault does,
+ *           on_replace (VMR_POLICY_REPLACE) or on_evict, peek_victim
+ *           (VMR_POLICY_PEEK) and on_insert.
  * The page stream (dense page numbers with a write flag) is decoded once,
  * before any timing; the page -> frame table is a flat array. OPT's next
  * uses are computed in its child before the clock starts (the oracle
@@ -99,6 +101,8 @@ static struct result run(const uint32_t *s, uint64_t n, uint64_t pages, const ch
     void *st = pol.state;
     const int hits = (ops->flags & VMR_POLICY_NEEDS_HITS) != 0;
     const int miss = (ops->flags & VMR_POLICY_WANTS_MISS) != 0;
+    const int peek = (ops->flags & VMR_POLICY_PEEK) != 0;
+    const int replace = (ops->flags & VMR_POLICY_REPLACE) != 0;
     uint32_t used = 0;
     uint64_t faults = 0, writebacks = 0;
     struct vmr_access a = {.next_use = UINT64_MAX, .pid = 1, .count = 1};
@@ -141,7 +145,18 @@ static struct result run(const uint32_t *s, uint64_t n, uint64_t pages, const ch
             if (bits[f] & VMR_FRAME_DIRTY)
                 writebacks++;
             pt[owner[f]] = NONE;
+            if (replace) {
+                /* as the kernel does: one call for the eviction and the load */
+                uint64_t old = owner[f];
+                owner[f] = p;
+                pt[p] = f;
+                bits[f] = touch;
+                (void)ops->on_replace(st, f, old, &a);
+                continue;
+            }
             ops->on_evict(st, f, owner[f]);
+            if (peek)
+                (void)ops->peek_victim(st);
         }
         owner[f] = p;
         pt[p] = f;

@@ -854,7 +854,8 @@ int scope_init(struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
         memset(s->slot_of, 0xff, (size_t)n * sizeof *s->slot_of);
     }
     s->ops = *k->policy.ops;
-    s->ops.flags &= ~(uint32_t)(VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE);
+    s->ops.flags &= ~(uint32_t)(VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_FAR_GUESS |
+                                VMR_POLICY_RESIZE);
     s->ops.peek_victim = NULL;
     s->ops.on_replace = NULL;
     s->ops.resize = NULL;

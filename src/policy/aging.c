@@ -105,18 +105,28 @@ static void aging_unlink(struct aging *s, uint32_t f)
         s->nonempty[c / 64] &= ~(1ULL << (c % 64));
 }
 
+/* Every resident frame's counter shifts right, its referenced bit entering
+ * at the top. Each frame goes to the tail of its new counter's list in
+ * frame order, so afterwards every list holds its frames in frame order:
+ * the lists are rebuilt from empty in one sequential pass (rather than
+ * unlinking each frame from neighbours scattered over the array). */
 static void aging_tick(struct aging *s)
 {
     uint8_t *bits = s->bits;
+    struct frame_link *l = s->link;
+    flist_init_sentinels(l, s->n_frames, s->n_buckets);
+    memset(s->count, 0, sizeof s->count);
+    memset(s->nonempty, 0, sizeof s->nonempty);
     for (uint32_t f = 0; f < s->n_frames; f++) {
-        if (!flist_linked(s->link, f))
+        /* f's old links are stale (only frames before f were relinked) */
+        if (!flist_linked(l, f))
             continue;
         uint8_t c = (uint8_t)(s->counter[f] >> 1);
         if (bits[f] & VMR_FRAME_REFERENCED) {
             c |= s->top;
             bits[f] &= (uint8_t)~VMR_FRAME_REFERENCED;
         }
-        aging_unlink(s, f);
+        l[f].prev = l[f].next = FRAME_UNLINKED;
         aging_link(s, f, c);
     }
     s->ticks++;
@@ -163,6 +173,37 @@ static void aging_on_remove(void *state, vmr_pfn_t frame)
     aging_unlink(state, frame);
 }
 
+/* The oldest frame with the lowest counter, pins ignored. */
+static vmr_pfn_t aging_peek_victim(const void *state)
+{
+    const struct aging *s = state;
+    for (uint32_t w = 0; w < s->n_buckets / 64 + (s->n_buckets < 64); w++)
+        if (s->nonempty[w]) {
+            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(s->nonempty[w]);
+            return s->link[s->n_frames + c].next;
+        }
+    return VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the frame after the next
+ * victim in its list, or no guess if the next load may tick (which
+ * reorders the lists). */
+static vmr_pfn_t aging_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                  const struct vmr_access *a)
+{
+    struct aging *s = state;
+    aging_on_evict(state, frame, old_key);
+    aging_on_insert(state, frame, a);
+    uint32_t f = aging_peek_victim(s);
+    if (f == VMR_PFN_NONE || a->time + 1 >= s->next_tick)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    if (nx >= s->n_frames)
+        nx = f;
+    __builtin_prefetch(&s->link[nx]);
+    return nx;
+}
+
 static size_t aging_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct aging *s = state;
@@ -206,7 +247,7 @@ static int aging_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_aging = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "aging",
     .summary = "NFU with shift: referenced bits shifted into a per-page counter each tick, "
                "lowest counter evicted (Tanenbaum, MOS 3.4.7)",
@@ -218,5 +259,7 @@ const struct vmr_policy_ops vmr_policy_aging = {
     .on_evict = aging_on_evict,
     .on_remove = aging_on_remove,
     .report = aging_report,
+    .peek_victim = aging_peek_victim,
+    .on_replace = aging_on_replace,
     .resize = aging_resize,
 };

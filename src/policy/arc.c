@@ -132,14 +132,13 @@ static void arc_on_miss(void *state, const struct vmr_access *a)
     /* a fault that found no frame is retried: adapt once */
     if (s->pending != MISS_NONE && s->pending_key == a->key && s->pending_time == a->time)
         return;
-    gl_prefetch_drop2(&s->gl, GL_B1);
-    gl_prefetch_drop2(&s->gl, GL_B2);
     arc_miss(s, a);
 }
 
 static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct arc *s = state;
+    s->gl.fkey[frame] = a->key;
     if (s->pending == MISS_NONE || s->pending_key != a->key || s->pending_time != a->time)
         arc_miss(s, a); /* no on_miss came: adapt now */
     int kind = s->pending;
@@ -152,8 +151,7 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
         if (g != GMAP_NONE)
             gl_drop_ghost(&s->gl, g);
         gl_push(&s->gl, frame, GL_T2);
-        gl_prefetch_drop1(&s->gl, GL_B1);
-        gl_prefetch_drop1(&s->gl, GL_B2);
+        gl_prefetch_next_drop(&s->gl);
         return;
     }
     gl_push(&s->gl, frame, GL_T1);
@@ -162,8 +160,7 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     uint32_t total = s->gl.size[GL_T1] + s->gl.size[GL_T2] + s->gl.size[GL_B1] + s->gl.size[GL_B2];
     if (total > 2 * s->gl.c && s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
         gl_drop_lru_ghost(&s->gl, GL_B2);
-    gl_prefetch_drop1(&s->gl, GL_B1);
-    gl_prefetch_drop1(&s->gl, GL_B2);
+    gl_prefetch_next_drop(&s->gl);
 }
 
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
@@ -250,6 +247,28 @@ static int arc_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     return 0;
 }
 
+/* on_evict + on_insert in one call. Returns the page REPLACE would take
+ * after the next one if nothing changes: the successor of the LRU page of
+ * the list peek_victim names (a new page refills the list it left). */
+static vmr_pfn_t arc_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    struct arc *s = state;
+    arc_on_evict(state, frame, old_key);
+    arc_on_insert(state, frame, a);
+    uint32_t f = arc_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->gl.link[f].next;
+    if (nx >= s->gl.c)
+        nx = gl_lru(&s->gl, s->gl.where[f] == GL_T1 ? GL_T2 : GL_T1);
+    if (nx >= s->gl.c)
+        return VMR_PFN_NONE;
+    __builtin_prefetch(&s->gl.link[nx]);
+    gl_prefetch_put(&s->gl, f, nx);
+    return nx;
+}
+
 static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct arc *s = state;
@@ -268,7 +287,7 @@ static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max
 const struct vmr_policy_ops vmr_policy_arc = {
     .abi_version = VMR_POLICY_ABI_VERSION,
     .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS | VMR_POLICY_HIT_NO_KEY |
-             VMR_POLICY_PEEK | VMR_POLICY_RESIZE,
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "arc",
     .summary = "adaptive replacement cache: T1/T2 LRU lists with B1/B2 ghosts and an adaptive "
                "target (Megiddo & Modha, FAST 2003), as libCacheSim's ARC",
@@ -283,5 +302,6 @@ const struct vmr_policy_ops vmr_policy_arc = {
     .report = arc_report,
     .on_miss = arc_on_miss,
     .peek_victim = arc_peek_victim,
+    .on_replace = arc_on_replace,
     .resize = arc_resize,
 };

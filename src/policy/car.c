@@ -26,11 +26,22 @@
  * Invariants: |B1|+|B2| <= c+1 at all times, and the paper's bounds
  * |T1|+|B1| <= c, |T1|+|T2|+|B1|+|B2| <= 2c after every on_insert.
  */
-#include <math.h>
 #include <stdlib.h>
 
 #include "builtin.h"
 #include "ghostlists.h"
+
+/* fmax and fmin for values that are never NaN (p, and quotients of list
+ * sizes that are not 0): inline compares instead of libm calls. */
+static inline double dmax(double x, double y)
+{
+    return x > y ? x : y;
+}
+
+static inline double dmin(double x, double y)
+{
+    return x < y ? x : y;
+}
 
 struct car {
     uint8_t *bits;
@@ -68,6 +79,7 @@ static int car_create(const struct vmr_policy_config *cfg, void **state)
 static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct car *s = state;
+    s->gl.fkey[frame] = a->key;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     uint32_t g = gmap_find(&s->gl.map, a->key);
     if (g == GMAP_NONE) {
@@ -78,30 +90,27 @@ static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
                  s->gl.size[GL_B1] + s->gl.size[GL_B2] > 0)
             gl_drop_lru_ghost(&s->gl, GL_B2);
         gl_push(&s->gl, frame, GL_T1);
-        gl_prefetch_drop1(&s->gl, GL_B1);
-        gl_prefetch_drop1(&s->gl, GL_B2);
+        gl_prefetch_next_drop(&s->gl);
         return;
     }
     double b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
     if (s->gl.where[g] == GL_B1) {
-        s->p = fmin(s->p + fmax(1.0, b2 / b1), s->gl.c);
+        s->p = dmin(s->p + dmax(1.0, b2 / b1), s->gl.c);
         s->b1_hits++;
     } else {
-        s->p = fmax(s->p - fmax(1.0, b1 / b2), 0.0);
+        s->p = dmax(s->p - dmax(1.0, b1 / b2), 0.0);
         s->b2_hits++;
     }
     gl_drop_ghost(&s->gl, g);
     gl_push(&s->gl, frame, GL_T2);
+    gl_prefetch_next_drop(&s->gl);
 }
 
-/* Fetches what on_insert will read: the missed key's map slot, and the
- * map slots of the ghosts it may drop. */
+/* Fetches the missed key's map slot, which on_insert will read. */
 static void car_on_miss(void *state, const struct vmr_access *a)
 {
     struct car *s = state;
     gmap_prefetch_find(&s->gl.map, a->key);
-    gl_prefetch_drop2(&s->gl, GL_B1);
-    gl_prefetch_drop2(&s->gl, GL_B2);
 }
 
 /* One step of the hand of clock l: 1 and *frame if its head is the victim,
@@ -142,7 +151,7 @@ static int car_select_victim(void *state, vmr_pfn_t *frame)
         if (forced >= 0)
             l = forced;
         else
-            l = (double)s->gl.size[GL_T1] >= fmax(1.0, s->p) ? GL_T1 : GL_T2;
+            l = (double)s->gl.size[GL_T1] >= dmax(1.0, s->p) ? GL_T1 : GL_T2;
         if (s->gl.size[l] == 0)
             l = l == GL_T1 ? GL_T2 : GL_T1;
         uint32_t head = s->gl.link[s->gl.base + (uint32_t)l].next;
@@ -185,6 +194,37 @@ static void car_on_remove(void *state, vmr_pfn_t frame)
     gl_pull(&((struct car *)state)->gl, frame);
 }
 
+/* The head of the clock the next choice starts on, bits ignored: the
+ * victim unless it is referenced or pinned. */
+static vmr_pfn_t car_peek_victim(const void *state)
+{
+    const struct car *s = state;
+    int l = (double)s->gl.size[GL_T1] >= dmax(1.0, s->p) ? GL_T1 : GL_T2;
+    if (s->gl.size[l] == 0)
+        l = l == GL_T1 ? GL_T2 : GL_T1;
+    uint32_t f = gl_lru(&s->gl, l);
+    return f < s->gl.c ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the frame after that head
+ * (the next victim's successor if no bit is set by then). */
+static vmr_pfn_t car_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    struct car *s = state;
+    car_on_evict(state, frame, old_key);
+    car_on_insert(state, frame, a);
+    uint32_t f = car_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->gl.link[f].next;
+    if (nx >= s->gl.c)
+        nx = f;
+    __builtin_prefetch(&s->gl.link[nx]);
+    gl_prefetch_put(&s->gl, f, nx);
+    return nx;
+}
+
 static size_t car_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct car *s = state;
@@ -214,7 +254,7 @@ static int car_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_car = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "car",
     .summary = "CLOCK with adaptive replacement: ARC's adaptation over two clocks of "
                "referenced bits (Bansal & Modha, FAST 2004)",
@@ -227,5 +267,7 @@ const struct vmr_policy_ops vmr_policy_car = {
     .on_remove = car_on_remove,
     .report = car_report,
     .on_miss = car_on_miss,
+    .peek_victim = car_peek_victim,
+    .on_replace = car_on_replace,
     .resize = car_resize,
 };

@@ -381,6 +381,30 @@ static void cp_on_remove(void *state, vmr_pfn_t frame)
     cp_unlink(s, frame);
 }
 
+/* The cold page under HAND_cold: the victim unless it is referenced or
+ * pinned. */
+static vmr_pfn_t cp_peek_victim(const void *state)
+{
+    const struct clockpro *s = state;
+    return s->cold.hand < s->c ? s->cold.hand : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the cold page after HAND_cold
+ * (the page under it if it is alone). */
+static vmr_pfn_t cp_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                               const struct vmr_access *a)
+{
+    struct clockpro *s = state;
+    cp_on_evict(state, frame, old_key);
+    cp_on_insert(state, frame, a);
+    uint32_t f = s->cold.hand;
+    if (f >= s->c)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->cl[f].next;
+    __builtin_prefetch(&s->cl[nx]);
+    return nx;
+}
+
 static size_t cp_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct clockpro *s = state;
@@ -468,7 +492,7 @@ static int cp_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_clockpro = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "clockpro",
     .summary = "CLOCK-Pro: hot/cold pages and non-resident test entries on one clock with three "
                "hands (Jiang, Chen & Zhang, USENIX ATC 2005)",
@@ -481,5 +505,7 @@ const struct vmr_policy_ops vmr_policy_clockpro = {
     .on_remove = cp_on_remove,
     .report = cp_report,
     .on_miss = cp_on_miss,
+    .peek_victim = cp_peek_victim,
+    .on_replace = cp_on_replace,
     .resize = cp_resize,
 };

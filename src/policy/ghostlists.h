@@ -28,6 +28,7 @@ struct ghost_lists {
     uint32_t *free_ghosts;
     struct gmap map;
     struct frame_link *link;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching the eviction's map slot) */
 };
 
 /* Frees what gl_init allocated; accepts a zeroed struct. */
@@ -36,6 +37,7 @@ static inline void gl_release(struct ghost_lists *g)
     free(g->where);
     free(g->free_ghosts);
     free(g->link);
+    free(g->fkey);
     gmap_release(&g->map);
 }
 
@@ -49,7 +51,9 @@ static inline int gl_init(struct ghost_lists *g, uint32_t c)
     g->where = malloc(nodes);
     g->free_ghosts = malloc(g->n_ghost_nodes * sizeof *g->free_ghosts);
     g->link = malloc((nodes + GL_NLISTS) * sizeof *g->link);
-    if (!g->where || !g->free_ghosts || !g->link || gmap_init(&g->map, g->n_ghost_nodes, c) != 0)
+    g->fkey = calloc(c, sizeof *g->fkey);
+    if (!g->where || !g->free_ghosts || !g->link || !g->fkey ||
+        gmap_init(&g->map, g->n_ghost_nodes, c) != 0)
         return VMR_ENOMEM;
     flist_init_nodes(g->link, (uint32_t)nodes);
     flist_init_sentinels(g->link, g->base, GL_NLISTS);
@@ -125,9 +129,10 @@ static inline int gl_resize(struct ghost_lists *g, uint32_t c)
         const uint32_t sent = g->base + (uint32_t)l;
         uint32_t skip = l == GL_B1 || l == GL_B2 ? g->size[l] - keep[l] : 0;
         for (uint32_t x = g->link[sent].next; x != sent; x = g->link[x].next) {
-            if (l == GL_T1 || l == GL_T2)
+            if (l == GL_T1 || l == GL_T2) {
                 gl_push(&n, x, l);
-            else if (skip > 0)
+                n.fkey[x] = g->fkey[x];
+            } else if (skip > 0)
                 skip--;
             else
                 gl_add_ghost(&n, gmap_key(&g->map, x), l);
@@ -138,27 +143,25 @@ static inline int gl_resize(struct ghost_lists *g, uint32_t c)
     return 0;
 }
 
-/*
- * Dropping list l's LRU ghost costs cache misses on a large memory (its
- * key, its map slot, its successor's link): the policies fetch them ahead,
- * in two stages a few callbacks apart. Stage 1 (after a miss is handled)
- * fetches the key and the successor's link; stage 2 (at the next miss)
- * reads the key, now in cache, and fetches the map slot. Changes nothing.
- */
-static inline void gl_prefetch_drop1(const struct ghost_lists *g, int l)
+/* Keeps the misses of dropping list l's LRU ghost in flight ahead of the
+ * drop (gmap_prefetch_queue); call once per miss. Changes nothing. */
+GMAP_PREFETCH_FN gl_prefetch_drop(const struct ghost_lists *g, int l)
 {
-    uint32_t x = gl_lru(g, l);
-    if (x >= g->base)
-        return; /* empty */
-    __builtin_prefetch(&g->map.keys[x - g->c]);
-    __builtin_prefetch(&g->link[g->link[x].next]);
+    gmap_prefetch_queue(&g->map, g->link, 0, gl_lru(g, l), g->c, g->base);
 }
 
-static inline void gl_prefetch_drop2(const struct ghost_lists *g, int l)
+/* gl_prefetch_drop for the ghost list the next new page will likely trim
+ * (ARC's and CAR's rule: B1 once |T1| + |B1| reaches c, else B2): one
+ * list's fetches per miss instead of both. */
+GMAP_PREFETCH_FN gl_prefetch_next_drop(const struct ghost_lists *g)
 {
-    uint32_t x = gl_lru(g, l);
-    if (x < g->base)
-        gmap_prefetch_del(&g->map, x);
+    gl_prefetch_drop(g, g->size[GL_T1] + g->size[GL_B1] >= g->c ? GL_B1 : GL_B2);
+}
+
+/* gmap_prefetch_put over the frames' keys. */
+GMAP_PREFETCH_FN gl_prefetch_put(const struct ghost_lists *g, uint32_t v1, uint32_t v2)
+{
+    gmap_prefetch_put(&g->map, g->fkey, g->c, v1, v2);
 }
 
 #endif

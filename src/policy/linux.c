@@ -204,6 +204,37 @@ static void lx_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     lx_pull(state, frame);
 }
 
+/* The oldest inactive page: the victim unless it is referenced or pinned
+ * (or a refill comes first). */
+static vmr_pfn_t lx_peek_victim(const void *state)
+{
+    const struct linux_lists *s = state;
+    uint32_t f = s->link[s->s_inactive].next;
+    return f < s->n ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the inactive page after the
+ * oldest if neither is referenced (the victims after the next are then
+ * those two); no guess otherwise (a new page starts referenced, so the
+ * oldest is often passed). */
+static vmr_pfn_t lx_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                               const struct vmr_access *a)
+{
+    struct linux_lists *s = state;
+    lx_on_evict(state, frame, old_key);
+    lx_on_insert(state, frame, a);
+    uint32_t f = s->link[s->s_inactive].next;
+    if (f >= s->n)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    if (nx >= s->n)
+        nx = f;
+    if ((s->bits[f] | s->bits[nx]) & VMR_FRAME_REFERENCED)
+        return VMR_PFN_NONE;
+    __builtin_prefetch(&s->link[nx]);
+    return nx;
+}
+
 static size_t lx_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct linux_lists *s = state;
@@ -251,7 +282,7 @@ static int lx_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_linux = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "linux",
     .summary = "Linux 2.6-like active/inactive lists over referenced bits, two-touch activation "
                "(Gorman 2004, mm/vmscan.c)",
@@ -263,5 +294,7 @@ const struct vmr_policy_ops vmr_policy_linux = {
     .on_evict = lx_on_evict,
     .on_remove = lx_on_remove,
     .report = lx_report,
+    .peek_victim = lx_peek_victim,
+    .on_replace = lx_on_replace,
     .resize = lx_resize,
 };

@@ -50,6 +50,7 @@ struct lirs {
     uint32_t s_sent, q_sent, g_sent; /* sentinels of S (in sl), Q (in ql), FIFO (in gl) */
     uint32_t n_ghosts, n_free_ghosts;
     uint32_t *free_ghosts;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching) */
     struct gmap map;
     uint64_t ghost_hits;
     struct frame_link *sl; /* S: n + G nodes + sentinel */
@@ -70,6 +71,7 @@ static void lirs_destroy(void *state)
         return;
     free(s->lir);
     free(s->free_ghosts);
+    free(s->fkey);
     free(s->sl);
     free(s->ql);
     free(s->gl);
@@ -104,8 +106,9 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     s->free_ghosts = malloc((size_t)s->G * sizeof *s->free_ghosts);
     s->sl = malloc(((size_t)c + s->G + 1) * sizeof *s->sl);
     s->ql = malloc(((size_t)c + 1) * sizeof *s->ql);
+    s->fkey = calloc(c, sizeof *s->fkey);
     s->gl = malloc(((size_t)s->G + 1) * sizeof *s->gl);
-    if (!s->lir || !s->free_ghosts || !s->sl || !s->ql || !s->gl ||
+    if (!s->lir || !s->free_ghosts || !s->sl || !s->ql || !s->gl || !s->fkey ||
         gmap_init(&s->map, s->G, s->c) != 0) {
         lirs_destroy(s);
         return VMR_ENOMEM;
@@ -176,9 +179,8 @@ static void lirs_demote_bottom(struct lirs *s)
     }
 }
 
-static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+static void lirs_insert(struct lirs *s, vmr_pfn_t frame, const struct vmr_access *a)
 {
-    struct lirs *s = state;
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
         /* a non-resident HIR block still in S: its IRR is small, it
@@ -205,6 +207,17 @@ static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
     if (s->n_lir > 0) /* with no LIR block S must stay empty */
         flist_link_before(s->sl, s->s_sent, frame);
     flist_link_before(s->ql, s->q_sent, frame);
+}
+
+/* Loads the page: lirs_insert, then the fetches ahead of the next drop of
+ * the oldest non-resident entry. */
+static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    struct lirs *s = state;
+    s->fkey[frame] = a->key;
+    lirs_insert(s, frame, a);
+    if (s->n_free_ghosts <= 1) /* the bound is near: the next eviction may drop */
+        gmap_prefetch_queue(&s->map, s->gl, s->c, s->c + s->gl[s->g_sent].next, s->c, s->c + s->G);
 }
 
 /* Fetches the missed key's map slot for on_insert. */
@@ -294,6 +307,34 @@ static void lirs_on_remove(void *state, vmr_pfn_t frame)
     lirs_leave(state, frame, 0, 0);
 }
 
+/* The front of Q: the victim unless it is pinned. */
+static vmr_pfn_t lirs_peek_victim(const void *state)
+{
+    const struct lirs *s = state;
+    uint32_t f = s->ql[s->q_sent].next;
+    return f < s->c ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the block behind Q's front,
+ * or the front itself when it is alone in Q (the page loaded into the
+ * next victim's frame is then likely the one after). */
+static vmr_pfn_t lirs_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                 const struct vmr_access *a)
+{
+    struct lirs *s = state;
+    lirs_leave(s, frame, 1, old_key);
+    lirs_on_insert(state, frame, a);
+    uint32_t f = s->ql[s->q_sent].next;
+    if (f >= s->c)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->ql[f].next;
+    if (nx >= s->c)
+        nx = f;
+    __builtin_prefetch(&s->ql[nx]);
+    gmap_prefetch_put(&s->map, s->fkey, s->c, f, nx);
+    return nx;
+}
+
 static size_t lirs_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct lirs *s = state;
@@ -361,8 +402,8 @@ static int lirs_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_lirs = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags =
-        VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS |
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "lirs",
     .summary = "low inter-reference recency set: LIR blocks kept, HIR blocks cycled through a "
                "1% queue (Jiang & Zhang, SIGMETRICS 2002)",
@@ -376,5 +417,7 @@ const struct vmr_policy_ops vmr_policy_lirs = {
     .on_remove = lirs_on_remove,
     .report = lirs_report,
     .on_miss = lirs_on_miss,
+    .peek_victim = lirs_peek_victim,
+    .on_replace = lirs_on_replace,
     .resize = lirs_resize,
 };

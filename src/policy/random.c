@@ -120,9 +120,41 @@ static int rnd_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     return 0;
 }
 
+/* The frame the next choice draws, pins ignored (on a copy of the
+ * generator, which stays untouched). */
+static vmr_pfn_t rnd_peek_victim(const void *state)
+{
+    const struct rnd *s = state;
+    if (s->n == 0)
+        return VMR_PFN_NONE;
+    struct vmr_rng r = s->rng;
+    return s->slot[vmr_rng_below(&r, s->n)];
+}
+
+/* on_evict + on_insert in one call. Returns the frame the choice after the
+ * next draws if no frame is pinned or freed by then: the next draw's frame
+ * is replaced as this one was (the last slot moves into its place, the
+ * replacing page takes the last slot). */
+static vmr_pfn_t rnd_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    struct rnd *s = state;
+    (void)old_key;
+    rnd_drop(s, frame);
+    rnd_on_insert(s, frame, a);
+    const uint32_t n = s->n;
+    struct vmr_rng r = s->rng;
+    uint32_t i1 = (uint32_t)vmr_rng_below(&r, n);
+    uint32_t i2 = (uint32_t)vmr_rng_below(&r, n);
+    __builtin_prefetch(&s->where[s->slot[i1]]);
+    uint32_t g = i2 == i1 ? s->slot[n - 1] : i2 == n - 1 ? s->slot[i1] : s->slot[i2];
+    __builtin_prefetch(&s->where[g]);
+    return g;
+}
+
 const struct vmr_policy_ops vmr_policy_random = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "random",
     .summary = "evicts a uniformly random resident page, seeded by --seed (RAND, Belady 1966)",
     .params = NULL,
@@ -132,5 +164,7 @@ const struct vmr_policy_ops vmr_policy_random = {
     .select_victim = rnd_select_victim,
     .on_evict = rnd_on_evict,
     .on_remove = rnd_drop,
+    .peek_victim = rnd_peek_victim,
+    .on_replace = rnd_on_replace,
     .resize = rnd_resize,
 };

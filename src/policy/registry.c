@@ -141,8 +141,9 @@ int gmap_init(struct gmap *g, uint32_t max, uint32_t base)
     g->fp_shift = 32 - bits;
     g->base = base;
     g->slots = malloc((size_t)cap * sizeof *g->slots);
+    g->tags = calloc(cap, 1);
     g->keys = malloc(((size_t)max + 1) * sizeof *g->keys);
-    if (!g->slots || !g->keys)
+    if (!g->slots || !g->tags || !g->keys)
         return VMR_ENOMEM;
     memset(g->slots, 0xff, (size_t)cap * sizeof *g->slots);
     return 0;
@@ -151,31 +152,36 @@ int gmap_init(struct gmap *g, uint32_t max, uint32_t base)
 void gmap_release(struct gmap *g)
 {
     free(g->slots);
+    free(g->tags);
     free(g->keys);
     g->slots = NULL;
+    g->tags = NULL;
     g->keys = NULL;
 }
 
 void gmap_del(struct gmap *g, uint32_t v)
 {
     uint64_t *t = g->slots;
+    uint8_t *tag = g->tags;
     const uint32_t mask = g->mask, shift = g->fp_shift;
     uint32_t i = gmap_fp(g->keys[v - g->base]) >> shift;
     while ((uint32_t)t[i] != v) {
-        assert(t[i] != GMAP_EMPTY);
+        assert(tag[i] != 0);
         i = (i + 1) & mask;
     }
     /* backward shift: move later entries of the run into the hole when
      * their home does not lie (cyclically) in (hole, j] */
     uint32_t hole = i;
-    for (uint32_t j = (i + 1) & mask; t[j] != GMAP_EMPTY; j = (j + 1) & mask) {
+    for (uint32_t j = (i + 1) & mask; tag[j] != 0; j = (j + 1) & mask) {
         uint32_t h = (uint32_t)(t[j] >> 32) >> shift;
         if (((j - h) & mask) >= ((j - hole) & mask)) {
             t[hole] = t[j];
+            tag[hole] = tag[j];
             hole = j;
         }
     }
     t[hole] = GMAP_EMPTY;
+    tag[hole] = 0;
 }
 
 /* Splits "k=v,k=v" in place (buf) into kv[]; the message names the spec. */

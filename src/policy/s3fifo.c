@@ -39,6 +39,7 @@ struct s3fifo {
     struct clock_ring q[S3_NLISTS]; /* S, M, G as rings, the oldest at the hand */
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching) */
     uint64_t ghost_hits, promotions;
     struct gmap map;
     struct frame_link *link;
@@ -59,6 +60,7 @@ static void s3_destroy(void *state)
     free(s->where);
     free(s->freq);
     free(s->free_ghosts);
+    free(s->fkey);
     free(s->link);
     gmap_release(&s->map);
     free(s);
@@ -94,7 +96,8 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     s->freq = calloc(c, 1);
     s->free_ghosts = malloc((size_t)s->ghost_cap * sizeof *s->free_ghosts);
     s->link = malloc((size_t)s->base * sizeof *s->link);
-    if (!s->where || !s->freq || !s->free_ghosts || !s->link ||
+    s->fkey = calloc(c, sizeof *s->fkey);
+    if (!s->where || !s->freq || !s->free_ghosts || !s->link || !s->fkey ||
         gmap_init(&s->map, s->ghost_cap, s->c) != 0) {
         s3_destroy(s);
         return VMR_ENOMEM;
@@ -131,6 +134,7 @@ static void s3_drop_ghost(struct s3fifo *s, uint32_t g)
 static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct s3fifo *s = state;
+    s->fkey[frame] = a->key;
     s->freq[frame] = 0;
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
@@ -140,17 +144,15 @@ static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *
     } else {
         s3_push(s, frame, S3_S);
     }
+    /* for the eviction that drops the oldest ghost */
+    gmap_prefetch_queue(&s->map, s->link, 0, s->q[S3_G].hand, s->c, s->base);
 }
 
-/* Fetches what the miss will read: the key's map slot, and that of the
- * oldest ghost, which the eviction may drop. */
+/* Fetches the key's map slot, which on_insert reads. */
 static void s3_on_miss(void *state, const struct vmr_access *a)
 {
     struct s3fifo *s = state;
     gmap_prefetch_find(&s->map, a->key);
-    uint32_t g = s->q[S3_G].hand;
-    if (g != FRAME_UNLINKED)
-        gmap_prefetch_del(&s->map, g);
 }
 
 static void s3_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
@@ -230,6 +232,36 @@ static void s3_on_remove(void *state, vmr_pfn_t frame)
     s3_pull(s, frame, s->where[frame]);
 }
 
+/* The page under the hand of the queue the next choice starts on: the
+ * victim unless its counter sends it on. */
+static vmr_pfn_t s3_peek_victim(const void *state)
+{
+    const struct s3fifo *s = state;
+    int l = s->q[S3_M].n_resident > s->main_cap || s->q[S3_S].n_resident == 0 ? S3_M : S3_S;
+    if (s->q[l].n_resident == 0)
+        l = l == S3_S ? S3_M : S3_S;
+    uint32_t f = s->q[l].hand;
+    return f < s->c ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the page after that one in
+ * its queue. */
+static vmr_pfn_t s3_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                               const struct vmr_access *a)
+{
+    struct s3fifo *s = state;
+    s3_on_evict(state, frame, old_key);
+    s3_on_insert(state, frame, a);
+    uint32_t f = s3_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    __builtin_prefetch(&s->link[nx]);
+    if (s->where[f] == S3_S) /* its key will become a ghost */
+        gmap_prefetch_put(&s->map, s->fkey, s->c, f, nx);
+    return nx;
+}
+
 static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct s3fifo *s = state;
@@ -287,8 +319,8 @@ static int s3_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_s3fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags =
-        VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS |
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "s3fifo",
     .summary = "S3-FIFO: small, main and ghost FIFO queues with 2-bit counters (Yang et al., "
                "SOSP 2023)",
@@ -302,5 +334,7 @@ const struct vmr_policy_ops vmr_policy_s3fifo = {
     .on_remove = s3_on_remove,
     .report = s3_report,
     .on_miss = s3_on_miss,
+    .peek_victim = s3_peek_victim,
+    .on_replace = s3_on_replace,
     .resize = s3_resize,
 };

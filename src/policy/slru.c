@@ -185,9 +185,38 @@ static int slru_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     return 0;
 }
 
+/* The least recent probationary page (protected if there is none). */
+static vmr_pfn_t slru_peek_victim(const void *state)
+{
+    const struct slru *s = state;
+    uint32_t f = s->link[s->s_prob].next;
+    if (f >= s->n)
+        f = s->link[s->s_prot].next;
+    return f < s->n ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the page after the next
+ * victim in its segment. */
+static vmr_pfn_t slru_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                 const struct vmr_access *a)
+{
+    struct slru *s = state;
+    slru_on_evict(state, frame, old_key);
+    slru_on_insert(state, frame, a);
+    uint32_t f = slru_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    if (nx >= s->n)
+        nx = f;
+    __builtin_prefetch(&s->link[nx]);
+    return nx;
+}
+
 const struct vmr_policy_ops vmr_policy_slru = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE |
+             VMR_POLICY_RESIZE,
     .name = "slru",
     .summary = "segmented LRU: probationary and protected LRU segments (Karedla, Love & "
                "Wherry 1994)",
@@ -199,5 +228,7 @@ const struct vmr_policy_ops vmr_policy_slru = {
     .select_victim = slru_select_victim,
     .on_evict = slru_on_evict,
     .on_remove = slru_on_remove,
+    .peek_victim = slru_peek_victim,
+    .on_replace = slru_on_replace,
     .resize = slru_resize,
 };

@@ -36,6 +36,7 @@ struct twoq {
     uint32_t n_a1in, n_am, n_a1out;
     uint32_t n_free_ghosts;
     uint32_t *free_ghosts;
+    uint64_t *fkey; /* frame -> its page's key (for prefetching) */
     uint64_t ghost_hits;
     struct gmap map;
     struct frame_link *link;
@@ -54,6 +55,7 @@ static void twoq_destroy(void *state)
         return;
     free(s->list);
     free(s->free_ghosts);
+    free(s->fkey);
     free(s->link);
     gmap_release(&s->map);
     free(s);
@@ -85,7 +87,9 @@ static int twoq_create(const struct vmr_policy_config *cfg, void **state)
     s->list = malloc(n);
     s->free_ghosts = malloc((size_t)s->kout * sizeof *s->free_ghosts);
     s->link = malloc(((size_t)n + s->kout + 3) * sizeof *s->link);
-    if (!s->list || !s->free_ghosts || !s->link || gmap_init(&s->map, s->kout, s->n) != 0) {
+    s->fkey = calloc(n, sizeof *s->fkey);
+    if (!s->list || !s->free_ghosts || !s->link || !s->fkey ||
+        gmap_init(&s->map, s->kout, s->n) != 0) {
         twoq_destroy(s);
         return VMR_ENOMEM;
     }
@@ -109,6 +113,7 @@ static void twoq_drop_ghost(struct twoq *s, uint32_t g)
 static void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct twoq *s = state;
+    s->fkey[frame] = a->key;
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
         twoq_drop_ghost(s, g);
@@ -121,17 +126,15 @@ static void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access
         flist_link_before(s->link, s->s_a1in, frame);
         s->n_a1in++;
     }
+    /* for the eviction that drops the oldest A1out ghost */
+    gmap_prefetch_queue(&s->map, s->link, 0, s->link[s->s_a1out].next, s->n, s->n + s->kout);
 }
 
-/* Fetches what the miss will read: the key's map slot, and that of the
- * oldest A1out ghost, which the eviction may drop. */
+/* Fetches the key's map slot, which on_insert reads. */
 static void twoq_on_miss(void *state, const struct vmr_access *a)
 {
     struct twoq *s = state;
     gmap_prefetch_find(&s->map, a->key);
-    uint32_t g = s->link[s->s_a1out].next;
-    if (g != s->s_a1out)
-        gmap_prefetch_del(&s->map, g);
 }
 
 static void twoq_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
@@ -197,6 +200,37 @@ static void twoq_on_remove(void *state, vmr_pfn_t frame)
     twoq_leave(state, frame);
 }
 
+/* select_victim's list and its oldest page, pins ignored. */
+static vmr_pfn_t twoq_peek_victim(const void *state)
+{
+    const struct twoq *s = state;
+    int a1in_first = s->n_a1in > s->kin || s->n_am == 0;
+    uint32_t f = s->link[a1in_first ? s->s_a1in : s->s_am].next;
+    if (f >= s->n)
+        f = s->link[a1in_first ? s->s_am : s->s_a1in].next;
+    return f < s->n ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the page after the next
+ * victim in its list (the one after the next if the list stays chosen). */
+static vmr_pfn_t twoq_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                 const struct vmr_access *a)
+{
+    struct twoq *s = state;
+    twoq_on_evict(state, frame, old_key);
+    twoq_on_insert(state, frame, a);
+    uint32_t f = twoq_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    uint32_t nx = s->link[f].next;
+    if (nx >= s->n)
+        nx = f;
+    __builtin_prefetch(&s->link[nx]);
+    if (s->list[f] == Q_A1IN) /* its key will become a ghost */
+        gmap_prefetch_put(&s->map, s->fkey, s->n, f, nx);
+    return nx;
+}
+
 static size_t twoq_report(void *state, struct vmr_policy_counter *out, size_t max)
 {
     const struct twoq *s = state;
@@ -251,8 +285,8 @@ static int twoq_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_2q = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags =
-        VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS |
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "2q",
     .summary = "2Q full version: FIFO A1in, LRU Am, ghost FIFO A1out (Johnson & Shasha, VLDB "
                "1994)",
@@ -266,5 +300,7 @@ const struct vmr_policy_ops vmr_policy_2q = {
     .on_remove = twoq_on_remove,
     .report = twoq_report,
     .on_miss = twoq_on_miss,
+    .peek_victim = twoq_peek_victim,
+    .on_replace = twoq_on_replace,
     .resize = twoq_resize,
 };
