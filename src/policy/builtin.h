@@ -12,6 +12,7 @@
 #define VMREPLAY_POLICY_BUILTIN_H
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,29 @@ static inline void flist_init_nodes(struct frame_link *l, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
         l[i].prev = l[i].next = FRAME_UNLINKED;
+}
+
+/* Resizes a policy state that ends in one frame list: `link_off` bytes,
+ * then old + 1 nodes (the sentinel last), to n + 1 nodes; frames keep
+ * their numbers, the sentinel moves to the new end. Returns the state
+ * (perhaps moved), or NULL if growing failed (the state is untouched). */
+static inline void *flist_state_resize(void *s, size_t link_off, uint32_t old, uint32_t n)
+{
+    const size_t bytes = link_off + ((size_t)n + 1) * sizeof(struct frame_link);
+    if (n > old) {
+        s = realloc(s, bytes);
+        if (!s)
+            return NULL;
+        struct frame_link *l = (struct frame_link *)((char *)s + link_off);
+        flist_init_nodes(l + old + 1, n - old);
+        flist_move_sentinel(l, old, n);
+    } else if (n < old) {
+        flist_move_sentinel((struct frame_link *)((char *)s + link_off), old, n);
+        void *t = realloc(s, bytes);
+        if (t)
+            s = t; /* else the larger block serves */
+    }
+    return s;
 }
 
 /*

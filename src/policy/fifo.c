@@ -123,19 +123,9 @@ vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
 int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct tail_list *s = *state;
-    const uint32_t old = s->n_frames;
-    if (n_frames > old) {
-        s = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
-        if (!s)
-            return VMR_ENOMEM;
-        flist_init_nodes(s->link + old + 1, n_frames - old);
-        flist_move_sentinel(s->link, old, n_frames);
-    } else if (n_frames < old) {
-        flist_move_sentinel(s->link, old, n_frames);
-        struct tail_list *t = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
-        if (t)
-            s = t; /* else the larger block serves */
-    }
+    s = flist_state_resize(s, offsetof(struct tail_list, link), s->n_frames, n_frames);
+    if (!s)
+        return VMR_ENOMEM;
     s->n_frames = n_frames;
     s->bits = frame_bits;
     s->ahead = n_frames; /* (named the old sentinel maybe): walk again */

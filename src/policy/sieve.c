@@ -145,19 +145,9 @@ static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
 static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct sieve *s = *state;
-    const uint32_t old = s->n_frames;
-    if (n_frames > old) {
-        s = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
-        if (!s)
-            return VMR_ENOMEM;
-        flist_init_nodes(s->link + old + 1, n_frames - old);
-        flist_move_sentinel(s->link, old, n_frames);
-    } else if (n_frames < old) {
-        flist_move_sentinel(s->link, old, n_frames);
-        struct sieve *t = realloc(s, sizeof *s + ((size_t)n_frames + 1) * sizeof s->link[0]);
-        if (t)
-            s = t; /* else the larger block serves */
-    }
+    s = flist_state_resize(s, offsetof(struct sieve, link), s->n_frames, n_frames);
+    if (!s)
+        return VMR_ENOMEM;
     s->n_frames = n_frames;
     s->bits = frame_bits;
     *state = s;
