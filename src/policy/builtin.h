@@ -185,6 +185,35 @@ static inline void flist_move_sentinel(struct frame_link *l, uint32_t from, uint
     l[from].prev = l[from].next = FRAME_UNLINKED;
 }
 
+/* A list policy's on_replace guess, two evictions ahead: the frame after
+ * f (its next victim) in f's list, or f itself when f is the list's last
+ * (its successor a sentinel, numbered n or more); its node is fetched. */
+static inline uint32_t flist_guess_after(const struct frame_link *l, uint32_t f, uint32_t n)
+{
+    uint32_t nx = l[f].next;
+    if (nx >= n)
+        nx = f;
+    __builtin_prefetch(&l[nx]);
+    return nx;
+}
+
+/* For a resize by re-creation: a new instance of the policy `create`
+ * makes, with the parameters and seed of cfg (the existing instance's
+ * config) but n_frames frames reading frame_bits. */
+static inline int policy_create_sized(const struct vmr_policy_config *cfg, uint32_t n_frames,
+                                      uint8_t *frame_bits,
+                                      int (*create)(const struct vmr_policy_config *, void **),
+                                      void **out)
+{
+    char err[128];
+    struct vmr_policy_config c = *cfg;
+    c.n_frames = n_frames;
+    c.frame_bits = frame_bits;
+    c.errbuf = err;
+    c.errbuf_len = sizeof err;
+    return create(&c, out);
+}
+
 /* Moves the n sentinels at from.. to to.. (see flist_move_sentinel), in
  * the order that never overwrites one not yet moved. */
 static inline void flist_move_sentinels(struct frame_link *l, uint32_t from, uint32_t to,

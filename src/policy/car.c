@@ -217,10 +217,7 @@ static vmr_pfn_t car_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     uint32_t f = car_peek_victim(s);
     if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;
-    uint32_t nx = s->gl.link[f].next;
-    if (nx >= s->gl.c)
-        nx = f;
-    __builtin_prefetch(&s->gl.link[nx]);
+    const uint32_t nx = flist_guess_after(s->gl.link, f, s->gl.c);
     gl_prefetch_put(&s->gl, f, nx);
     return nx;
 }

@@ -427,14 +427,9 @@ static size_t cp_report(void *state, struct vmr_policy_counter *out, size_t max)
 static int cp_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct clockpro *s = *state, *t;
-    char err[128];
-    struct vmr_policy_config c = *s->cfg;
-    c.n_frames = n_frames;
-    c.frame_bits = frame_bits;
-    c.errbuf = err;
-    c.errbuf_len = sizeof err;
     uint32_t *renum = malloc(((size_t)s->c + 1) * sizeof *renum); /* ghost - c -> new node */
-    int rc = renum ? cp_create(&c, (void **)&t) : VMR_ENOMEM;
+    int rc = renum ? policy_create_sized(s->cfg, n_frames, frame_bits, cp_create, (void **)&t)
+                   : VMR_ENOMEM;
     if (rc != 0) {
         free(renum);
         return rc;

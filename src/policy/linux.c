@@ -226,13 +226,8 @@ static vmr_pfn_t lx_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     uint32_t f = s->link[s->s_inactive].next;
     if (f >= s->n)
         return VMR_PFN_NONE;
-    uint32_t nx = s->link[f].next;
-    if (nx >= s->n)
-        nx = f;
-    if ((s->bits[f] | s->bits[nx]) & VMR_FRAME_REFERENCED)
-        return VMR_PFN_NONE;
-    __builtin_prefetch(&s->link[nx]);
-    return nx;
+    const uint32_t nx = flist_guess_after(s->link, f, s->n);
+    return (s->bits[f] | s->bits[nx]) & VMR_FRAME_REFERENCED ? VMR_PFN_NONE : nx;
 }
 
 static size_t lx_report(void *state, struct vmr_policy_counter *out, size_t max)

@@ -327,10 +327,7 @@ static vmr_pfn_t lirs_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     uint32_t f = s->ql[s->q_sent].next;
     if (f >= s->c)
         return VMR_PFN_NONE;
-    uint32_t nx = s->ql[f].next;
-    if (nx >= s->c)
-        nx = f;
-    __builtin_prefetch(&s->ql[nx]);
+    const uint32_t nx = flist_guess_after(s->ql, f, s->c);
     gmap_prefetch_put(&s->map, s->fkey, s->c, f, nx);
     return nx;
 }
@@ -356,14 +353,9 @@ static size_t lirs_report(void *state, struct vmr_policy_counter *out, size_t ma
 static int lirs_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct lirs *s = *state, *t;
-    char err[128];
-    struct vmr_policy_config c = *s->cfg;
-    c.n_frames = n_frames;
-    c.frame_bits = frame_bits;
-    c.errbuf = err;
-    c.errbuf_len = sizeof err;
     uint32_t *renum = malloc(((size_t)s->G + 1) * sizeof *renum);
-    int rc = renum ? lirs_create(&c, (void **)&t) : VMR_ENOMEM;
+    int rc = renum ? policy_create_sized(s->cfg, n_frames, frame_bits, lirs_create, (void **)&t)
+                   : VMR_ENOMEM;
     if (rc != 0) {
         free(renum);
         return rc;

@@ -281,13 +281,7 @@ static size_t s3_report(void *state, struct vmr_policy_counter *out, size_t max)
 static int s3_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct s3fifo *s = *state, *t;
-    char err[128];
-    struct vmr_policy_config c = *s->cfg;
-    c.n_frames = n_frames;
-    c.frame_bits = frame_bits;
-    c.errbuf = err;
-    c.errbuf_len = sizeof err;
-    int rc = s3_create(&c, (void **)&t);
+    int rc = policy_create_sized(s->cfg, n_frames, frame_bits, s3_create, (void **)&t);
     if (rc != 0)
         return rc;
     t->cfg = s->cfg;

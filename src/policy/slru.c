@@ -206,11 +206,7 @@ static vmr_pfn_t slru_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     uint32_t f = slru_peek_victim(s);
     if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;
-    uint32_t nx = s->link[f].next;
-    if (nx >= s->n)
-        nx = f;
-    __builtin_prefetch(&s->link[nx]);
-    return nx;
+    return flist_guess_after(s->link, f, s->n);
 }
 
 const struct vmr_policy_ops vmr_policy_slru = {

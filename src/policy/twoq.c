@@ -222,10 +222,7 @@ static vmr_pfn_t twoq_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     uint32_t f = twoq_peek_victim(s);
     if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;
-    uint32_t nx = s->link[f].next;
-    if (nx >= s->n)
-        nx = f;
-    __builtin_prefetch(&s->link[nx]);
+    const uint32_t nx = flist_guess_after(s->link, f, s->n);
     if (s->list[f] == Q_A1IN) /* its key will become a ghost */
         gmap_prefetch_put(&s->map, s->fkey, s->n, f, nx);
     return nx;
@@ -246,13 +243,7 @@ static size_t twoq_report(void *state, struct vmr_policy_counter *out, size_t ma
 static int twoq_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct twoq *s = *state, *t;
-    char err[128];
-    struct vmr_policy_config c = *s->cfg;
-    c.n_frames = n_frames;
-    c.frame_bits = frame_bits;
-    c.errbuf = err;
-    c.errbuf_len = sizeof err;
-    int rc = twoq_create(&c, (void **)&t);
+    int rc = policy_create_sized(s->cfg, n_frames, frame_bits, twoq_create, (void **)&t);
     if (rc != 0)
         return rc;
     t->cfg = s->cfg;
