@@ -469,8 +469,13 @@ static inline __attribute__((always_inline)) void fault_common(struct vmr_kernel
 void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
                   uint32_t count)
 {
-    if (pte && fault_fast(k, p, vpn, pte, op, count))
-        return;
+    if (!pte || !fault_fast(k, p, vpn, pte, op, count))
+        fault_general(k, p, vpn, pte, op, count);
+}
+
+void fault_general(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
+                   uint32_t count)
+{
     if (k->linux_faults)
         fault_common(k, p, vpn, pte, op, count, 1);
     else

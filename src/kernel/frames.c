@@ -117,8 +117,7 @@ int swap_charge(struct vmr_kernel *k)
 {
     if (k->swap_used >= k->cfg.swap_pages)
         return 0;
-    if (++k->swap_used > k->swap_peak)
-        k->swap_peak = k->swap_used;
+    swap_take(k);
     return 1;
 }
 

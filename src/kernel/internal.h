@@ -440,15 +440,21 @@ static inline void evict_finish(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_
     k->frame_bits[pfn] = 0;
 }
 
+/* One more unit of swap in use; the caller knows there is room. */
+static inline void swap_take(struct vmr_kernel *k)
+{
+    if (++k->swap_used > k->swap_peak)
+        k->swap_peak = k->swap_used;
+}
+
 /* Writes a page evict_fast_ok accepted out, on behalf of counters c: its
  * PTE takes the swap copy over, by key (PTE_SWAP_EXCL). The frame is left
- * as it was (evict_fast_unmap and the replacing fault rewrite it). */
+ * as it was (evict_fast and the replacing fault rewrite it). */
 static inline void evict_fast_swap_out(struct vmr_kernel *k, const struct frame *f, vmr_pfn_t pfn,
                                        struct vmr_counters *c)
 {
     if (!f->swap_excl) {
-        if (++k->swap_used > k->swap_peak)
-            k->swap_peak = k->swap_used;
+        swap_take(k);
         c->swap_outs++;
     } else if (k->frame_bits[pfn] & VMR_FRAME_DIRTY) {
         c->swap_outs++; /* the copy is stale: write it again */
@@ -456,22 +462,14 @@ static inline void evict_fast_swap_out(struct vmr_kernel *k, const struct frame 
     *f->pte1 = pte_make(f->key, PTE_SWAP | PTE_SWAP_EXCL);
 }
 
-/* Takes a page evict_fast_ok accepted out of memory, on behalf of counters
- * c. The frame still looks used and the policy has not been told
- * (evict_fast does both). */
-static inline void evict_fast_unmap(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
+/* Evicts a page evict_fast_ok accepted, on behalf of counters c. */
+static inline void evict_fast(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
 {
     struct frame *f = &k->frames[pfn];
     evict_fast_swap_out(k, f, pfn, c);
     k->mms[f->mm1]->rss--;
     f->mapcount = 0;
     f->swap_excl = 0;
-}
-
-/* Evicts a page evict_fast_ok accepted, on behalf of counters c. */
-static inline void evict_fast(struct vmr_kernel *k, vmr_pfn_t pfn, struct vmr_counters *c)
-{
-    evict_fast_unmap(k, pfn, c);
     evict_finish(k, pfn, c);
 }
 
@@ -648,6 +646,9 @@ int sys_mm_record(struct vmr_kernel *k, struct proc *p, const struct vmr_record 
  * exists (the caller just looked it up), else NULL. */
 void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
                   uint32_t count);
+/* The same without trying fault_fast first (the replay loop tried it). */
+void fault_general(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
+                   uint32_t count);
 
 /* proc.c */
 /* The process or thread named pid, created (with an empty address space) if

@@ -418,7 +418,7 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
                 continue;
             }
             if (!fault_fast(k, p, vpn, pte, op, r->count))
-                fault_handle(k, p, vpn, pte, op, r->count);
+                fault_general(k, p, vpn, pte, op, r->count);
             if (k->broken) {
                 *failed = i + j;
                 return VMR_EFORMAT;

@@ -346,6 +346,16 @@ static int bad_record(struct vmr_trace_reader *r, struct br *b, const char *what
                 b->records_before + b->done_records + 1, b->frame_no, b->fr.offset, what);
 }
 
+/* The same for the record after the `i` a decode loop has made and not yet
+ * counted in done_records. */
+static int bad_record_at(struct vmr_trace_reader *r, struct br *b, size_t i, const char *what)
+{
+    b->done_records += (uint32_t)i;
+    int rc = bad_record(r, b, what);
+    b->done_records -= (uint32_t)i;
+    return rc;
+}
+
 /* A string of len bytes at p, copied NUL-terminated into the arena. */
 static const char *take_string(struct br *b, const uint8_t *p, size_t len)
 {
@@ -492,6 +502,25 @@ check:
     return 0;
 }
 
+/* The event record whose tag (kind) a decode loop, with `i` records made
+ * and not yet counted, has just read at *p: decoded into *out, *p moved
+ * past it. *delivered says whether *out holds it (a skipped record is
+ * counted in the frame here). Returns 0 or an error. */
+static int decode_loop_event(struct vmr_trace_reader *r, struct br *b, const uint8_t **p,
+                             unsigned kind, size_t i, struct vmr_record *out, int *delivered)
+{
+    int skip;
+    b->p = *p;
+    b->done_records += (uint32_t)i;
+    int rc = decode_event(r, b, kind, out, &skip);
+    b->done_records -= (uint32_t)i;
+    *p = b->p;
+    *delivered = rc == 0 && !skip;
+    if (rc == 0 && skip)
+        b->done_records++; /* counted in the frame, not delivered */
+    return rc;
+}
+
 /* Decodes up to max records of the current frame, 1.0 accesses. */
 static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, size_t max,
                     size_t *n)
@@ -539,9 +568,7 @@ static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
                 prev += unzigzag(v);
             }
             if (prev + (size - 1) < prev) {
-                b->done_records += (uint32_t)i;
-                rc = bad_record(r, b, "access runs past the end of the address space");
-                b->done_records -= (uint32_t)i;
+                rc = bad_record_at(r, b, i, "access runs past the end of the address space");
                 goto out;
             }
             out[i++] = (struct vmr_record){
@@ -551,23 +578,13 @@ static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
             continue;
 #undef FIELD
         bad_access:
-            b->done_records += (uint32_t)i;
-            rc = bad_record(r, b, "malformed access (bad or truncated field)");
-            b->done_records -= (uint32_t)i;
+            rc = bad_record_at(r, b, i, "malformed access (bad or truncated field)");
             goto out;
         }
-        int skip;
-        b->p = p;
-        b->done_records += (uint32_t)i;
-        rc = decode_event(r, b, tag >> 2, &out[i], &skip);
-        b->done_records -= (uint32_t)i;
-        p = b->p;
-        if (rc != 0)
+        int delivered;
+        if ((rc = decode_loop_event(r, b, &p, tag >> 2, i, &out[i], &delivered)) != 0)
             goto out;
-        if (!skip)
-            i++;
-        else
-            b->done_records++; /* counted in the frame, not delivered */
+        i += delivered;
     }
 out:
     b->p = p;
@@ -651,24 +668,14 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
         bad_access:
             what = "malformed access (bad or truncated field)";
         bad:
-            b->done_records += (uint32_t)i;
-            rc = bad_record(r, b, what);
-            b->done_records -= (uint32_t)i;
+            rc = bad_record_at(r, b, i, what);
             goto out;
         }
-        int skip;
-        b->p = p;
-        b->done_records += (uint32_t)i;
-        rc = decode_event(r, b, tag >> 2, &out[i], &skip);
-        b->done_records -= (uint32_t)i;
-        p = b->p;
-        if (rc != 0)
+        int delivered;
+        if ((rc = decode_loop_event(r, b, &p, tag >> 2, i, &out[i], &delivered)) != 0)
             goto out;
-        if (!skip) {
-            i++;
-            n_events++;
-        } else
-            b->done_records++; /* counted in the frame, not delivered */
+        i += delivered;
+        n_events += delivered;
     }
 out:
     b->p = p;
