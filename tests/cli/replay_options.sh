@@ -7,8 +7,7 @@
 set -u
 : "${VMREPLAY:?}" "${SRCDIR:?}" "${TESTTMP:?}"
 . "${SRCDIR:?}/tests/lib/cli.sh"
-rm -rf "$TESTTMP" && mkdir -p "$TESTTMP"
-cd "$TESTTMP" || exit 1
+work_in_tmp
 V=$VMREPLAY
 root=$SRCDIR/tests/data/sysroot
 exec_trace=$SRCDIR/tests/scenarios/exec_load_needed.txt

@@ -10,8 +10,7 @@ set -u
 . "${SRCDIR:?}/tests/lib/cli.sh"
 command -v gnuplot >/dev/null || { echo "gnuplot missing (scripts/setup.sh)"; exit 77; }
 command -v chromium >/dev/null || { echo "chromium missing (scripts/setup.sh)"; exit 77; }
-rm -rf "$TESTTMP" && mkdir -p "$TESTTMP"
-cd "$TESTTMP" || exit 1
+work_in_tmp
 
 # the first command of the README, from its vmreplay part on
 first=$(awk '/^```sh$/ { getline; print; exit }' "$SRCDIR/README.md")

@@ -6,8 +6,7 @@
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
 . "${SRCDIR:?}/tests/lib/cli.sh"
-rm -rf "$TESTTMP" && mkdir -p "$TESTTMP"
-cd "$TESTTMP" || exit 1
+work_in_tmp
 V=$VMREPLAY
 "$V" synth -o w.vmt -p 'zipf:0.9@2,scan' -f 1M -n 20k -P 3 -s 3 2>/dev/null || bad "synth"
 

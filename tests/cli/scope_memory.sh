@@ -6,10 +6,9 @@
 set -u
 : "${VMREPLAY:?}" "${TESTTMP:?}"
 . "${SRCDIR:?}/tests/lib/cli.sh"
-rm -rf "$TESTTMP" && mkdir -p "$TESTTMP"
-cd "$TESTTMP" || exit 1
+work_in_tmp
 V=$VMREPLAY
-[ -x /usr/bin/time ] || { echo "no /usr/bin/time: skipped"; exit 0; }
+[ -x /usr/bin/time ] || { echo "skip: no /usr/bin/time"; exit 77; }
 "$V" synth -P 48 -f 4M -n 20k -o w.vmt 2>/dev/null || bad "synth"
 /usr/bin/time -f '%M' -o rss "$V" replay w.vmt -m 256M --scope local -p arc -o /dev/null ||
     bad "local arc replay: exit $?"

@@ -6,8 +6,7 @@ set -u
 : "${VMREPLAY:?}" "${SRCDIR:?}" "${TESTTMP:?}"
 . "${SRCDIR:?}/tests/lib/cli.sh"
 command -v parallel >/dev/null || { echo "GNU parallel missing (scripts/setup.sh)"; exit 77; }
-rm -rf "$TESTTMP" && mkdir -p "$TESTTMP"
-cd "$TESTTMP" || exit 1
+work_in_tmp
 V=$VMREPLAY
 "$V" synth -o a.vmt -p 'zipf:0.9@2,scan' -f 1M -n 8k -P 2 -s 1 2>/dev/null || bad "synth a"
 "$V" synth -o b.vmt -p 'loop:256K,uniform' -f 1M -n 8k -w 0.5 -s 2 2>/dev/null || bad "synth b"
