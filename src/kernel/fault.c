@@ -89,13 +89,9 @@ static inline __attribute__((always_inline)) int do_anon_page(struct fault *f, u
 static int cow_copy(struct fault *f, vmr_pfn_t old)
 {
     struct vmr_kernel *k = f->k;
-    k->frame_bits[old] |= VMR_FRAME_PINNED;
-    if (k->scope)
-        scope_bits_changed(k, old);
+    frame_bits_set(k, old, VMR_FRAME_PINNED);
     vmr_pfn_t pfn = new_anon_page(f, VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY);
-    k->frame_bits[old] &= (uint8_t)~VMR_FRAME_PINNED;
-    if (k->scope)
-        scope_bits_changed(k, old);
+    frame_bits_clear(k, old, VMR_FRAME_PINNED);
     if (pfn == VMR_PFN_NONE)
         return 0;
     struct frame *of = &k->frames[old];
@@ -251,9 +247,7 @@ static void swap_readahead(struct fault *f)
         return;
     const vmr_pfn_t pinned = (vmr_pfn_t)pte_payload(*f->pte);
     uint64_t *leaf = f->pte - (f->vpn - leaf0);
-    k->frame_bits[pinned] |= VMR_FRAME_PINNED;
-    if (k->scope)
-        scope_bits_changed(k, pinned);
+    frame_bits_set(k, pinned, VMR_FRAME_PINNED);
     k->no_oom = 1;
     for (uint64_t vpn = from; vpn < to; vpn++) {
         uint64_t *pte = &leaf[vpn - leaf0];
@@ -285,9 +279,7 @@ static void swap_readahead(struct fault *f)
         f->ac->swap_ins++;
     }
     k->no_oom = 0;
-    k->frame_bits[pinned] &= (uint8_t)~VMR_FRAME_PINNED;
-    if (k->scope)
-        scope_bits_changed(k, pinned);
+    frame_bits_clear(k, pinned, VMR_FRAME_PINNED);
 }
 
 static void sigbus(struct vmr_kernel *k, struct proc *p)

@@ -318,6 +318,21 @@ int scope_proc_new(struct vmr_kernel *k, struct proc *leader);
 void scope_proc_exit(struct vmr_kernel *k, struct proc *leader);
 /* Local scope: frame_bits[pfn] changed outside a policy callback. */
 void scope_bits_changed(struct vmr_kernel *k, vmr_pfn_t pfn);
+/* Sets or clears bits (PINNED, DIRTY) of a frame outside a policy
+ * callback; local scope's instances, which read their own copy of the
+ * bits, see the change too. */
+static inline void frame_bits_set(struct vmr_kernel *k, vmr_pfn_t pfn, uint8_t bits)
+{
+    k->frame_bits[pfn] |= bits;
+    if (k->scope)
+        scope_bits_changed(k, pfn);
+}
+static inline void frame_bits_clear(struct vmr_kernel *k, vmr_pfn_t pfn, uint8_t bits)
+{
+    k->frame_bits[pfn] &= (uint8_t)~bits;
+    if (k->scope)
+        scope_bits_changed(k, pfn);
+}
 /* vmr_kernel_check's part for local scope. */
 int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
 

@@ -284,9 +284,7 @@ static void zap_pte(struct vmr_kernel *k, struct mm *mm, const struct vma *v, ui
         /* the last mapping of a dirty shared file page goes away */
         ctx->actor->leader->c.writebacks++;
         k->objs[v->obj].c->writebacks++;
-        k->frame_bits[pfn] &= (uint8_t)~VMR_FRAME_DIRTY;
-        if (k->scope)
-            scope_bits_changed(k, pfn);
+        frame_bits_clear(k, pfn, VMR_FRAME_DIRTY);
     }
 }
 
@@ -365,9 +363,7 @@ void mm_sync_range(struct vmr_kernel *k, struct proc *actor, struct mm *mm, uint
                 break;
             uint64_t *pfn = vmr_hashmap_find(&k->page_cache, key_obj_page(v->obj, index));
             if (pfn && (k->frame_bits[*pfn] & VMR_FRAME_DIRTY)) {
-                k->frame_bits[*pfn] &= (uint8_t)~VMR_FRAME_DIRTY;
-                if (k->scope)
-                    scope_bits_changed(k, (vmr_pfn_t)*pfn);
+                frame_bits_clear(k, (vmr_pfn_t)*pfn, VMR_FRAME_DIRTY);
                 actor->leader->c.writebacks++;
                 k->objs[v->obj].c->writebacks++;
                 if (vma_write_notify(k, v))

@@ -59,8 +59,9 @@
  * hardware-realistic policy, and the instance clears it as before; the
  * kernel never reads REFERENCED), DIRTY is copied at each insert and hit,
  * for the last frame touched again before the next callback (a write can
- * follow a swap-in in the same fault), and by scope_bits_changed when the
- * kernel cleans a page (mm.c); PINNED is copied by scope_bits_changed for
+ * follow a swap-in in the same fault), and by scope_bits_changed (called
+ * by frame_bits_set/clear) when the kernel cleans a page (mm.c); PINNED is
+ * copied the same way for
  * the fault's own page (copy-on-write source, swap read-ahead anchor:
  * fault.c) and, around each select_victim, for the victims that could not
  * leave in this allocation (sel[]), which reclaim pins and asks again. A
