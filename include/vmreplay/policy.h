@@ -58,7 +58,8 @@
  * read correctly: VMR_POLICY_WANTS_MISS adds on_miss; VMR_POLICY_HIT_NO_KEY
  * lets the kernel skip looking up the key of every hit; VMR_POLICY_PEEK adds
  * peek_victim; VMR_POLICY_REPLACE adds on_replace (VMR_POLICY_FAR_GUESS
- * tells how far its guess lies); VMR_POLICY_RESIZE adds resize.
+ * tells how far its guess lies); VMR_POLICY_RESIZE adds resize;
+ * VMR_POLICY_NO_ACCESS lets the kernel skip filling in vmr_access.
  */
 #ifndef VMREPLAY_POLICY_H
 #define VMREPLAY_POLICY_H
@@ -100,6 +101,10 @@ enum {
     VMR_POLICY_FAR_GUESS = 1u << 7,    /* with REPLACE: on_replace's guess lies about 8
                                           evictions ahead (hits may bring it nearer
                                           for a while) */
+    VMR_POLICY_NO_ACCESS = 1u << 8,    /* on_insert, on_hit and on_replace never read their
+                                          vmr_access: the kernel may pass one with nothing
+                                          filled in (saves building it on every fault and
+                                          hit) */
 };
 
 /* vmr_access.key in on_hit for VMR_POLICY_HIT_NO_KEY policies. */

@@ -56,6 +56,9 @@ static inline __attribute__((always_inline)) struct vmr_access access_for(const 
     };
 }
 
+/* What VMR_POLICY_NO_ACCESS policies are handed: nothing filled in. */
+static const struct vmr_access no_access;
+
 /* Policies that ask are told of a miss of the page `key` before a frame is
  * found for it (their victim may depend on it). */
 static inline __attribute__((always_inline)) void tell_miss(struct fault *f, uint64_t key)
@@ -74,12 +77,17 @@ static inline __attribute__((always_inline)) void
 anon_frame_give(struct fault *f, vmr_pfn_t pfn, uint64_t key, const int replaced, uint64_t old_key)
 {
     struct vmr_kernel *k = f->k;
-    struct vmr_access a = access_for(f, key);
+    struct vmr_access a;
+    const struct vmr_access *ap = &no_access;
+    if (!(k->policy_flags & VMR_POLICY_NO_ACCESS)) {
+        a = access_for(f, key);
+        ap = &a;
+    }
     if (replaced) {
         /* a two-stage prefetch: the frame guessed now (some evictions
          * ahead), and the PTE of the guess made ahead_lag calls ago, whose
          * frame that call fetched (reading it sooner would stall on it) */
-        vmr_pfn_t ahead = k->policy.ops->on_replace(k->policy.state, pfn, old_key, &a);
+        vmr_pfn_t ahead = k->policy.ops->on_replace(k->policy.state, pfn, old_key, ap);
         const uint32_t i = k->ahead_i++;
         vmr_pfn_t next = k->ahead_ring[(i - k->ahead_lag) & 3];
         k->ahead_ring[i & 3] = ahead;
@@ -88,7 +96,7 @@ anon_frame_give(struct fault *f, vmr_pfn_t pfn, uint64_t key, const int replaced
         if (next < k->n_frames)
             __builtin_prefetch(k->frames[next].pte1);
     } else {
-        frame_insert(k, pfn, &a);
+        frame_insert(k, pfn, ap);
     }
 }
 

@@ -279,6 +279,10 @@ static inline void hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_rec
 {
     const uint8_t bits = k->frame_bits[pfn] |= hit_bits[op];
     if ((k->policy_flags & VMR_POLICY_NEEDS_HITS) && !(bits & FRAME_PARKED)) {
+        if (k->policy_flags & VMR_POLICY_NO_ACCESS) {
+            k->policy.ops->on_hit(k->policy.state, pfn, &no_access);
+            return;
+        }
         const uint64_t t = k->time;
         struct vmr_access a = {
             .time = t,

@@ -156,7 +156,7 @@ static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_sieve = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS,
     .name = "sieve",
     .summary = "FIFO with a visited bit and a hand that stays (Zhang et al., NSDI 2024), as "
                "libCacheSim's Sieve",

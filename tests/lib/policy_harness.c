@@ -34,6 +34,8 @@ struct vmr_ph {
     uint32_t n_refused;
     uint32_t refuse;
     int paranoid;
+    int scramble;
+    struct vmr_rng junk;
     uint64_t time;
     struct vmr_hashmap map;
     struct vmr_ph_stats st;
@@ -106,6 +108,12 @@ int vmr_ph_create(struct vmr_ph **out, const char *spec, uint32_t n_frames, uint
 /* Paranoid mode: free frames carry these bits, as frames of another
  * process's instance do in local scope (they share frame_bits). */
 #define FOREIGN_BITS (VMR_FRAME_REFERENCED | VMR_FRAME_DIRTY)
+
+void vmr_ph_set_scramble(struct vmr_ph *h, int on)
+{
+    h->scramble = on && (h->ops->flags & VMR_POLICY_NO_ACCESS);
+    vmr_rng_seed(&h->junk, 0x5eed);
+}
 
 void vmr_ph_set_paranoid(struct vmr_ph *h, int on)
 {
@@ -223,12 +231,22 @@ int vmr_ph_access(struct vmr_ph *h, uint64_t page, int write, uint64_t next_use)
         .count = 1,
         .op = write ? VMR_OP_WRITE : VMR_OP_READ,
     };
+    /* what on_insert and on_hit get (on_miss always gets a) */
+    struct vmr_access g = a;
+    if (h->scramble) {
+        g.time = vmr_rng_next(&h->junk);
+        g.next_use = vmr_rng_next(&h->junk);
+        g.key = vmr_rng_next(&h->junk);
+        g.pid = (uint32_t)vmr_rng_next(&h->junk);
+        g.count = (uint32_t)vmr_rng_next(&h->junk);
+        g.op = (uint8_t)vmr_rng_next(&h->junk);
+    }
     const uint64_t *slot = vmr_hashmap_find(&h->map, page);
     if (slot) {
         uint32_t f = (uint32_t)*slot;
         set_bits(h, f, (uint8_t)(h->bits[f] | touch));
         if (h->ops->flags & VMR_POLICY_NEEDS_HITS) {
-            h->ops->on_hit(h->pol.state, f, &a);
+            h->ops->on_hit(h->pol.state, f, &g);
             if (check_bits(h, "on_hit") != 0)
                 return VMR_EINVAL;
         }
@@ -251,7 +269,7 @@ int vmr_ph_access(struct vmr_ph *h, uint64_t page, int write, uint64_t next_use)
     h->resident[f] = 1;
     h->frame_page[f] = page;
     set_bits(h, f, touch);
-    h->ops->on_insert(h->pol.state, f, &a);
+    h->ops->on_insert(h->pol.state, f, &g);
     if (check_bits(h, "on_insert") != 0)
         return VMR_EINVAL;
     h->st.accesses++;

@@ -47,6 +47,11 @@ void vmr_ph_destroy(struct vmr_ph *h);
 /* Checks every frame bit after every callback (O(frames) each). */
 void vmr_ph_set_paranoid(struct vmr_ph *h, int on);
 
+/* For VMR_POLICY_NO_ACCESS policies: the vmr_access handed to on_insert
+ * and on_hit carries garbage (seeded), as the kernel may pass one with
+ * nothing filled in; the victims must not change. No effect otherwise. */
+void vmr_ph_set_scramble(struct vmr_ph *h, int on);
+
 /* The next n victims the policy chooses are refused, as the kernel does
  * when swap is full: pinned until the fault is served, then unpinned. */
 void vmr_ph_refuse(struct vmr_ph *h, uint32_t n);
