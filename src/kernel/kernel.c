@@ -375,10 +375,13 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         const size_t lim = n - i < CHUNK ? n - i : CHUNK;
         size_t m = 0;
         if (mm) {
+            /* only one-page records of the cached process get a PTE: the
+             * others take access_record */
             for (; m < lim && chunk[m].kind <= VMR_REC_FETCH; m++) {
                 uint64_t *pte = NULL;
-                if (chunk[m].pid == pid) {
-                    pte = pt_lookup(mm, chunk[m].addr >> shift);
+                const uint64_t vpn = chunk[m].addr >> shift;
+                if (chunk[m].pid == pid && (chunk[m].addr + chunk[m].size - 1) >> shift == vpn) {
+                    pte = pt_lookup(mm, vpn);
                     if (pte)
                         __builtin_prefetch(pte);
                 }
@@ -395,23 +398,21 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         for (size_t j = 0; j < m; j++) {
             const struct vmr_record *r = &chunk[j];
             uint64_t *pte = ptes[j];
-            const uint64_t vpn = r->addr >> shift;
-            if (__builtin_expect(!pte || r->pid != k->cached_pid || p->state != PROC_ALIVE ||
-                                     (r->addr + r->size - 1) >> shift != vpn,
-                                 0)) {
+            if (__builtin_expect(!pte || p->state != PROC_ALIVE, 0)) {
                 int rc = access_record(k, r, pte);
                 if (rc != 0) {
                     *failed = i + j;
                     return rc;
                 }
-                p = k->cached_proc;
-                c = &p->leader->c;
-                if (__builtin_expect(k->leaf_gen != gen, 0)) {
-                    m = j + 1; /* leaves were freed: look the rest up again */
+                if (__builtin_expect(k->leaf_gen != gen || k->cached_proc != p, 0)) {
+                    /* leaves were freed, or the rest's PTEs are of another
+                     * process: look them up again */
+                    m = j + 1;
                     break;
                 }
                 continue;
             }
+            const uint64_t vpn = r->addr >> shift;
             const unsigned op = r->kind;
             c->accesses += r->count;
             (&c->reads)[op] += r->count;
