@@ -59,7 +59,9 @@
  * lets the kernel skip looking up the key of every hit; VMR_POLICY_PEEK adds
  * peek_victim; VMR_POLICY_REPLACE adds on_replace (VMR_POLICY_FAR_GUESS
  * tells how far its guess lies); VMR_POLICY_RESIZE adds resize;
- * VMR_POLICY_NO_ACCESS lets the kernel skip filling in vmr_access.
+ * VMR_POLICY_NO_ACCESS lets the kernel skip filling in vmr_access;
+ * VMR_POLICY_NEXT_VICTIM names the next victim in cfg->next_victim (a
+ * config field after the older ones), so the kernel can skip select_victim.
  */
 #ifndef VMREPLAY_POLICY_H
 #define VMREPLAY_POLICY_H
@@ -105,6 +107,9 @@ enum {
                                           vmr_access: the kernel may pass one with nothing
                                           filled in (saves building it on every fault and
                                           hit) */
+    VMR_POLICY_NEXT_VICTIM = 1u << 9,  /* keeps *cfg->next_victim (see there): the kernel
+                                          then calls select_victim only when that frame
+                                          is pinned or none is named */
 };
 
 /* vmr_access.key in on_hit for VMR_POLICY_HIT_NO_KEY policies. */
@@ -144,6 +149,14 @@ struct vmr_policy_config {
     char *errbuf; /* create writes why it failed here (unknown key, bad value);
                      valid during create only */
     size_t errbuf_len;
+    /* VMR_POLICY_NEXT_VICTIM: from create on and after every callback, the
+     * policy stores here the frame select_victim would choose now, provided
+     * that frame is not pinned (VMR_PFN_NONE if it names none). Only for a
+     * choice that depends on nothing but the callbacks (not on REFERENCED
+     * bits the kernel sets without telling, as on hits of a policy without
+     * NEEDS_HITS). May be NULL (a caller that does not read it): the policy
+     * then keeps it elsewhere. Outlives the state, like frame_bits. */
+    vmr_pfn_t *next_victim;
 };
 
 /* A policy-specific counter (ghost hits, adaptations...). */
@@ -242,8 +255,9 @@ struct vmr_policy {
     void *dl_handle; /* plug-in, if loaded */
     struct vmr_policy_config cfg;
     struct vmr_policy_kv kv[VMR_POLICY_MAX_PARAMS];
-    char spec[256]; /* as given, for reports */
-    char buf[256];  /* parsed copy of the parameters kv points into */
+    vmr_pfn_t next_victim; /* cfg.next_victim points here: the struct must not move */
+    char spec[256];        /* as given, for reports */
+    char buf[256];         /* parsed copy of the parameters kv points into */
 };
 
 /*

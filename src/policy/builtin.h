@@ -132,6 +132,9 @@ struct tail_list {
     uint32_t ahead;     /* on_replace's guess: a frame about TLIST_AHEAD from
                            the tail, or n_frames (none: walk to it again) */
     uint32_t ahead_age; /* replacements since `ahead` was walked to */
+    vmr_pfn_t *victim;  /* the tail (VMR_POLICY_NEXT_VICTIM): cfg->next_victim,
+                           or own_victim */
+    vmr_pfn_t own_victim;
     struct frame_link link[];
 };
 
@@ -141,6 +144,14 @@ struct tail_list {
  * replacements, as hits inside the window shrink it. */
 #define TLIST_AHEAD        8u
 #define TLIST_AHEAD_REWALK 64u
+
+/* After any change of the list: the tail is the next victim unless it is
+ * pinned (VMR_POLICY_NEXT_VICTIM). */
+static inline void tlist_tell_victim(struct tail_list *s)
+{
+    const uint32_t t = s->link[s->n_frames].prev;
+    *s->victim = t == s->n_frames ? VMR_PFN_NONE : t;
+}
 
 /* A frame leaving its place in the list: the guess must not point at it. */
 static inline void tlist_ahead_leave(struct tail_list *s, uint32_t frame)

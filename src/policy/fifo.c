@@ -32,7 +32,9 @@ int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_confi
     s->n_frames = cfg->n_frames;
     s->ahead = cfg->n_frames;
     s->ahead_age = 0;
+    s->victim = cfg->next_victim ? cfg->next_victim : &s->own_victim;
     flist_init(s->link, cfg->n_frames);
+    tlist_tell_victim(s);
     *state = s;
     return 0;
 }
@@ -47,6 +49,7 @@ void tlist_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
     (void)a;
     struct tail_list *s = state;
     flist_link_after(s->link, s->n_frames, frame);
+    tlist_tell_victim(s);
 }
 
 int tlist_select_victim(void *state, vmr_pfn_t *frame)
@@ -76,6 +79,7 @@ void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     struct tail_list *s = state;
     tlist_ahead_leave(s, frame);
     flist_unlink(s->link, frame);
+    tlist_tell_victim(s);
 }
 
 void tlist_on_remove(void *state, vmr_pfn_t frame)
@@ -83,6 +87,7 @@ void tlist_on_remove(void *state, vmr_pfn_t frame)
     struct tail_list *s = state;
     tlist_ahead_leave(s, frame);
     flist_unlink(s->link, frame);
+    tlist_tell_victim(s);
 }
 
 /* on_evict + on_insert in one call: the frame leaves the list and comes
@@ -103,6 +108,7 @@ vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
         flist_unlink(l, frame);
         flist_link_after(l, head, frame);
     }
+    tlist_tell_victim(s);
     uint32_t t = s->ahead;
     if (t != head && ++s->ahead_age < TLIST_AHEAD_REWALK) {
         t = l[t].prev;
@@ -123,12 +129,16 @@ vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
 int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct tail_list *s = *state;
+    const int own = s->victim == &s->own_victim;
     s = flist_state_resize(s, offsetof(struct tail_list, link), s->n_frames, n_frames);
     if (!s)
         return VMR_ENOMEM;
+    if (own)
+        s->victim = &s->own_victim; /* the state may have moved */
     s->n_frames = n_frames;
     s->bits = frame_bits;
     s->ahead = n_frames; /* (named the old sentinel maybe): walk again */
+    tlist_tell_victim(s);
     *state = s;
     return 0;
 }
@@ -141,7 +151,7 @@ static int fifo_create(const struct vmr_policy_config *cfg, void **state)
 const struct vmr_policy_ops vmr_policy_fifo = {
     .abi_version = VMR_POLICY_ABI_VERSION,
     .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_FAR_GUESS | VMR_POLICY_RESIZE |
-             VMR_POLICY_NO_ACCESS,
+             VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM,
     .name = "fifo",
     .summary = "first in, first out: evicts the page loaded longest ago (textbook FIFO)",
     .params = NULL,

@@ -33,12 +33,14 @@ static void lru_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
     tlist_ahead_leave(s, frame);
     flist_unlink(l, frame);
     flist_link_after(l, head, frame);
+    tlist_tell_victim(s);
 }
 
 const struct vmr_policy_ops vmr_policy_lru = {
     .abi_version = VMR_POLICY_ABI_VERSION,
     .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE |
-             VMR_POLICY_FAR_GUESS | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS,
+             VMR_POLICY_FAR_GUESS | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS |
+             VMR_POLICY_NEXT_VICTIM,
     .name = "lru",
     .summary = "least recently used: evicts the page untouched longest (exact LRU; Mattson et "
                "al. 1970)",

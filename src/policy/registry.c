@@ -249,7 +249,8 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
     }
     uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_WANTS_MISS |
                      VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE |
-                     VMR_POLICY_FAR_GUESS | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS;
+                     VMR_POLICY_FAR_GUESS | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS |
+                     VMR_POLICY_NEXT_VICTIM;
     if (ops->flags & ~known) {
         vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
                  (unsigned)(ops->flags & ~known));
@@ -377,7 +378,9 @@ int vmr_policy_open(struct vmr_policy *out, const char *spec, uint32_t n_frames,
         .params = out->kv,
         .errbuf = ebuf,
         .errbuf_len = sizeof ebuf,
+        .next_victim = &out->next_victim,
     };
+    out->next_victim = VMR_PFN_NONE;
     /* p.kv points into p.buf: move the pointers to out->buf */
     for (size_t i = 0; i < n_kv; i++) {
         out->kv[i].key = out->buf + (p.kv[i].key - p.buf);
