@@ -85,16 +85,17 @@ anon_frame_give(struct fault *f, vmr_pfn_t pfn, uint64_t key, const int replaced
     }
     if (replaced) {
         /* a two-stage prefetch: the frame guessed now (some evictions
-         * ahead), and the PTE of the guess made ahead_lag calls ago, whose
-         * frame that call fetched (reading it sooner would stall on it) */
+         * ahead), and the PTE of the guess made lag calls ago, whose frame
+         * that call fetched (reading it sooner would stall on it); no
+         * guess fetches frame 0's, which costs nothing (a prefetch never
+         * faults, pte1 may be NULL) */
         vmr_pfn_t ahead = k->policy.ops->on_replace(k->policy.state, pfn, old_key, ap);
-        const uint32_t i = k->ahead_i++;
-        vmr_pfn_t next = k->ahead_ring[(i - k->ahead_lag) & 3];
-        k->ahead_ring[i & 3] = ahead;
-        if (ahead < k->n_frames)
-            __builtin_prefetch(&k->frames[ahead]);
-        if (next < k->n_frames)
-            __builtin_prefetch(k->frames[next].pte1);
+        ahead = ahead < k->n_frames ? ahead : 0;
+        const uint32_t j = k->ahead_i++ & k->ahead_mask;
+        const vmr_pfn_t next = k->ahead_ring[j];
+        k->ahead_ring[j] = ahead;
+        __builtin_prefetch(&k->frames[ahead]);
+        __builtin_prefetch(k->frames[next].pte1);
     } else {
         frame_insert(k, pfn, ap);
     }

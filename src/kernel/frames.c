@@ -35,7 +35,7 @@ int frames_init(struct vmr_kernel *k)
     }
     k->free_head = 0;
     for (size_t i = 0; i < sizeof k->ahead_ring / sizeof k->ahead_ring[0]; i++)
-        k->ahead_ring[i] = NIL;
+        k->ahead_ring[i] = 0;
     /* the lane word's mask and wanted value, from the fields themselves
      * (the bit-fields' layout is the compiler's) */
     struct frame m = {.swap_slot = UINT32_MAX, .mapcount = (1u << 29) - 1, .type = 3},

@@ -248,11 +248,12 @@ struct vmr_kernel {
      * swap has room for them. Entries whose frame lost the mark are stale. */
     uint32_t *stuck;
     uint32_t stuck_head, n_stuck;
-    /* on_replace's last guesses (prefetch hints only), by call number mod 4;
-     * the PTE of the one made ahead_lag calls ago is fetched (4 with
-     * VMR_POLICY_FAR_GUESS, else 1) */
+    /* on_replace's last guesses (prefetch hints only, a frame number
+     * always: 0 stands for none), by call number mod the lag; the PTE of
+     * the one made lag calls ago (4 with VMR_POLICY_FAR_GUESS, else 1) is
+     * fetched when its slot is reused. ahead_mask = lag - 1. */
     uint32_t ahead_ring[4];
-    uint32_t ahead_i, ahead_lag;
+    uint32_t ahead_i, ahead_mask;
     /* the lane word (FRAME_LANE_OFF) of a fast-lane frame, masked: swap_slot
      * NIL, FRAME_ANON, mapcount 1, any swap_excl (frames_init) */
     uint64_t lane_mask, lane_want;

@@ -89,7 +89,7 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
         return rc;
     }
     k->policy_flags = k->policy.ops->flags;
-    k->ahead_lag = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 4 : 1;
+    k->ahead_mask = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 3 : 0;
     k->general_faults = k->linux_faults || k->scope;
     *out = k;
     return 0;
