@@ -392,6 +392,7 @@ static inline __attribute__((always_inline)) void fault_common(struct vmr_kernel
     f.op = op;
     f.count = count;
     f.major = 0;
+    f.pf = k->policy_flags;
     f.v = mm_find_vma(f.mm, vpn);
     if (!f.v) {
         f.c->segv_unmapped++;
@@ -461,7 +462,7 @@ static inline __attribute__((always_inline)) void fault_common(struct vmr_kernel
 void fault_handle(struct vmr_kernel *k, struct proc *p, uint64_t vpn, uint64_t *pte, unsigned op,
                   uint32_t count)
 {
-    if (!pte || !fault_fast(k, p, vpn, pte, op, count))
+    if (!pte || !fault_fast(k, p, vpn, pte, op, count, k->policy_flags))
         fault_general(k, p, vpn, pte, op, count);
 }
 

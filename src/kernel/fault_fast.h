@@ -22,6 +22,8 @@ struct fault {
     unsigned op;
     uint32_t count;
     int major;
+    uint32_t pf; /* the policy's flags (k->policy_flags), a constant in the
+                    replay loop's specialised copies (kernel.c) */
 };
 
 /* What the general path does with the frame reclaim found: nothing if the
@@ -63,7 +65,7 @@ static const struct vmr_access no_access;
  * found for it (their victim may depend on it). */
 static inline __attribute__((always_inline)) void tell_miss(struct fault *f, uint64_t key)
 {
-    if (f->k->policy_flags & VMR_POLICY_WANTS_MISS) {
+    if (f->pf & VMR_POLICY_WANTS_MISS) {
         struct vmr_access a = access_for(f, key);
         f->k->policy.ops->on_miss(f->k->policy.state, &a);
     }
@@ -79,7 +81,7 @@ anon_frame_give(struct fault *f, vmr_pfn_t pfn, uint64_t key, const int replaced
     struct vmr_kernel *k = f->k;
     struct vmr_access a;
     const struct vmr_access *ap = &no_access;
-    if (!(k->policy_flags & VMR_POLICY_NO_ACCESS)) {
+    if (!(f->pf & VMR_POLICY_NO_ACCESS)) {
         a = access_for(f, key);
         ap = &a;
     }
@@ -165,11 +167,13 @@ static inline __attribute__((always_inline)) void anon_page_into(struct fault *f
  * the same order; 0 (nothing done) for any other fault. */
 static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k, struct proc *p,
                                                             uint64_t vpn, uint64_t *pte,
-                                                            unsigned op, uint32_t count)
+                                                            unsigned op, uint32_t count,
+                                                            const uint32_t pf)
 {
     const uint64_t e = *pte;
     struct mm *mm = p->mm;
-    if ((e && !(e & PTE_SWAP_EXCL)) || k->general_faults || mm->last_vma >= mm->n_vmas)
+    if ((e && !(e & PTE_SWAP_EXCL)) || (!(pf & FLAGS_LEAN) && k->general_faults) ||
+        mm->last_vma >= mm->n_vmas)
         return 0;
     struct vma *v = &mm->vmas[mm->last_vma];
     if (vpn < v->start || vpn >= v->end || v->obj != NIL || !(v->prot & op_prot[op]))
@@ -184,7 +188,8 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
                       .pte = pte,
                       .op = op,
                       .count = count,
-                      .major = 0};
+                      .major = 0,
+                      .pf = pf};
     tell_miss(&f, e ? pte_payload(e) : k->anon_serial + 1);
     vmr_pfn_t pfn = k->free_head;
     if (pfn != NIL) {
@@ -195,11 +200,11 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
          * VMR_POLICY_NEXT_VICTIM); else the policy is asked */
         vmr_pfn_t victim = k->policy.next_victim;
         int rc = 0;
-        if (!(k->policy_flags & VMR_POLICY_NEXT_VICTIM) || victim >= k->n_frames ||
+        if (!(pf & VMR_POLICY_NEXT_VICTIM) || victim >= k->n_frames ||
             (k->frame_bits[victim] & VMR_FRAME_PINNED))
             rc = k->policy.ops->select_victim(k->policy.state, &victim);
         if (rc == 0 && victim < k->n_frames && evict_fast_ok(k, victim)) {
-            if (k->policy_flags & VMR_POLICY_REPLACE) {
+            if (pf & VMR_POLICY_REPLACE) {
                 /* the policy hears of the eviction and the new page at
                  * once; the frame goes from one page to the other without
                  * passing through FREE, and rss moves only between mms */

@@ -91,6 +91,7 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
     k->policy_flags = k->policy.ops->flags;
     k->ahead_mask = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 3 : 0;
     k->general_faults = k->linux_faults || k->scope;
+    k->lean = kernel_lean_flags(k);
     *out = k;
     return 0;
 }
@@ -275,11 +276,12 @@ static int run_event(struct vmr_kernel *k, const struct vmr_record *r)
 
 /* A page touch that hits: the MMU's referenced/dirty bits, and on_hit for
  * policies told of every access. */
-static inline void hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op)
+static inline __attribute__((always_inline)) void
+hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op, const uint32_t pf)
 {
     const uint8_t bits = k->frame_bits[pfn] |= hit_bits[op];
-    if ((k->policy_flags & VMR_POLICY_NEEDS_HITS) && !(bits & FRAME_PARKED)) {
-        if (k->policy_flags & VMR_POLICY_NO_ACCESS) {
+    if ((pf & VMR_POLICY_NEEDS_HITS) && !(bits & FRAME_PARKED)) {
+        if (pf & VMR_POLICY_NO_ACCESS) {
             k->policy.ops->on_hit(k->policy.state, pfn, &no_access);
             return;
         }
@@ -287,7 +289,7 @@ static inline void hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_rec
         struct vmr_access a = {
             .time = t,
             .next_use = k->next_use && t < k->n_next_use ? k->next_use[t] : UINT64_MAX,
-            .key = (k->policy_flags & VMR_POLICY_HIT_NO_KEY) ? VMR_KEY_UNKNOWN : k->frames[pfn].key,
+            .key = (pf & VMR_POLICY_HIT_NO_KEY) ? VMR_KEY_UNKNOWN : k->frames[pfn].key,
             .pid = r->pid,
             .count = r->count,
             .op = (uint8_t)op,
@@ -327,7 +329,7 @@ static int access_record(struct vmr_kernel *k, const struct vmr_record *r, uint6
     for (;;) {
         const uint64_t e = pte ? *pte : 0;
         if ((e & pte_need[op]) == pte_need[op]) {
-            hit(k, (vmr_pfn_t)pte_payload(e), r, op);
+            hit(k, (vmr_pfn_t)pte_payload(e), r, op, k->policy_flags);
         } else {
             fault_handle(k, p, vpn, pte, op, r->count);
             if (k->broken)
@@ -353,7 +355,10 @@ static int access_record(struct vmr_kernel *k, const struct vmr_record *r, uint6
  * else goes through access_record. A fault that kills a process frees
  * leaves (leaf_gen): the chunk's remaining PTEs are dropped then.
  */
-int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
+static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *k,
+                                                             const struct vmr_record *recs,
+                                                             size_t n, size_t *failed,
+                                                             const uint32_t pf)
 {
     const unsigned shift = k->page_shift;
     uint64_t *ptes[CHUNK];
@@ -418,11 +423,11 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
             (&c->reads)[op] += r->count;
             const uint64_t e = *pte;
             if ((e & pte_need[op]) == pte_need[op]) {
-                hit(k, (vmr_pfn_t)pte_payload(e), r, op);
+                hit(k, (vmr_pfn_t)pte_payload(e), r, op, pf);
                 k->time++;
                 continue;
             }
-            if (!fault_fast(k, p, vpn, pte, op, r->count))
+            if (!fault_fast(k, p, vpn, pte, op, r->count, pf))
                 fault_general(k, p, vpn, pte, op, r->count);
             if (k->broken) {
                 *failed = i + j;
@@ -437,6 +442,43 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         i += m;
     }
     return 0;
+}
+
+/* The policy flags the fast path tests; a run whose policy has one of the
+ * combinations below, with no oracle, local scope or Linux-mode faults
+ * (FLAGS_LEAN), runs a copy of the loop in which they are constants. */
+#define FLAGS_FAST                                                                                 \
+    (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE |  \
+     VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
+#define LEAN_RECENCY                                                                               \
+    (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS |   \
+     VMR_POLICY_NEXT_VICTIM)
+#define LEAN_ORDER (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
+#define LEAN_BITS  (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS)
+
+uint32_t kernel_lean_flags(const struct vmr_kernel *k)
+{
+    /* VMREPLAY_GENERIC_LOOP (any value): the general copy always, so that
+     * tests can check the copies give the same results (tests/cli/lean_loop.sh) */
+    if (k->general_faults || (k->policy_flags & VMR_POLICY_NEEDS_FUTURE) ||
+        getenv("VMREPLAY_GENERIC_LOOP"))
+        return 0;
+    const uint32_t f = k->policy_flags & FLAGS_FAST;
+    return f == LEAN_RECENCY || f == LEAN_ORDER || f == LEAN_BITS ? f | FLAGS_LEAN : 0;
+}
+
+int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
+{
+    switch (k->lean) {
+    case LEAN_RECENCY | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_RECENCY | FLAGS_LEAN);
+    case LEAN_ORDER | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_ORDER | FLAGS_LEAN);
+    case LEAN_BITS | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_BITS | FLAGS_LEAN);
+    default:
+        return run_records(k, recs, n, failed, k->policy_flags);
+    }
 }
 
 /* ---- reporting -------------------------------------------------------- */
