@@ -61,7 +61,8 @@
  * tells how far its guess lies); VMR_POLICY_RESIZE adds resize;
  * VMR_POLICY_NO_ACCESS lets the kernel skip filling in vmr_access;
  * VMR_POLICY_NEXT_VICTIM names the next victim in cfg->next_victim (a
- * config field after the older ones), so the kernel can skip select_victim.
+ * config field after the older ones), so the kernel can skip select_victim
+ * (VMR_POLICY_NEXT_UNREF: when that frame is also unreferenced).
  */
 #ifndef VMREPLAY_POLICY_H
 #define VMREPLAY_POLICY_H
@@ -110,6 +111,9 @@ enum {
     VMR_POLICY_NEXT_VICTIM = 1u << 9,  /* keeps *cfg->next_victim (see there): the kernel
                                           then calls select_victim only when that frame
                                           is pinned or none is named */
+    VMR_POLICY_NEXT_UNREF = 1u << 10,  /* with NEXT_VICTIM: the named frame is the choice
+                                          only while REFERENCED is clear too (a clock
+                                          hand's frame); the kernel checks that bit */
 };
 
 /* vmr_access.key in on_hit for VMR_POLICY_HIT_NO_KEY policies. */
@@ -151,11 +155,13 @@ struct vmr_policy_config {
     size_t errbuf_len;
     /* VMR_POLICY_NEXT_VICTIM: from create on and after every callback, the
      * policy stores here the frame select_victim would choose now, provided
-     * that frame is not pinned (VMR_PFN_NONE if it names none). Only for a
-     * choice that depends on nothing but the callbacks (not on REFERENCED
-     * bits the kernel sets without telling, as on hits of a policy without
-     * NEEDS_HITS). May be NULL (a caller that does not read it): the policy
-     * then keeps it elsewhere. Outlives the state, like frame_bits. */
+     * that frame is not pinned (VMR_PFN_NONE if it names none). With
+     * VMR_POLICY_NEXT_UNREF, provided it is not REFERENCED either: for a
+     * choice that depends on REFERENCED bits the kernel sets without a
+     * callback (CLOCK's hand stops at the first unreferenced frame);
+     * without it, the choice must depend on nothing but the callbacks. May
+     * be NULL (a caller that does not read it): the policy then keeps it
+     * elsewhere. Outlives the state, like frame_bits. */
     vmr_pfn_t *next_victim;
 };
 

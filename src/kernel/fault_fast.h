@@ -196,12 +196,14 @@ static inline __attribute__((always_inline)) int fault_fast(struct vmr_kernel *k
         pfn = frame_get(k, p);
     } else {
         reclaim_unpark_check(k);
-        /* the victim the policy named, unless it is pinned (see
-         * VMR_POLICY_NEXT_VICTIM); else the policy is asked */
+        /* the victim the policy named, unless it is pinned (or, with
+         * VMR_POLICY_NEXT_UNREF, referenced); else the policy is asked */
         vmr_pfn_t victim = k->policy.next_victim;
         int rc = 0;
         if (!(pf & VMR_POLICY_NEXT_VICTIM) || victim >= k->n_frames ||
-            (k->frame_bits[victim] & VMR_FRAME_PINNED))
+            (k->frame_bits[victim] &
+             ((pf & VMR_POLICY_NEXT_UNREF) ? VMR_FRAME_PINNED | VMR_FRAME_REFERENCED
+                                           : VMR_FRAME_PINNED)))
             rc = k->policy.ops->select_victim(k->policy.state, &victim);
         if (rc == 0 && victim < k->n_frames && evict_fast_ok(k, victim)) {
             if (pf & VMR_POLICY_REPLACE) {

@@ -449,12 +449,13 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
  * (FLAGS_LEAN), runs a copy of the loop in which they are constants. */
 #define FLAGS_FAST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE |  \
-     VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
+     VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
 #define LEAN_RECENCY                                                                               \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS |   \
      VMR_POLICY_NEXT_VICTIM)
 #define LEAN_ORDER (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
-#define LEAN_BITS  (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS)
+#define LEAN_BITS                                                                                  \
+    (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
 
 uint32_t kernel_lean_flags(const struct vmr_kernel *k)
 {

@@ -856,7 +856,8 @@ int scope_init(struct vmr_kernel *k, char *errbuf, size_t errbuf_len)
     }
     s->ops = *k->policy.ops;
     s->ops.flags &= ~(uint32_t)(VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_FAR_GUESS |
-                                VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM);
+                                VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM |
+                                VMR_POLICY_NEXT_UNREF);
     s->ops.peek_victim = NULL;
     s->ops.on_replace = NULL;
     s->ops.resize = NULL;

@@ -38,9 +38,19 @@ struct clock {
     uint8_t *bits;
     uint32_t n_frames;
     struct clock_ring ring;
-    uint64_t second_chances;  /* referenced frames the hand cleared */
+    uint64_t second_chances; /* referenced frames the hand cleared */
+    vmr_pfn_t *victim;       /* the hand (VMR_POLICY_NEXT_VICTIM):
+                                cfg->next_victim, or own_victim */
+    vmr_pfn_t own_victim;
     struct frame_link link[]; /* the ring, no sentinel */
 };
+
+/* After anything that may move the hand: select_victim stops at once on
+ * the hand's frame if it is unreferenced (VMR_POLICY_NEXT_UNREF). */
+static inline void clock_tell_victim(struct clock *s)
+{
+    *s->victim = s->ring.hand; /* FRAME_UNLINKED == VMR_PFN_NONE when empty */
+}
 
 static int clock_create(const struct vmr_policy_config *cfg, void **state)
 {
@@ -55,6 +65,8 @@ static int clock_create(const struct vmr_policy_config *cfg, void **state)
     s->ring.hand = FRAME_UNLINKED;
     s->ring.n_resident = 0;
     s->second_chances = 0;
+    s->victim = cfg->next_victim ? cfg->next_victim : &s->own_victim;
+    clock_tell_victim(s);
     for (uint32_t i = 0; i < cfg->n_frames; i++)
         s->link[i].prev = s->link[i].next = FRAME_UNLINKED;
     *state = s;
@@ -73,6 +85,7 @@ static void clock_on_insert(void *state, vmr_pfn_t frame, const struct vmr_acces
     struct frame_link *l = s->link;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     ring_insert(&s->ring, l, frame);
+    clock_tell_victim(s);
 }
 
 static int clock_select_victim(void *state, vmr_pfn_t *frame)
@@ -94,10 +107,12 @@ static int clock_select_victim(void *state, vmr_pfn_t *frame)
             continue;
         }
         s->ring.hand = f;
+        clock_tell_victim(s);
         *frame = f;
         return 0;
     }
     s->ring.hand = f;
+    clock_tell_victim(s);
     return VMR_ENOVICTIM;
 }
 
@@ -105,6 +120,7 @@ static void clock_unlink(struct clock *s, uint32_t frame)
 {
     struct frame_link *l = s->link;
     ring_unlink(&s->ring, l, frame);
+    clock_tell_victim(s);
 }
 
 static void clock_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
@@ -122,6 +138,7 @@ static void clock_on_remove(void *state, vmr_pfn_t frame)
 static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct clock *s = *state;
+    const int own = s->victim == &s->own_victim;
     struct clock *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
     if (!t) {
         if (n_frames > s->n_frames)
@@ -132,6 +149,8 @@ static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
         t->link[i].prev = t->link[i].next = FRAME_UNLINKED;
     t->n_frames = n_frames;
     t->bits = frame_bits;
+    if (own)
+        t->victim = &t->own_victim; /* the state may have moved */
     *state = t;
     return 0;
 }
@@ -160,6 +179,7 @@ static vmr_pfn_t clock_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
     } else {
         s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
         s->ring.hand = l[frame].next;
+        clock_tell_victim(s);
     }
     uint32_t next = l[s->ring.hand].next;
     __builtin_prefetch(&l[next]);
@@ -176,7 +196,8 @@ static size_t clock_report(void *state, struct vmr_policy_counter *out, size_t m
 
 const struct vmr_policy_ops vmr_policy_clock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS |
+             VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF,
     .name = "clock",
     .summary = "second chance over the referenced bit (Corbato 1968), as libCacheSim's Clock",
     .params = NULL,

@@ -240,6 +240,8 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
             ? "VMR_POLICY_PEEK (required by VMR_POLICY_REPLACE)"
         : (ops->flags & VMR_POLICY_FAR_GUESS) && !(ops->flags & VMR_POLICY_REPLACE)
             ? "VMR_POLICY_REPLACE (required by VMR_POLICY_FAR_GUESS)"
+        : (ops->flags & VMR_POLICY_NEXT_UNREF) && !(ops->flags & VMR_POLICY_NEXT_VICTIM)
+            ? "VMR_POLICY_NEXT_VICTIM (required by VMR_POLICY_NEXT_UNREF)"
         : (ops->flags & VMR_POLICY_RESIZE) && !ops->resize
             ? "resize (required by VMR_POLICY_RESIZE)"
             : NULL;
@@ -250,7 +252,7 @@ static int check_ops(const struct vmr_policy_ops *ops, const char *path, char *e
     uint32_t known = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_WANTS_MISS |
                      VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE |
                      VMR_POLICY_FAR_GUESS | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS |
-                     VMR_POLICY_NEXT_VICTIM;
+                     VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF;
     if (ops->flags & ~known) {
         vmr_errf(errbuf, errbuf_len, "%s: unknown policy flags 0x%x", path,
                  (unsigned)(ops->flags & ~known));

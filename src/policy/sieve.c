@@ -29,8 +29,20 @@ struct sieve {
     uint32_t n_frames; /* sentinel */
     uint32_t n_resident;
     uint32_t hand;
+    vmr_pfn_t *victim; /* where the hand starts (VMR_POLICY_NEXT_VICTIM):
+                          cfg->next_victim, or own_victim */
+    vmr_pfn_t own_victim;
     struct frame_link link[];
 };
+
+/* After anything that may move the hand or the tail: select_victim stops
+ * at once where the hand starts if that frame is unreferenced
+ * (VMR_POLICY_NEXT_UNREF). */
+static inline void sieve_tell_victim(struct sieve *s)
+{
+    const uint32_t f = s->hand == FRAME_UNLINKED ? s->link[s->n_frames].prev : s->hand;
+    *s->victim = f == s->n_frames ? VMR_PFN_NONE : f;
+}
 
 static int sieve_create(const struct vmr_policy_config *cfg, void **state)
 {
@@ -44,7 +56,9 @@ static int sieve_create(const struct vmr_policy_config *cfg, void **state)
     s->n_frames = cfg->n_frames;
     s->n_resident = 0;
     s->hand = FRAME_UNLINKED;
+    s->victim = cfg->next_victim ? cfg->next_victim : &s->own_victim;
     flist_init(s->link, cfg->n_frames);
+    sieve_tell_victim(s);
     *state = s;
     return 0;
 }
@@ -61,6 +75,7 @@ static void sieve_on_insert(void *state, vmr_pfn_t frame, const struct vmr_acces
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     flist_link_after(s->link, s->n_frames, frame);
     s->n_resident++;
+    sieve_tell_victim(s);
 }
 
 static int sieve_select_victim(void *state, vmr_pfn_t *frame)
@@ -80,6 +95,7 @@ static int sieve_select_victim(void *state, vmr_pfn_t *frame)
         if (!(b & VMR_FRAME_PINNED)) {
             if (!(b & VMR_FRAME_REFERENCED)) {
                 s->hand = f;
+                sieve_tell_victim(s);
                 *frame = f;
                 return 0;
             }
@@ -98,6 +114,7 @@ static void sieve_drop(struct sieve *s, uint32_t frame)
     }
     flist_unlink(s->link, frame);
     s->n_resident--;
+    sieve_tell_victim(s);
 }
 
 static void sieve_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
@@ -145,18 +162,23 @@ static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
 static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct sieve *s = *state;
+    const int own = s->victim == &s->own_victim;
     s = flist_state_resize(s, offsetof(struct sieve, link), s->n_frames, n_frames);
     if (!s)
         return VMR_ENOMEM;
     s->n_frames = n_frames;
     s->bits = frame_bits;
+    if (own)
+        s->victim = &s->own_victim; /* the state may have moved */
+    sieve_tell_victim(s);
     *state = s;
     return 0;
 }
 
 const struct vmr_policy_ops vmr_policy_sieve = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS |
+             VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF,
     .name = "sieve",
     .summary = "FIFO with a visited bit and a hand that stays (Zhang et al., NSDI 2024), as "
                "libCacheSim's Sieve",

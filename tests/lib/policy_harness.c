@@ -177,12 +177,16 @@ static int get_frame(struct vmr_ph *h, uint32_t *frame)
         vmr_pfn_t v = VMR_PFN_NONE;
         /* what a VMR_POLICY_NEXT_VICTIM policy named after its last call */
         const vmr_pfn_t named = h->pol.next_victim;
+        const uint8_t named_bits = named < h->n_frames ? h->bits[named] : 0;
         int rc = h->ops->select_victim(h->pol.state, &v);
         if (check_bits(h, "select_victim") != 0)
             return VMR_EINVAL;
+        const uint8_t stop = (h->ops->flags & VMR_POLICY_NEXT_UNREF)
+                                 ? VMR_FRAME_PINNED | VMR_FRAME_REFERENCED
+                                 : VMR_FRAME_PINNED;
         if ((h->ops->flags & VMR_POLICY_NEXT_VICTIM) && named != VMR_PFN_NONE &&
             (named >= h->n_frames || !h->resident[named] ||
-             (!(h->bits[named] & VMR_FRAME_PINNED) && (rc != 0 || v != named))))
+             (!(named_bits & stop) && (rc != 0 || v != named))))
             return fail(h, "next_victim named frame %u, select_victim chose %u (rc %d)",
                         (unsigned)named, (unsigned)v, rc);
         if (rc == VMR_ENOVICTIM) {

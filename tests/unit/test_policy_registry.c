@@ -309,6 +309,8 @@ static void test_plugins(void)
     expect_open(VMR_PLUGIN_BAD_FLAGS, 8, VMR_EINVAL, "on_replace (required by VMR_POLICY_REPLACE)");
     expect_open(VMR_PLUGIN_BAD_FAR, 8, VMR_EINVAL,
                 "VMR_POLICY_REPLACE (required by VMR_POLICY_FAR_GUESS)");
+    expect_open(VMR_PLUGIN_BAD_UNREF, 8, VMR_EINVAL,
+                "VMR_POLICY_NEXT_VICTIM (required by VMR_POLICY_NEXT_UNREF)");
     expect_open(VMR_PLUGIN_BAD_RESIZE, 8, VMR_EINVAL, "resize (required by VMR_POLICY_RESIZE)");
     expect_open("./no-such-plugin.so", 8, VMR_ENOTFOUND,
                 "cannot load policy plug-in: ./no-such-plugin.so: cannot open shared object file");
