@@ -322,8 +322,7 @@ static int access_record(struct vmr_kernel *k, const struct vmr_record *r, uint6
     }
     const unsigned op = r->kind;
     struct vmr_counters *c = &p->leader->c;
-    c->accesses += r->count;
-    (&c->reads)[op] += r->count;
+    (&c->reads)[op] += r->count; /* accesses: their sum (counters_close) */
     if (!pte)
         pte = pt_lookup(p->mm, vpn);
     for (;;) {
@@ -419,7 +418,6 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
             }
             const uint64_t vpn = r->addr >> shift;
             const unsigned op = r->kind;
-            c->accesses += r->count;
             (&c->reads)[op] += r->count;
             const uint64_t e = *pte;
             if ((e & pte_need[op]) == pte_need[op]) {
@@ -484,6 +482,13 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
 
 /* ---- reporting -------------------------------------------------------- */
 
+/* The replay loop counts reads, writes and fetches only: accesses is
+ * their sum, filled in where counters leave the kernel. */
+static void counters_close(struct vmr_counters *c)
+{
+    c->accesses = c->reads + c->writes + c->fetches;
+}
+
 void vmr_kernel_totals(const struct vmr_kernel *k, struct vmr_counters *out)
 {
     memset(out, 0, sizeof *out);
@@ -492,6 +497,7 @@ void vmr_kernel_totals(const struct vmr_kernel *k, struct vmr_counters *out)
         if (p->leader == p)
             vmr_counters_merge(out, &p->c);
     }
+    counters_close(out);
     out->rss_peak_pages = k->frames_peak;
     out->swap_peak_pages = k->swap_peak;
     out->commit_peak_pages = k->commit_peak;
@@ -515,6 +521,7 @@ const struct vmr_proc_report *vmr_kernel_procs(const struct vmr_kernel *k_, size
         r->comm = p->comm;
         r->killed = p->killed_by;
         r->c = p->c;
+        counters_close(&r->c);
         r->c.rss_peak_pages = p->rss_peak;
         r->c.commit_peak_pages = p->commit_peak;
     }
