@@ -288,7 +288,8 @@ hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op
         const uint64_t t = k->time;
         struct vmr_access a = {
             .time = t,
-            .next_use = k->next_use && t < k->n_next_use ? k->next_use[t] : UINT64_MAX,
+            .next_use = !(pf & FLAGS_LEAN) && k->next_use && t < k->n_next_use ? k->next_use[t]
+                                                                               : UINT64_MAX,
             .key = (pf & VMR_POLICY_HIT_NO_KEY) ? VMR_KEY_UNKNOWN : k->frames[pfn].key,
             .pid = r->pid,
             .count = r->count,
@@ -443,7 +444,8 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
 }
 
 /* The policy flags the fast path tests; a run whose policy has one of the
- * combinations below, with no oracle, local scope or Linux-mode faults
+ * combinations below (the built-ins' but OPT, LFU, GCLOCK, NRU and
+ * WSClock's), with no oracle, local scope or Linux-mode faults
  * (FLAGS_LEAN), runs a copy of the loop in which they are constants. */
 #define FLAGS_FAST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE |  \
@@ -454,6 +456,12 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
 #define LEAN_ORDER (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
 #define LEAN_BITS                                                                                  \
     (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
+/* ARC, LIRS, 2Q, S3-FIFO; CAR, CLOCK-Pro; SLRU; Aging, Linux, RANDOM */
+#define LEAN_GHOST                                                                                 \
+    (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
+#define LEAN_MISS    (VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
+#define LEAN_HITS    (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_REPLACE)
+#define LEAN_REPLACE VMR_POLICY_REPLACE
 
 uint32_t kernel_lean_flags(const struct vmr_kernel *k)
 {
@@ -463,7 +471,10 @@ uint32_t kernel_lean_flags(const struct vmr_kernel *k)
         getenv("VMREPLAY_GENERIC_LOOP"))
         return 0;
     const uint32_t f = k->policy_flags & FLAGS_FAST;
-    return f == LEAN_RECENCY || f == LEAN_ORDER || f == LEAN_BITS ? f | FLAGS_LEAN : 0;
+    return f == LEAN_RECENCY || f == LEAN_ORDER || f == LEAN_BITS || f == LEAN_GHOST ||
+                   f == LEAN_MISS || f == LEAN_HITS || f == LEAN_REPLACE
+               ? f | FLAGS_LEAN
+               : 0;
 }
 
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
@@ -475,6 +486,14 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         return run_records(k, recs, n, failed, LEAN_ORDER | FLAGS_LEAN);
     case LEAN_BITS | FLAGS_LEAN:
         return run_records(k, recs, n, failed, LEAN_BITS | FLAGS_LEAN);
+    case LEAN_GHOST | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_GHOST | FLAGS_LEAN);
+    case LEAN_MISS | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_MISS | FLAGS_LEAN);
+    case LEAN_HITS | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_HITS | FLAGS_LEAN);
+    case LEAN_REPLACE | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_REPLACE | FLAGS_LEAN);
     default:
         return run_records(k, recs, n, failed, k->policy_flags);
     }

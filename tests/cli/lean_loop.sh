@@ -1,8 +1,8 @@
 #!/bin/sh
-# The replay loop has copies specialised for the policy flags of FIFO, LRU,
-# CLOCK and SIEVE (src/kernel/kernel.c, kernel_lean_flags); each must give
-# exactly what the general copy gives (VMREPLAY_GENERIC_LOOP forces it), on
-# traces with fork, file-backed and shared memory, limited swap included.
+# The replay loop has copies specialised for the policy flags of most
+# built-ins (src/kernel/kernel.c, kernel_lean_flags); each must give exactly
+# what the general copy gives (VMREPLAY_GENERIC_LOOP forces it), on traces
+# with fork, file-backed and shared memory, limited swap included.
 set -u
 : "${VMREPLAY:?}" "${SRCDIR:?}" "${TESTTMP:?}"
 . "${SRCDIR:?}/tests/lib/cli.sh"
@@ -15,8 +15,8 @@ V=$VMREPLAY
 "$V" synth -o shared.vmt -p 'uniform@1,scan' -f 4M -n 40k -P 2 -b shared -s 3 2>/dev/null ||
     bad "synth shared failed"
 for t in anon file shared; do
-    for p in lru fifo clock sieve; do
-        for opt in "-m 400K" "-m 1M" "-m 400K --swap 1M"; do
+    for p in lru fifo clock sieve arc lirs 2q s3fifo car clockpro slru aging linux random; do
+        for opt in "-m 400K" "-m 400K --swap 1M"; do
             # shellcheck disable=SC2086
             "$V" replay $t.vmt -p $p $opt -q -f csv -o lean.csv || bad "replay $t $p $opt failed"
             # shellcheck disable=SC2086
