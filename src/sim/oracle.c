@@ -37,7 +37,7 @@
 #define BATCH       4096
 #define PTE_AHEAD   8
 #define FRAME_AHEAD 4
-#define KEY_AHEAD   16 /* touches whose frames' keys, or keys' slots, are fetched ahead */
+#define KEY_AHEAD   128 /* touches whose frames' keys, or keys' slots, are fetched ahead */
 
 struct pass {
     struct vmr_kernel *k;
