@@ -154,6 +154,19 @@ const struct vmr_area_report *vmr_kernel_area_stats(const struct vmr_kernel *k, 
 void vmr_kernel_usage(const struct vmr_kernel *k, uint64_t *frames_used, uint64_t *swap_used,
                       uint64_t *rss, size_t n);
 
+/* For the OPT pre-pass (src/kernel/oracle.c), between vmr_kernel_run
+ * calls. vmr_kernel_grow_frames: gives k n frames instead of its n_frames
+ * (no change if n is not more): the new frames are free, nothing resident
+ * moves, so a kernel that must never evict need not start again. Needs
+ * global scope and a policy with resize (VMR_POLICY_RESIZE; else
+ * VMR_EINVAL); on VMR_ENOMEM the kernel is unchanged.
+ * vmr_kernel_watch: replaces k's policy, before anything is resident, by
+ * ops over the caller's state (ops->destroy is called on it when k is
+ * destroyed), which is then told of every page touch: global scope only
+ * (else VMR_EINVAL). */
+int vmr_kernel_grow_frames(struct vmr_kernel *k, uint32_t n);
+int vmr_kernel_watch(struct vmr_kernel *k, const struct vmr_policy_ops *ops, void *state);
+
 /* Page touches so far (the virtual clock). */
 uint64_t vmr_kernel_time(const struct vmr_kernel *k);
 

@@ -1,8 +1,14 @@
 /*
  * oracle.c - the kernel's side of the OPT oracle: the copy-on-write
- * exceptions to next_use[time] (vmr_kernel_set_oracle_cow). Consulted on
- * the fault path of write faults only, when exceptions were given.
+ * exceptions to next_use[time] (vmr_kernel_set_oracle_cow), consulted on
+ * the fault path of write faults only, when exceptions were given; and
+ * what the pre-pass needs of its kernel: frames that grow instead of
+ * evicting (vmr_kernel_grow_frames) and a policy of its own that watches
+ * every touch (vmr_kernel_watch).
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 
 void vmr_kernel_set_oracle_cow(struct vmr_kernel *k, const struct vmr_oracle_cow *cow, size_t n)
@@ -26,4 +32,66 @@ uint64_t oracle_cow_next(const struct vmr_kernel *k, uint64_t key)
         if (k->oracle_cow[lo].key == key)
             return k->oracle_cow[lo].next_use;
     return k->next_use[t];
+}
+
+int vmr_kernel_grow_frames(struct vmr_kernel *k, uint32_t n)
+{
+    const uint32_t old = k->n_frames;
+    if (n <= old)
+        return 0;
+    if (n >= NIL || k->scope || !k->policy.ops->resize)
+        return VMR_EINVAL;
+    /* scratch arrays may grow alone; the others are swapped in at the end */
+    uint32_t *skipped = realloc(k->skipped, (size_t)n * sizeof *skipped);
+    if (skipped)
+        k->skipped = skipped;
+    uint32_t *stuck = realloc(k->stuck, (size_t)n * sizeof *stuck);
+    if (stuck)
+        k->stuck = stuck;
+    uint8_t *bits = calloc(n, 1);
+    size_t bytes = ((size_t)n * sizeof *k->frames + 63) & ~(size_t)63;
+    struct frame *frames = aligned_alloc(64, bytes);
+    int rc = !skipped || !stuck || !bits || !frames ? VMR_ENOMEM : 0;
+    if (rc == 0) {
+        memcpy(bits, k->frame_bits, old);
+        rc = k->policy.ops->resize(&k->policy.state, n, bits);
+    }
+    if (rc != 0) {
+        free(bits);
+        free(frames);
+        return rc;
+    }
+    free(k->frame_bits);
+    k->frame_bits = bits;
+    k->policy.cfg.frame_bits = bits;
+    k->policy.cfg.n_frames = n;
+    memcpy(frames, k->frames, (size_t)old * sizeof *frames);
+    memset(frames + old, 0, bytes - (size_t)old * sizeof *frames);
+    /* the new frames, ascending, ahead of those already free */
+    for (uint32_t i = old; i < n; i++) {
+        frames[i].type = FRAME_FREE;
+        frames[i].rmap = i + 1 < n ? i + 1 : k->free_head;
+        frames[i].swap_slot = NIL;
+    }
+    k->free_head = old;
+    free(k->frames);
+    k->frames = frames;
+    k->n_frames = k->cfg.n_frames = n;
+    return 0;
+}
+
+int vmr_kernel_watch(struct vmr_kernel *k, const struct vmr_policy_ops *ops, void *state)
+{
+    if (k->scope || k->frames_used)
+        return VMR_EINVAL;
+    struct vmr_policy_config cfg = k->policy.cfg;
+    cfg.errbuf = NULL;
+    cfg.errbuf_len = 0;
+    vmr_policy_close(&k->policy);
+    k->policy.ops = ops;
+    k->policy.state = state;
+    k->policy.cfg = cfg;
+    k->policy_flags = ops->flags;
+    k->ahead_lag = 1;
+    return 0;
 }

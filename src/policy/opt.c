@@ -17,7 +17,7 @@
  * touches one page) the lowest frame number goes first. Which dead page
  * goes does not change any fault count, only which frame is reused.
  *
- * Owns a binary max-heap of the resident frames ordered by (next_use
+ * Owns a 4-ary max-heap of the resident frames ordered by (next_use
  * larger, then frame smaller), with pos[frame] = index in the heap.
  * Invariants: a frame is in the heap iff it is resident, pos[heap[i].frame]
  * == i, pos[f] == FRAME_UNLINKED for non-resident f; every entry comes
@@ -25,12 +25,20 @@
  * unless pinned. With pinned frames the victim is the best unpinned entry
  * below a pinned path from the root: found without changing the heap,
  * visiting only pinned entries and their children.
- * Cost: O(log n) per insert, hit and removal; O(1) to choose when nothing
- * is pinned.
+ * Layout: entries are 16 bytes and the four children of an entry fill one
+ * cache line (the array starts 3 entries into a line-aligned block), so a
+ * level costs one line: half the lines of a binary heap's 2 per level.
+ * Cost: O(log n) per insert, hit and removal, and per replacement
+ * (on_replace: the victim's entry takes the new page and sinks, instead of
+ * a removal and an insert); O(1) to choose when nothing is pinned.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "builtin.h"
+
+#define ARITY 4
+#define SKEW  3 /* entries before the root in its line: children lines align */
 
 struct opt_entry {
     uint64_t next_use;
@@ -41,9 +49,10 @@ struct opt {
     uint8_t *bits;
     uint32_t n; /* entries in the heap */
     uint32_t n_frames;
-    struct opt_entry *heap; /* n_frames */
-    uint32_t *pos;          /* n_frames: heap index of each frame */
-    uint32_t *stack;        /* n_frames: scratch for the pinned search */
+    struct opt_entry *block; /* SKEW + n_frames entries, 64-byte aligned */
+    struct opt_entry *heap;  /* block + SKEW */
+    uint32_t *pos;           /* n_frames: heap index of each frame */
+    uint32_t *stack;         /* n_frames: scratch for the pinned search */
 };
 
 /* The total order of the heap: a is a better victim than b. */
@@ -52,7 +61,7 @@ static inline int opt_before(const struct opt_entry *a, const struct opt_entry *
     return a->next_use > b->next_use || (a->next_use == b->next_use && a->frame < b->frame);
 }
 
-static void opt_place(struct opt *s, uint32_t i, struct opt_entry e)
+static inline void opt_place(struct opt *s, uint32_t i, struct opt_entry e)
 {
     s->heap[i] = e;
     s->pos[e.frame] = i;
@@ -62,7 +71,7 @@ static void opt_sift_up(struct opt *s, uint32_t i)
 {
     struct opt_entry e = s->heap[i];
     while (i > 0) {
-        uint32_t parent = (i - 1) / 2;
+        uint32_t parent = (i - 1) / ARITY;
         if (!opt_before(&e, &s->heap[parent]))
             break;
         opt_place(s, i, s->heap[parent]);
@@ -76,11 +85,14 @@ static void opt_sift_down(struct opt *s, uint32_t i)
     struct opt_entry e = s->heap[i];
     const uint32_t n = s->n;
     for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= n)
+        const uint32_t first = ARITY * i + 1;
+        if (first >= n)
             break;
-        if (c + 1 < n && opt_before(&s->heap[c + 1], &s->heap[c]))
-            c++;
+        const uint32_t end = first + ARITY < n ? first + ARITY : n;
+        uint32_t c = first;
+        for (uint32_t j = first + 1; j < end; j++)
+            if (opt_before(&s->heap[j], &s->heap[c]))
+                c = j;
         if (!opt_before(&s->heap[c], &e))
             break;
         opt_place(s, i, s->heap[c]);
@@ -89,12 +101,34 @@ static void opt_sift_down(struct opt *s, uint32_t i)
     opt_place(s, i, e);
 }
 
+/* Entry i changed to e: moves it to its place. */
+static void opt_fix(struct opt *s, uint32_t i, struct opt_entry e)
+{
+    const int up = opt_before(&e, &s->heap[i]);
+    opt_place(s, i, e);
+    if (up)
+        opt_sift_up(s, i);
+    else
+        opt_sift_down(s, i);
+}
+
+/* A line-aligned block for SKEW + n entries, the first old + SKEW copied
+ * from `from` (may be NULL). */
+static struct opt_entry *opt_block(const struct opt_entry *from, uint32_t old, uint32_t n)
+{
+    size_t bytes = ((SKEW + (size_t)n) * sizeof(struct opt_entry) + 63) & ~(size_t)63;
+    struct opt_entry *b = aligned_alloc(64, bytes);
+    if (b && from)
+        memcpy(b, from, (SKEW + (size_t)old) * sizeof *b);
+    return b;
+}
+
 static void opt_destroy(void *state)
 {
     struct opt *s = state;
     if (!s)
         return;
-    free(s->heap);
+    free(s->block);
     free(s->pos);
     free(s->stack);
     free(s);
@@ -111,10 +145,11 @@ static int opt_create(const struct vmr_policy_config *cfg, void **state)
     size_t n = cfg->n_frames ? cfg->n_frames : 1;
     s->bits = cfg->frame_bits;
     s->n_frames = (uint32_t)n;
-    s->heap = malloc(n * sizeof *s->heap);
+    s->block = opt_block(NULL, 0, (uint32_t)n);
+    s->heap = s->block ? s->block + SKEW : NULL;
     s->pos = malloc(n * sizeof *s->pos);
     s->stack = malloc(n * sizeof *s->stack);
-    if (!s->heap || !s->pos || !s->stack) {
+    if (!s->block || !s->pos || !s->stack) {
         opt_destroy(s);
         return VMR_ENOMEM;
     }
@@ -138,14 +173,9 @@ static void opt_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
     struct opt *s = state;
     uint32_t i = s->pos[frame];
     assert(i != FRAME_UNLINKED);
-    uint64_t old = s->heap[i].next_use;
-    s->heap[i].next_use = a->next_use;
     /* the next use only moves later in a normal run, which makes the page a
      * better victim; an oracle that lost track can move it either way */
-    if (a->next_use >= old)
-        opt_sift_up(s, i);
-    else
-        opt_sift_down(s, i);
+    opt_fix(s, i, (struct opt_entry){a->next_use, frame});
 }
 
 static int opt_select_victim(void *state, vmr_pfn_t *frame)
@@ -169,7 +199,7 @@ static int opt_select_victim(void *state, vmr_pfn_t *frame)
                 best = i;
             continue;
         }
-        for (uint32_t c = 2 * i + 1; c <= 2 * i + 2 && c < s->n; c++)
+        for (uint32_t c = ARITY * i + 1; c <= ARITY * i + ARITY && c < s->n; c++)
             s->stack[top++] = c;
     }
     if (best == FRAME_UNLINKED)
@@ -186,13 +216,7 @@ static void opt_delete(struct opt *s, uint32_t frame)
     uint32_t last = --s->n;
     if (i == last)
         return;
-    struct opt_entry moved = s->heap[last];
-    int up = opt_before(&moved, &s->heap[i]);
-    opt_place(s, i, moved);
-    if (up)
-        opt_sift_up(s, i);
-    else
-        opt_sift_down(s, i);
+    opt_fix(s, i, s->heap[last]);
 }
 
 static void opt_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
@@ -206,15 +230,41 @@ static void opt_on_remove(void *state, vmr_pfn_t frame)
     opt_delete(state, frame);
 }
 
+static vmr_pfn_t opt_peek_victim(const void *state)
+{
+    const struct opt *s = state;
+    return s->n ? s->heap[0].frame : VMR_PFN_NONE;
+}
+
+/* The victim's entry takes the new page in place: one sift instead of a
+ * removal's and an insert's. The guess is the root: the victim after this
+ * one unless a hit moves a page above it (then only a prefetch is lost). */
+static vmr_pfn_t opt_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    struct opt *s = state;
+    (void)old_key;
+    uint32_t i = s->pos[frame];
+    assert(i != FRAME_UNLINKED);
+    opt_fix(s, i, (struct opt_entry){a->next_use, frame});
+    return s->heap[0].frame; /* the next victim unless hits change it */
+}
+
 /* The size does not enter the choice: only the arrays' lengths change. */
 static int opt_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct opt *s = *state;
     const uint32_t n = s->n_frames;
-    if (frame_array_resize(&s->heap, sizeof *s->heap, n, n_frames, 0) != 0 ||
-        frame_array_resize(&s->pos, sizeof *s->pos, n, n_frames, 0xff) != 0 ||
-        frame_array_resize(&s->stack, sizeof *s->stack, n, n_frames, 0) != 0)
+    /* the heap holds s->n <= min(n, n_frames) entries */
+    struct opt_entry *b = opt_block(s->block, s->n, n_frames);
+    if (!b || frame_array_resize(&s->pos, sizeof *s->pos, n, n_frames, 0xff) != 0 ||
+        frame_array_resize(&s->stack, sizeof *s->stack, n, n_frames, 0) != 0) {
+        free(b);
         return VMR_ENOMEM; /* what grew is harmless */
+    }
+    free(s->block);
+    s->block = b;
+    s->heap = b + SKEW;
     s->n_frames = n_frames;
     s->bits = frame_bits;
     return 0;
@@ -222,7 +272,8 @@ static int opt_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_opt = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_RESIZE |
+             VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
     .name = "opt",
     .summary = "Belady's MIN: evicts the page whose next use is farthest, pages as the kernel "
                "knows them (shared after fork, copied on write); optimal (Belady 1966)",
@@ -236,4 +287,6 @@ const struct vmr_policy_ops vmr_policy_opt = {
     .on_remove = opt_on_remove,
     .report = NULL,
     .resize = opt_resize,
+    .peek_victim = opt_peek_victim,
+    .on_replace = opt_on_replace,
 };

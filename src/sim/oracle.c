@@ -2,25 +2,30 @@
  * oracle.c - the pre-pass that gives OPT its knowledge of the future
  * (vmr_oracle in sim.h).
  *
- * The trace is replayed, one record at a time, through a second kernel with
- * the run's semantics and enough frames that nothing is evicted (policy
- * FIFO, never asked for a victim). After each access record the kernel is
- * asked which page each touch used (vmr_kernel_page_key): that key is the
- * page's identity, so next use follows a page through fork, sharing, the
- * page cache and copy-on-write, and a page freed by munmap or exit is never
- * confused with the page mapped there next (anonymous serials are not
- * reused; a file page keeps its object and index, as in the page cache).
+ * Forward: the trace is replayed through a second kernel with the run's
+ * semantics and frames that grow so that nothing is ever evicted
+ * (vmr_kernel_grow_frames), and each page touch t is given the key of the
+ * page it used, in use[t]: that key is the page's identity, so next use
+ * follows a page through fork, sharing, the page cache and copy-on-write,
+ * and a page freed by munmap or exit is never confused with the page
+ * mapped there next (anonymous serials are not reused; a file page keeps
+ * its object and index, as in the page cache). A write that copies a page
+ * also used the page it copied: a copy-on-write exception (time, source
+ * key), whose next use the kernel looks up apart (vmr_kernel_set_oracle_cow).
  *
- * Chains: each key's slot holds its latest touch t (next_use[t] is filled
- * when the key is touched again) or its latest copy-on-write exception
- * (COW_LINK | index into cow, whose next_use field holds the previous link
- * until it is resolved). Slots of anonymous pages, whose keys are dense
- * serials, are an array; those of object pages a map. A touch of the key
- * resolves the whole chain of pending exceptions and the touch before
- * them: from all of them, the page's next use is this touch.
+ * Backward: one pass from the last touch to the first turns use[t] from a
+ * key into the time of that key's next touch (UINT64_MAX: none), keeping
+ * per key the time of the touch after; an exception's next use is the
+ * source's next touch after it. Exceptions are no touches: the touch
+ * before one still gets the next touch as its next use.
  *
- * The identity is defined with nothing evicted: if the kernel's memory
- * fills, the pass starts again with four times as many frames.
+ * Which page each touch used comes from the kernel two ways. The fast
+ * lane (fast_run) replays runs of one-page access records with the
+ * kernel's own loop, the pass's policy (the watcher) being told of each
+ * touch by on_hit or on_insert. The slow lane replays one record at a time
+ * and asks vmr_kernel_page_key after it; it takes what the fast lane
+ * cannot (see fast_ok): records of several pages, writes that copy, and
+ * anything while the kernel has pages in swap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,153 +34,192 @@
 #include "vec.h"
 #include "vmreplay/sim.h"
 
-#define COW_LINK    (1ULL << 63)
-#define LINK_NONE   UINT64_MAX
 #define BATCH       4096
 #define PTE_AHEAD   8
 #define FRAME_AHEAD 4
-#define PIPE        8 /* anonymous touches and stores in flight */
+#define KEY_AHEAD   128 /* touches whose frames' keys, or keys' slots, are fetched ahead */
 
 struct pass {
     struct vmr_kernel *k;
-    /* per page key, its latest link + 1 (0: not seen): anonymous serials
-     * (dense) in an array, object pages in a map */
-    uint64_t *anon;
-    size_t cap_anon;
-    struct vmr_hashmap objs;
-    uint64_t n_pages;
-    uint64_t *next;
-    size_t cap_next;
-    uint64_t t;
+    uint64_t *use; /* per touch: its page's key, then its next use */
+    size_t cap_use;
+    uint64_t t; /* touches so far */
     struct vmr_oracle_cow *cow;
     size_t n_cow, cap_cow;
     uint64_t *pre; /* scratch: copy sources of the pages of one write */
     size_t cap_pre;
-    /* software pipeline of anonymous touches (see touch): touches whose
-     * slots are being fetched, and next_use stores whose lines are */
-    struct {
-        uint64_t key, t;
-    } pend[PIPE];
-    struct {
-        uint64_t at, val;
-    } store[PIPE];
-    unsigned n_pend, pend_head, n_store, store_head;
+    uint64_t anon_max; /* the largest anonymous key seen */
+    /* the watcher (the pass kernel's policy): the key of each frame's
+     * page; during a fast run, use[t] holds the frame touch t used, for
+     * use[conv .. hi) still to be turned into keys (convert) */
+    uint64_t *key_of;
+    uint32_t n_key_of;
+    int watching; /* a fast run is on */
+    int full;     /* the kernel asked for a victim: memory ran out */
+    uint64_t run_end, conv, hi;
 };
 
-/* Every pending link of chain v gets next use `t`. */
-static void resolve(struct pass *ps, uint64_t v, uint64_t t)
+/* ---- forward: the fast lane ---------------------------------------------
+ *
+ * Where a touch makes at most one policy call, for the page it leaves
+ * mapped, that call names the page vmr_kernel_page_key would after the
+ * record: a hit, a fault that maps one page (zero-fill, the page cache, a
+ * write-protect fault that keeps the page), or none (SIGSEGV, SIGBUS, the
+ * zero page). Kept off the fast lane: writes that copy (the copy and maybe
+ * the page copied are inserted: fork, private file pages), swap-ins (with
+ * read-ahead, several pages per touch; none while nothing is in swap) and
+ * records of several pages (one that kills its process half-way leaves
+ * its first pages unknown to page_key). */
+
+/* use[conv .. upto) hold frames (or VMR_KEY_UNKNOWN): their pages' keys. */
+static void convert(struct pass *ps, uint64_t upto)
 {
-    while (v != LINK_NONE && (v & COW_LINK)) {
-        struct vmr_oracle_cow *c = &ps->cow[v & ~COW_LINK];
-        v = c->next_use;
-        c->next_use = t;
+    uint64_t *u = ps->use;
+    for (uint64_t t = ps->conv; t < upto; t++) {
+        if (t + KEY_AHEAD < upto && u[t + KEY_AHEAD] != VMR_KEY_UNKNOWN)
+            __builtin_prefetch(&ps->key_of[u[t + KEY_AHEAD]]);
+        if (u[t] != VMR_KEY_UNKNOWN)
+            u[t] = ps->key_of[u[t]];
     }
-    if (v != LINK_NONE)
-        ps->next[v] = t;
+    ps->conv = upto;
 }
 
-/* The slot of page key (its latest link + 1, or 0); NULL if out of memory. */
-static uint64_t *slot_of(struct pass *ps, uint64_t key)
+static void watch_touch(struct pass *ps, vmr_pfn_t frame, uint64_t t)
 {
-    uint64_t *s;
-    if (key <= VMR_KEY_ANON_MAX) {
-        if (key >= ps->cap_anon &&
-            vmr_grow_zero((void **)&ps->anon, &ps->cap_anon, key + 1, sizeof *ps->anon) != 0)
-            return NULL;
-        s = &ps->anon[key];
-    } else {
-        int inserted;
-        s = vmr_hashmap_upsert(&ps->objs, key, 0, &inserted);
-    }
-    if (s && *s == 0)
-        ps->n_pages++;
-    return s;
+    if (t < ps->conv || t >= ps->run_end)
+        return; /* cannot happen (one call per touch): fast_run will see it */
+    ps->use[t] = frame;
+    ps->hi = t + 1;
 }
 
-/* Applies the oldest pending next_use store. */
-static void apply_store(struct pass *ps)
+static void watch_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
-    const unsigned i = ps->store_head;
-    ps->next[ps->store[i].at] = ps->store[i].val;
-    ps->store_head = (i + 1) % PIPE;
-    ps->n_store--;
+    struct pass *ps = state;
+    ps->key_of[frame] = a->key;
+    if (a->key <= VMR_KEY_ANON_MAX && a->key > ps->anon_max)
+        ps->anon_max = a->key;
+    if (ps->watching)
+        watch_touch(ps, frame, a->time);
 }
 
-/* Applies the oldest pending anonymous touch: its slot (prefetched) is
- * read and set, and the touch before it gets its next use - through a
- * store that waits for its line in turn. */
-static void apply_pend(struct pass *ps)
+static void watch_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
-    const unsigned i = ps->pend_head;
-    const uint64_t t = ps->pend[i].t;
-    uint64_t *s = &ps->anon[ps->pend[i].key];
-    ps->pend_head = (i + 1) % PIPE;
-    ps->n_pend--;
-    const uint64_t v = *s - 1;
-    ps->n_pages += *s == 0;
-    *s = t + 1;
-    if (v == LINK_NONE)
-        return;
-    if (v & COW_LINK) {
-        resolve(ps, v, t);
-        return;
-    }
-    if (ps->n_store == PIPE)
-        apply_store(ps);
-    __builtin_prefetch(&ps->next[v], 1);
-    const unsigned j = (ps->store_head + ps->n_store++) % PIPE;
-    ps->store[j].at = v;
-    ps->store[j].val = t;
+    struct pass *ps = state;
+    if (ps->watching)
+        watch_touch(ps, frame, a->time);
 }
 
-static void flush(struct pass *ps)
+/* A frame that is freed may take another page: the touches recorded as
+ * frame numbers become keys first. */
+static void watch_remove(void *state, vmr_pfn_t frame)
 {
-    while (ps->n_pend)
-        apply_pend(ps);
-    while (ps->n_store)
-        apply_store(ps);
+    struct pass *ps = state;
+    (void)frame;
+    if (ps->watching)
+        convert(ps, ps->hi);
 }
 
-/* Page `key` was used by touch t. The page maps are cache misses on large
- * traces, one after the other (slot, then the previous touch's next_use):
- * for anonymous pages, which have an array of slots, both are fetched
- * ahead and applied up to PIPE touches later. Only the order of one page's touches
- * matters, and anonymous and object keys never meet. */
-static int touch(struct pass *ps, uint64_t key, uint64_t t)
+static void watch_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
-    if (key > VMR_KEY_ANON_MAX) {
-        uint64_t *s = slot_of(ps, key);
-        if (!s)
+    (void)key;
+    watch_remove(state, frame);
+}
+
+static int watch_victim(void *state, vmr_pfn_t *frame)
+{
+    struct pass *ps = state;
+    (void)frame;
+    ps->full = 1;
+    return VMR_ENOVICTIM;
+}
+
+static int watch_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
+{
+    struct pass *ps = *state;
+    (void)frame_bits;
+    if (n_frames > ps->n_key_of) {
+        uint64_t *p = realloc(ps->key_of, (size_t)n_frames * sizeof *p);
+        if (!p)
             return VMR_ENOMEM;
-        resolve(ps, *s - 1, t);
-        *s = t + 1;
-        return 0;
+        ps->key_of = p;
+        ps->n_key_of = n_frames;
     }
-    if (key >= ps->cap_anon &&
-        vmr_grow_zero((void **)&ps->anon, &ps->cap_anon, key + 1, sizeof *ps->anon) != 0)
-        return VMR_ENOMEM;
-    __builtin_prefetch(&ps->anon[key], 1);
-    if (ps->n_pend == PIPE)
-        apply_pend(ps);
-    const unsigned j = (ps->pend_head + ps->n_pend++) % PIPE;
-    ps->pend[j].key = key;
-    ps->pend[j].t = t;
     return 0;
 }
 
-/* Touch t copied page `key` (it used another): an exception. */
-static int copied(struct pass *ps, uint64_t key, uint64_t t)
+static int watch_create(const struct vmr_policy_config *cfg, void **state)
 {
-    flush(ps);
-    if (vmr_grow((void **)&ps->cow, &ps->cap_cow, ps->n_cow + 1, sizeof *ps->cow) != 0)
-        return VMR_ENOMEM;
-    uint64_t *s = slot_of(ps, key);
-    if (!s)
-        return VMR_ENOMEM;
-    ps->cow[ps->n_cow] = (struct vmr_oracle_cow){.time = t, .key = key, .next_use = *s - 1};
-    *s = (COW_LINK | ps->n_cow++) + 1;
-    return 0;
+    (void)cfg;
+    (void)state;
+    return VMR_EINVAL; /* installed by vmr_kernel_watch only */
 }
+
+static void watch_destroy(void *state)
+{
+    (void)state; /* the pass's */
+}
+
+static const struct vmr_policy_ops watcher = {
+    .abi_version = VMR_POLICY_ABI_VERSION,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_RESIZE,
+    .name = "oracle-pass",
+    .summary = "records the page of each touch for the OPT pre-pass",
+    .create = watch_create,
+    .destroy = watch_destroy,
+    .on_insert = watch_insert,
+    .on_hit = watch_hit,
+    .select_victim = watch_victim,
+    .on_evict = watch_evict,
+    .on_remove = watch_remove,
+    .resize = watch_resize,
+};
+
+/* Whether record rec may take the fast lane: an access to one page, and if
+ * copies on write are possible (cow_risk), no write that would copy. */
+static int fast_ok(const struct pass *ps, const struct vmr_record *rec, unsigned shift,
+                   int cow_risk)
+{
+    if (!vmr_rec_is_access(rec->kind) || (rec->addr ^ (rec->addr + rec->size - 1)) >> shift)
+        return 0;
+    return !cow_risk || rec->kind != VMR_OP_WRITE ||
+           vmr_kernel_cow_source_key(ps->k, rec->pid, rec->addr) == VMR_KEY_UNKNOWN;
+}
+
+/* Makes sure `need` more pages fit, with a sixteenth of the frames to
+ * spare (for events, whose needs are not known before). */
+static int room_for(struct pass *ps, uint32_t *frames, uint64_t need)
+{
+    uint64_t used, swapped;
+    vmr_kernel_usage(ps->k, &used, &swapped, NULL, 0);
+    uint64_t n = *frames;
+    while (used + need + n / 16 >= n && n < (UINT32_MAX - 1) / 2)
+        n *= 2;
+    if (n == *frames)
+        return 0;
+    int rc = vmr_kernel_grow_frames(ps->k, (uint32_t)n);
+    if (rc == 0)
+        *frames = (uint32_t)n;
+    return rc;
+}
+
+/* Runs recs[0 .. n) (fast_ok each) through the kernel, watched: touches
+ * t .. t + n - 1. */
+static int fast_run(struct pass *ps, const struct vmr_record *recs, size_t n, size_t *failed)
+{
+    if (vmr_grow((void **)&ps->use, &ps->cap_use, ps->t + n, sizeof *ps->use) != 0)
+        return VMR_ENOMEM;
+    memset(ps->use + ps->t, 0xff, n * sizeof *ps->use); /* VMR_KEY_UNKNOWN: no call */
+    ps->conv = ps->hi = ps->t;
+    ps->run_end = ps->t + n;
+    ps->watching = 1;
+    int rc = vmr_kernel_run(ps->k, recs, n, failed);
+    ps->watching = 0;
+    convert(ps, ps->hi);
+    ps->t += n;
+    return rc;
+}
+
+/* ---- forward: the slow lane -------------------------------------------- */
 
 /* One access record: its pages are touches t .. t + n - 1. */
 static int access_rec(struct pass *ps, const struct vmr_record *rec, unsigned shift)
@@ -184,7 +228,7 @@ static int access_rec(struct pass *ps, const struct vmr_record *rec, unsigned sh
     const uint64_t first = rec->addr >> shift, last = (rec->addr + rec->size - 1) >> shift;
     const uint64_t n = last - first + 1;
     const int write = rec->kind == VMR_OP_WRITE;
-    if (vmr_grow((void **)&ps->next, &ps->cap_next, ps->t + n, sizeof *ps->next) != 0 ||
+    if (vmr_grow((void **)&ps->use, &ps->cap_use, ps->t + n, sizeof *ps->use) != 0 ||
         (write && vmr_grow((void **)&ps->pre, &ps->cap_pre, n, sizeof *ps->pre) != 0))
         return VMR_ENOMEM;
     for (uint64_t i = 0; write && i < n; i++)
@@ -193,24 +237,45 @@ static int access_rec(struct pass *ps, const struct vmr_record *rec, unsigned sh
     int rc = vmr_kernel_run(k, rec, 1, &failed);
     if (rc != 0)
         return rc;
-    for (uint64_t i = 0; i < n && rc == 0; i++) {
+    for (uint64_t i = 0; i < n; i++) {
         const uint64_t t = ps->t + i;
         const uint64_t key = vmr_kernel_page_key(k, rec->pid, (first + i) << shift, rec->kind);
-        ps->next[t] = UINT64_MAX;
-        if (key != VMR_KEY_UNKNOWN)
-            rc = touch(ps, key, t);
-        if (rc == 0 && write && ps->pre[i] != VMR_KEY_UNKNOWN && ps->pre[i] != key)
-            rc = copied(ps, ps->pre[i], t);
+        ps->use[t] = key;
+        if (!write || ps->pre[i] == VMR_KEY_UNKNOWN || ps->pre[i] == key)
+            continue;
+        /* touch t copied page pre[i] (it used another): an exception */
+        if (vmr_grow((void **)&ps->cow, &ps->cap_cow, ps->n_cow + 1, sizeof *ps->cow) != 0)
+            return VMR_ENOMEM;
+        ps->cow[ps->n_cow++] =
+            (struct vmr_oracle_cow){.time = t, .key = ps->pre[i], .next_use = UINT64_MAX};
     }
     ps->t += n;
-    return rc;
+    return 0;
 }
 
 enum { PASS_DONE, PASS_FULL };
 
+/* Whether event rec may make a later write copy a page (fork, exec, a
+ * file mapping) or page out (madvise): then writes are checked before they
+ * take the fast lane. */
+static int event_cow_risk(const struct vmr_record *rec)
+{
+    switch (rec->kind) {
+    case VMR_REC_FORK:
+    case VMR_REC_EXEC:
+    case VMR_REC_MADVISE:
+        return 1;
+    case VMR_REC_MMAP:
+        return !(rec->flags & VMR_MAP_ANON) || rec->arg != 0;
+    default:
+        return 0;
+    }
+}
+
 /* One pass over the trace from its start: PASS_DONE, PASS_FULL (memory
- * filled) or an error. */
-static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t frames, unsigned shift,
+ * filled: a single record took all the room left) or an error. *frames
+ * doubles whenever a record might not fit (room_for). */
+static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t *frames, unsigned shift,
                     char *errbuf, size_t errbuf_len)
 {
     int rc = vmr_trace_reader_rewind(r);
@@ -219,6 +284,7 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t frames
      * says where to stop */
     const struct vmr_trace_info *info = vmr_trace_reader_info(r);
     uint64_t left = info->indexed ? info->n_access_records : UINT64_MAX;
+    int cow_risk = 0;
     while (left > 0) {
         const struct vmr_record *recs;
         size_t n;
@@ -230,21 +296,44 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t frames
         }
         if (n == 0)
             break;
-        for (size_t i = 0; i < n && left > 0; i++) {
-            /* hints: the PTE of a record PTE_AHEAD on, the frame of one
-             * FRAME_AHEAD on (whose PTE was fetched meanwhile) */
-            if (i + PTE_AHEAD < n && vmr_rec_is_access(recs[i + PTE_AHEAD].kind))
-                vmr_kernel_prefetch_page(ps->k, recs[i + PTE_AHEAD].pid, recs[i + PTE_AHEAD].addr,
-                                         0);
-            if (i + FRAME_AHEAD < n && vmr_rec_is_access(recs[i + FRAME_AHEAD].kind))
-                vmr_kernel_prefetch_page(ps->k, recs[i + FRAME_AHEAD].pid,
-                                         recs[i + FRAME_AHEAD].addr, 1);
-            size_t failed;
-            if (vmr_rec_is_access(recs[i].kind)) {
-                rc = access_rec(ps, &recs[i], shift);
-                left--;
+        for (size_t i = 0; i < n && left > 0;) {
+            uint64_t used, swapped;
+            vmr_kernel_usage(ps->k, &used, &swapped, NULL, 0);
+            size_t m = 0, at = i;
+            if (swapped == 0)
+                while (i + m < n && m < left && fast_ok(ps, &recs[i + m], shift, cow_risk))
+                    m++;
+            if (m > 0) {
+                if ((rc = room_for(ps, frames, 2 * (uint64_t)m)) == 0) {
+                    size_t failed = 0;
+                    rc = fast_run(ps, &recs[i], m, &failed);
+                    at = i + failed;
+                }
+                i += m;
+                left -= m;
             } else {
-                rc = vmr_kernel_run(ps->k, &recs[i], 1, &failed);
+                /* hints: the PTE of a record PTE_AHEAD on, the frame of one
+                 * FRAME_AHEAD on (whose PTE was fetched meanwhile) */
+                if (i + PTE_AHEAD < n && vmr_rec_is_access(recs[i + PTE_AHEAD].kind))
+                    vmr_kernel_prefetch_page(ps->k, recs[i + PTE_AHEAD].pid,
+                                             recs[i + PTE_AHEAD].addr, 0);
+                if (i + FRAME_AHEAD < n && vmr_rec_is_access(recs[i + FRAME_AHEAD].kind))
+                    vmr_kernel_prefetch_page(ps->k, recs[i + FRAME_AHEAD].pid,
+                                             recs[i + FRAME_AHEAD].addr, 1);
+                const struct vmr_record *rec = &recs[i];
+                if (vmr_rec_is_access(rec->kind)) {
+                    const uint64_t pages =
+                        ((rec->addr + rec->size - 1) >> shift) - (rec->addr >> shift) + 1;
+                    if ((rc = room_for(ps, frames, 2 * pages)) == 0)
+                        rc = access_rec(ps, rec, shift);
+                    left--;
+                } else {
+                    size_t failed;
+                    cow_risk |= event_cow_risk(rec);
+                    if ((rc = room_for(ps, frames, 0)) == 0)
+                        rc = vmr_kernel_run(ps->k, rec, 1, &failed);
+                }
+                i++;
             }
             if (rc == VMR_ENOMEM && !vmr_kernel_error(ps->k)[0]) {
                 vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass (%llu page touches)",
@@ -253,7 +342,7 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t frames
             }
             if (rc != 0) {
                 char where[512];
-                vmr_trace_reader_where(r, i, where, sizeof where);
+                vmr_trace_reader_where(r, at, where, sizeof where);
                 vmr_errf(errbuf, errbuf_len, "%s: %s", where, vmr_kernel_error(ps->k));
                 return rc;
             }
@@ -263,32 +352,89 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t frames
                          (unsigned long long)vmr_kernel_time(ps->k), (unsigned long long)ps->t);
                 return VMR_EFORMAT;
             }
-            uint64_t used, swapped;
             vmr_kernel_usage(ps->k, &used, &swapped, NULL, 0);
-            if (used >= frames)
+            if (used >= *frames || ps->full)
                 return PASS_FULL;
         }
     }
     struct vmr_counters c;
     vmr_kernel_totals(ps->k, &c);
-    return c.evictions ? PASS_FULL : PASS_DONE;
+    return c.evictions || ps->full ? PASS_FULL : PASS_DONE;
+}
+
+/* ---- backward ------------------------------------------------------------ */
+
+/* The slot of key: 0 if not seen yet, 1 if seen with no touch after, else
+ * the time of the next touch + 2. NULL if out of memory. */
+static inline uint64_t *slot(uint64_t **anon, size_t *cap, struct vmr_hashmap *objs, uint64_t key)
+{
+    if (key <= VMR_KEY_ANON_MAX) {
+        if (key >= *cap && vmr_grow_zero((void **)anon, cap, key + 1, sizeof **anon) != 0)
+            return NULL;
+        return &(*anon)[key];
+    }
+    int inserted;
+    return vmr_hashmap_upsert(objs, key, 0, &inserted);
+}
+
+/* use[t]: from the key of touch t to its next use; the exceptions' next
+ * uses; *n_pages: the keys seen. */
+static int backward(struct pass *ps, uint64_t *n_pages)
+{
+    size_t cap = ps->anon_max + 1;
+    uint64_t *anon = calloc(cap, sizeof *anon);
+    struct vmr_hashmap objs;
+    if (!anon || vmr_hashmap_init(&objs, 1024) != 0) {
+        free(anon);
+        return VMR_ENOMEM;
+    }
+    uint64_t pages = 0;
+    uint64_t *u = ps->use;
+    size_t c = ps->n_cow;
+    int rc = 0;
+    for (uint64_t t = ps->t; t-- > 0 && rc == 0;) {
+        if (t >= KEY_AHEAD && u[t - KEY_AHEAD] < cap)
+            __builtin_prefetch(&anon[u[t - KEY_AHEAD]], 1);
+        for (; c > 0 && ps->cow[c - 1].time == t; c--) {
+            uint64_t *s = slot(&anon, &cap, &objs, ps->cow[c - 1].key);
+            if (!s) {
+                rc = VMR_ENOMEM;
+                break;
+            }
+            pages += *s == 0;
+            ps->cow[c - 1].next_use = *s >= 2 ? *s - 2 : UINT64_MAX;
+            *s += *s == 0;
+        }
+        const uint64_t key = u[t];
+        if (key == VMR_KEY_UNKNOWN)
+            continue; /* no page: no next use */
+        uint64_t *s = slot(&anon, &cap, &objs, key);
+        if (!s) {
+            rc = VMR_ENOMEM;
+            break;
+        }
+        pages += *s == 0;
+        u[t] = *s >= 2 ? *s - 2 : UINT64_MAX;
+        *s = t + 2;
+    }
+    free(anon);
+    vmr_hashmap_release(&objs);
+    *n_pages = pages;
+    return rc;
 }
 
 static void pass_reset(struct pass *ps)
 {
     vmr_kernel_destroy(ps->k);
     ps->k = NULL;
-    ps->n_pend = ps->n_store = 0;
-    vmr_hashmap_clear(&ps->objs);
-    if (ps->anon)
-        memset(ps->anon, 0, ps->cap_anon * sizeof *ps->anon);
-    ps->n_pages = 0;
     ps->t = 0;
     ps->n_cow = 0;
+    ps->anon_max = 0;
+    ps->full = ps->watching = 0;
 }
 
 /* Frames for the first pass: a quarter of the accesses of an indexed trace
- * (4096 to 2^20), else 2^14. */
+ * (4096 to 2^20), else 2^14; they double as the pass goes. */
 static uint32_t first_frames(const struct vmr_trace_info *info)
 {
     uint64_t n = info->indexed ? info->n_access_records / 4 : 1u << 14;
@@ -304,7 +450,7 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_confi
     while ((1u << shift) < kc->page_size)
         shift++;
     struct vmr_kernel_config pc = *kc;
-    pc.policy = "fifo";
+    pc.policy = "fifo"; /* replaced by the watcher */
     /* page identity does not depend on who may evict whom */
     pc.scope = VMR_SCOPE_GLOBAL;
     pc.quota = NULL;
@@ -312,13 +458,26 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_confi
     pc.commit_frames = kc->commit_frames ? kc->commit_frames : kc->n_frames;
     pc.n_frames = first_frames(vmr_trace_reader_info(r));
     struct pass ps = {0};
-    int rc = vmr_hashmap_init(&ps.objs, 1024);
-    if (rc != 0)
+    /* a touch per access record at least */
+    const struct vmr_trace_info *info = vmr_trace_reader_info(r);
+    int rc = 0;
+    if (info->indexed && info->n_access_records > 0 &&
+        vmr_grow((void **)&ps.use, &ps.cap_use, info->n_access_records, sizeof *ps.use) != 0) {
         vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass");
+        rc = VMR_ENOMEM;
+    }
     for (unsigned passes = 1; rc == 0; passes++) {
         rc = vmr_kernel_create(&ps.k, &pc, errbuf, errbuf_len);
+        if (rc == 0) {
+            void *st = &ps;
+            rc = watch_resize(&st, pc.n_frames, NULL);
+            if (rc == 0)
+                rc = vmr_kernel_watch(ps.k, &watcher, &ps);
+            if (rc != 0)
+                vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass");
+        }
         if (rc == 0)
-            rc = run_pass(&ps, r, pc.n_frames, shift, errbuf, errbuf_len);
+            rc = run_pass(&ps, r, &pc.n_frames, shift, errbuf, errbuf_len);
         if (rc == PASS_DONE) {
             o->passes = passes;
             break;
@@ -335,31 +494,23 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_confi
             }
         }
     }
+    vmr_kernel_destroy(ps.k);
+    ps.k = NULL;
+    if (rc == 0 && (rc = backward(&ps, &o->n_pages)) != 0)
+        vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass");
     if (rc == 0) {
-        flush(&ps);
-        /* the chains still open end with no next use */
-        const struct vmr_hashmap *m = &ps.objs;
-        for (size_t i = 0; i <= m->mask && m->keys; i++)
-            if (m->used[i])
-                resolve(&ps, m->vals[i] - 1, UINT64_MAX);
-        for (size_t i = 0; i < ps.cap_anon; i++)
-            if (ps.anon[i])
-                resolve(&ps, ps.anon[i] - 1, UINT64_MAX);
-        o->next_use = ps.next;
+        o->next_use = ps.use;
         o->n_touches = ps.t;
         o->cow = ps.cow;
         o->n_cow = ps.n_cow;
-        o->n_pages = ps.n_pages;
         o->frames = pc.n_frames;
-        ps.next = NULL;
+        ps.use = NULL;
         ps.cow = NULL;
     }
-    vmr_kernel_destroy(ps.k);
-    vmr_hashmap_release(&ps.objs);
-    free(ps.anon);
-    free(ps.next);
+    free(ps.use);
     free(ps.cow);
     free(ps.pre);
+    free(ps.key_of);
     return rc;
 }
 

@@ -15,7 +15,8 @@
  * does not reach.
  *
  * Also the oracle's output on hand-made traces: touches that use no page,
- * a copy-on-write exception, and a pass that starts again with more memory.
+ * a copy-on-write exception, a pass whose memory grows, and one that
+ * starts again with more memory.
  */
 #include <stdlib.h>
 
@@ -181,8 +182,9 @@ static void test_cow_exception(void)
 }
 
 /* More pages resident at once than the first pass's memory (2^14 frames
- * for a text trace): the pass starts again with four times as many, twice. */
-static void test_restart(void)
+ * for a text trace): its frames grow before the record that needs them,
+ * and the pass runs once. */
+static void test_grow(void)
 {
     struct vmr_oracle o;
     if (oracle_of("mmap 1 0x10000000 400M rw- private,anon\n"
@@ -190,7 +192,7 @@ static void test_restart(void)
                   "r 1 0x10000000 8\n",
                   &o) != 0)
         return;
-    CHECK_EQ_U64(o.passes, 3);
+    CHECK_EQ_U64(o.passes, 1);
     CHECK_EQ_U64(o.frames, 1u << 18);
     CHECK_EQ_U64(o.n_touches, 76801);
     CHECK_EQ_U64(o.n_pages, 76800);
@@ -202,10 +204,71 @@ static void test_restart(void)
     vmr_oracle_release(&o);
 }
 
+/* The same pages one by one (the fast lane): the frames double as they
+ * fill, with no second pass. */
+static void test_grow_fast(void)
+{
+    enum { PAGES = 40000 };
+    size_t cap = 64 + (size_t)(PAGES + 1) * 32, len = 0;
+    char *text = malloc(cap);
+    if (!text) {
+        CHECK(text != NULL);
+        return;
+    }
+    len += (size_t)snprintf(text + len, cap - len, "mmap 1 0x10000000 400M rw- private,anon\n");
+    for (unsigned i = 0; i < PAGES; i++)
+        len += (size_t)snprintf(text + len, cap - len, "%c 1 0x%x\n", i % 3 ? 'r' : 'w',
+                                0x10000000u + i * 4096u);
+    snprintf(text + len, cap - len, "r 1 0x10000000\n");
+    struct vmr_oracle o;
+    int rc = oracle_of(text, &o);
+    free(text);
+    if (rc != 0)
+        return;
+    CHECK_EQ_U64(o.passes, 1);
+    CHECK_EQ_U64(o.frames, 1u << 16);
+    CHECK_EQ_U64(o.n_touches, PAGES + 1);
+    CHECK_EQ_U64(o.n_pages, PAGES);
+    if (o.n_touches == PAGES + 1) {
+        CHECK_EQ_U64(o.next_use[0], PAGES);
+        CHECK_EQ_U64(o.next_use[1], UINT64_MAX);
+        CHECK_EQ_U64(o.next_use[PAGES], UINT64_MAX);
+    }
+    vmr_oracle_release(&o);
+}
+
+/* A record whose pages are not known before it runs (madvise WILLNEED
+ * reading a file into the page cache) fills the memory: the pass starts
+ * again with four times as many frames, twice. */
+static void test_restart(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("file 3 /data/300m.bin size=300M\n"
+                  "mmap 1 0x10000000 300M r-- shared fd=3\n"
+                  "madvise 1 0x10000000 300M willneed\n"
+                  "r 1 0x10000000 8\n"
+                  "r 1 0x10001000 8\n"
+                  "r 1 0x10000000 8\n",
+                  &o) != 0)
+        return;
+    CHECK_EQ_U64(o.passes, 3);
+    CHECK_EQ_U64(o.frames, 1u << 18);
+    CHECK_EQ_U64(o.n_touches, 3);
+    CHECK_EQ_U64(o.n_pages, 2);
+    if (o.n_touches == 3) {
+        CHECK_EQ_U64(o.next_use[0], 2);
+        CHECK_EQ_U64(o.next_use[1], UINT64_MAX);
+        CHECK_EQ_U64(o.next_use[2], UINT64_MAX);
+    }
+    vmr_oracle_release(&o);
+}
+
 int main(void)
 {
     test_chains();
     test_cow_exception();
+    test_grow();
+    test_grow_fast();
     test_restart();
     size_t n_builtins;
     const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n_builtins);
