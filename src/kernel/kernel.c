@@ -462,6 +462,8 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
 #define LEAN_MISS    (VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
 #define LEAN_HITS    (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_REPLACE)
 #define LEAN_REPLACE VMR_POLICY_REPLACE
+/* OPT's pre-pass watcher (src/sim/oracle.c) */
+#define LEAN_WATCH (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY)
 
 uint32_t kernel_lean_flags(const struct vmr_kernel *k)
 {
@@ -472,7 +474,7 @@ uint32_t kernel_lean_flags(const struct vmr_kernel *k)
         return 0;
     const uint32_t f = k->policy_flags & FLAGS_FAST;
     return f == LEAN_RECENCY || f == LEAN_ORDER || f == LEAN_BITS || f == LEAN_GHOST ||
-                   f == LEAN_MISS || f == LEAN_HITS || f == LEAN_REPLACE
+                   f == LEAN_MISS || f == LEAN_HITS || f == LEAN_REPLACE || f == LEAN_WATCH
                ? f | FLAGS_LEAN
                : 0;
 }
@@ -494,6 +496,8 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         return run_records(k, recs, n, failed, LEAN_HITS | FLAGS_LEAN);
     case LEAN_REPLACE | FLAGS_LEAN:
         return run_records(k, recs, n, failed, LEAN_REPLACE | FLAGS_LEAN);
+    case LEAN_WATCH | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_WATCH | FLAGS_LEAN);
     default:
         return run_records(k, recs, n, failed, k->policy_flags);
     }

@@ -91,7 +91,9 @@ int vmr_kernel_watch(struct vmr_kernel *k, const struct vmr_policy_ops *ops, voi
     k->policy.ops = ops;
     k->policy.state = state;
     k->policy.cfg = cfg;
+    k->policy.next_victim = VMR_PFN_NONE;
     k->policy_flags = ops->flags;
-    k->ahead_lag = 1;
+    k->ahead_mask = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 3 : 0;
+    k->lean = kernel_lean_flags(k); /* the replay loop's copy follows the flags */
     return 0;
 }
