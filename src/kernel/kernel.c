@@ -444,8 +444,8 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
 }
 
 /* The policy flags the fast path tests; a run whose policy has one of the
- * combinations below (the built-ins' but OPT, LFU, GCLOCK, NRU and
- * WSClock's), with no oracle, local scope or Linux-mode faults
+ * combinations below (every built-in's but OPT's), with no oracle, local
+ * scope or Linux-mode faults
  * (FLAGS_LEAN), runs a copy of the loop in which they are constants. */
 #define FLAGS_FAST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE |  \
@@ -456,12 +456,14 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
 #define LEAN_ORDER (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
 #define LEAN_BITS                                                                                  \
     (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
-/* ARC, LIRS, 2Q, S3-FIFO; CAR, CLOCK-Pro; SLRU; Aging, Linux, RANDOM */
+/* ARC, LIRS, 2Q, S3-FIFO; CAR, CLOCK-Pro, WSClock; SLRU, LFU; Aging, Linux,
+ * RANDOM, GCLOCK; NRU (and plug-ins without fast-path flags) */
 #define LEAN_GHOST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
 #define LEAN_MISS    (VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
 #define LEAN_HITS    (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_REPLACE)
 #define LEAN_REPLACE VMR_POLICY_REPLACE
+#define LEAN_PLAIN   0u
 /* OPT's pre-pass watcher (src/sim/oracle.c) */
 #define LEAN_WATCH (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY)
 
@@ -474,7 +476,8 @@ uint32_t kernel_lean_flags(const struct vmr_kernel *k)
         return 0;
     const uint32_t f = k->policy_flags & FLAGS_FAST;
     return f == LEAN_RECENCY || f == LEAN_ORDER || f == LEAN_BITS || f == LEAN_GHOST ||
-                   f == LEAN_MISS || f == LEAN_HITS || f == LEAN_REPLACE || f == LEAN_WATCH
+                   f == LEAN_MISS || f == LEAN_HITS || f == LEAN_REPLACE || f == LEAN_WATCH ||
+                   f == LEAN_PLAIN
                ? f | FLAGS_LEAN
                : 0;
 }
@@ -498,6 +501,8 @@ int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n
         return run_records(k, recs, n, failed, LEAN_REPLACE | FLAGS_LEAN);
     case LEAN_WATCH | FLAGS_LEAN:
         return run_records(k, recs, n, failed, LEAN_WATCH | FLAGS_LEAN);
+    case LEAN_PLAIN | FLAGS_LEAN:
+        return run_records(k, recs, n, failed, LEAN_PLAIN | FLAGS_LEAN);
     default:
         return run_records(k, recs, n, failed, k->policy_flags);
     }

@@ -110,6 +110,8 @@ static void arc_miss(struct arc *s, const struct vmr_access *a)
         s->pending = MISS_NEW;
         return;
     }
+    /* on_insert unlinks the ghost: its node's neighbours are found there */
+    __builtin_prefetch(&s->gl.link[g], 1);
     uint32_t b1 = s->gl.size[GL_B1], b2 = s->gl.size[GL_B2];
     if (s->gl.where[g] == GL_B1) {
         double q = s->int_delta ? (double)(b2 / b1) : (double)b2 / b1;
@@ -135,9 +137,10 @@ static void arc_on_miss(void *state, const struct vmr_access *a)
     arc_miss(s, a);
 }
 
-static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+/* on_insert's work; inlined into on_replace too. */
+static inline __attribute__((always_inline)) void arc_insert(struct arc *s, vmr_pfn_t frame,
+                                                             const struct vmr_access *a)
 {
-    struct arc *s = state;
     s->gl.fkey[frame] = a->key;
     if (s->pending == MISS_NONE || s->pending_key != a->key || s->pending_time != a->time)
         arc_miss(s, a); /* no on_miss came: adapt now */
@@ -163,13 +166,19 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     gl_prefetch_next_drop(&s->gl);
 }
 
+static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    arc_insert(state, frame, a);
+}
+
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
     struct arc *s = state;
-    if (s->gl.where[frame] == GL_T2 && s->gl.link[s->gl.base + GL_T2].prev == frame)
+    const int l = s->gl.where[frame];
+    if (l == GL_T2 && s->gl.link[s->gl.base + GL_T2].prev == frame)
         return;
-    gl_pull(&s->gl, frame);
+    gl_pull_from(&s->gl, frame, l);
     gl_push(&s->gl, frame, GL_T2);
 }
 
@@ -208,11 +217,13 @@ static vmr_pfn_t arc_peek_victim(const void *state)
     return f < s->gl.c ? f : VMR_PFN_NONE;
 }
 
-static void arc_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+/* on_evict's work; inlined into on_replace too. */
+static inline __attribute__((always_inline)) void arc_evict(struct arc *s, vmr_pfn_t frame,
+                                                            uint64_t key)
 {
-    struct arc *s = state;
-    int ghost = s->gl.where[frame] == GL_T1 ? GL_B1 : GL_B2;
-    gl_pull(&s->gl, frame);
+    const int from = s->gl.where[frame];
+    const int ghost = from == GL_T1 ? GL_B1 : GL_B2;
+    gl_pull_from(&s->gl, frame, from);
     /* a resident page's key is never a ghost (on_insert took it out) */
     assert(gmap_find(&s->gl.map, key) == GMAP_NONE);
     /* keep within the pool; in a normal evict-then-insert this never
@@ -222,6 +233,11 @@ static void arc_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
                                       ? GL_B1
                                       : GL_B2);
     gl_add_ghost(&s->gl, key, ghost);
+}
+
+static void arc_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    arc_evict(state, frame, key);
 }
 
 static void arc_on_remove(void *state, vmr_pfn_t frame)
@@ -254,8 +270,8 @@ static vmr_pfn_t arc_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                 const struct vmr_access *a)
 {
     struct arc *s = state;
-    arc_on_evict(state, frame, old_key);
-    arc_on_insert(state, frame, a);
+    arc_evict(s, frame, old_key);
+    arc_insert(s, frame, a);
     uint32_t f = arc_peek_victim(s);
     if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;

@@ -76,7 +76,7 @@ static int car_create(const struct vmr_policy_config *cfg, void **state)
     return 0;
 }
 
-static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct car *s = state;
     s->gl.fkey[frame] = a->key;
@@ -123,7 +123,7 @@ static int car_step(struct car *s, int l, vmr_pfn_t *frame)
         return -1;
     uint8_t b = s->bits[f];
     if (b & VMR_FRAME_PINNED) {
-        gl_pull(&s->gl, f);
+        gl_pull_from(&s->gl, f, l);
         gl_push(&s->gl, f, l);
         return 0;
     }
@@ -132,7 +132,7 @@ static int car_step(struct car *s, int l, vmr_pfn_t *frame)
         return 1;
     }
     s->bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
-    gl_pull(&s->gl, f);
+    gl_pull_from(&s->gl, f, l);
     gl_push(&s->gl, f, GL_T2);
     return 0;
 }
@@ -177,7 +177,7 @@ static int car_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-static void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+POLICY_INLINE void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     struct car *s = state;
     int ghost = s->gl.where[frame] == GL_T1 ? GL_B1 : GL_B2;

@@ -63,6 +63,7 @@ struct clockpro {
     struct gmap map;
     uint64_t promotions, demotions, test_hits;
     struct frame_link *link; /* the ring */
+    struct parena arena;     /* every array above and the map's */
 };
 
 static const struct vmr_policy_param clockpro_params[] = {
@@ -75,12 +76,7 @@ static void cp_destroy(void *state)
     struct clockpro *s = state;
     if (!s)
         return;
-    free(s->hot);
-    free(s->in_test);
-    free(s->free_ghosts);
-    free(s->link);
-    free(s->cl);
-    gmap_release(&s->map);
+    parena_release(&s->arena);
     free(s);
 }
 
@@ -101,16 +97,22 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     s->c = c;
     s->mc = frac_frames(c, cold, 1, c);
     s->ring.hand = s->cold.hand = s->hand_test = FRAME_UNLINKED;
-    s->hot = calloc(c, 1);
-    s->in_test = calloc(c, 1);
-    s->free_ghosts = malloc((size_t)c * sizeof *s->free_ghosts);
-    s->link = malloc(2 * (size_t)c * sizeof *s->link);
-    s->cl = malloc((size_t)c * sizeof *s->cl);
-    if (!s->hot || !s->in_test || !s->free_ghosts || !s->link || !s->cl ||
-        gmap_init(&s->map, c, s->c) != 0) {
+    struct parena_req req[GMAP_NREQ + 5];
+    if (gmap_layout(&s->map, c, s->c, req) != 0) {
         cp_destroy(s);
         return VMR_ENOMEM;
     }
+    req[GMAP_NREQ + 0] = (struct parena_req){(void **)&s->link, 2 * (size_t)c * sizeof *s->link};
+    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->cl, (size_t)c * sizeof *s->cl};
+    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->hot, c};
+    req[GMAP_NREQ + 3] = (struct parena_req){(void **)&s->in_test, c};
+    req[GMAP_NREQ + 4] =
+        (struct parena_req){(void **)&s->free_ghosts, (size_t)c * sizeof *s->free_ghosts};
+    if (parena_alloc(&s->arena, req, GMAP_NREQ + 5) != 0) {
+        cp_destroy(s);
+        return VMR_ENOMEM;
+    }
+    gmap_clear(&s->map);
     flist_init_nodes(s->link, 2 * c);
     flist_init_nodes(s->cl, c);
     for (uint32_t i = 0; i < c; i++)
@@ -252,7 +254,7 @@ static void cp_on_miss(void *state, const struct vmr_access *a)
     gmap_prefetch_find(&s->map, a->key);
 }
 
-static void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct clockpro *s = state;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
@@ -325,7 +327,7 @@ static int cp_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+POLICY_INLINE void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     struct clockpro *s = state;
     int keep = !s->hot[frame] && s->in_test[frame];

@@ -141,6 +141,39 @@ static void gclock_on_remove(void *state, vmr_pfn_t frame)
     gclock_drop(state, frame);
 }
 
+/* The frame under the hand: the victim unless referenced, counted or
+ * pinned. */
+static vmr_pfn_t gclock_peek_victim(const void *state)
+{
+    const struct gclock *s = state;
+    return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
+}
+
+/* on_evict + on_insert in one call. The victim sits under the hand (the
+ * kernel replaces what select_victim chose), so the new page takes its
+ * place in the ring, where on_insert would put it (behind the hand once
+ * the hand has moved on), and the hand moves on. Returns the frame after
+ * the hand: the victim after the next if nothing is referenced or counted
+ * by then. */
+static vmr_pfn_t gclock_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                   const struct vmr_access *a)
+{
+    struct gclock *s = state;
+    const struct frame_link *l = s->link;
+    if (s->ring.hand != frame || l[frame].next == frame) {
+        gclock_on_evict(state, frame, old_key);
+        gclock_on_insert(state, frame, a);
+    } else {
+        s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
+        s->count[frame] = s->init;
+        s->ring.hand = l[frame].next;
+    }
+    uint32_t next = l[s->ring.hand].next;
+    __builtin_prefetch(&l[next]);
+    __builtin_prefetch(&s->count[next]);
+    return next;
+}
+
 /* The size does not enter the choice: only the arrays' lengths change. */
 static int gclock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
@@ -163,7 +196,7 @@ static int gclock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_gclock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "gclock",
     .summary = "generalized / n-bit CLOCK: a saturating use counter per frame fed by the "
                "referenced bit (Smith 1978; Nicola et al. 1992)",
@@ -174,5 +207,7 @@ const struct vmr_policy_ops vmr_policy_gclock = {
     .select_victim = gclock_select_victim,
     .on_evict = gclock_on_evict,
     .on_remove = gclock_on_remove,
+    .peek_victim = gclock_peek_victim,
+    .on_replace = gclock_on_replace,
     .resize = gclock_resize,
 };

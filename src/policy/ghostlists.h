@@ -28,17 +28,14 @@ struct ghost_lists {
     uint32_t *free_ghosts;
     struct gmap map;
     struct frame_link *link;
-    uint64_t *fkey; /* frame -> its page's key (for prefetching the eviction's map slot) */
+    uint64_t *fkey;      /* frame -> its page's key (for prefetching the eviction's map slot) */
+    struct parena arena; /* all of the arrays above and the map's */
 };
 
 /* Frees what gl_init allocated; accepts a zeroed struct. */
 static inline void gl_release(struct ghost_lists *g)
 {
-    free(g->where);
-    free(g->free_ghosts);
-    free(g->link);
-    free(g->fkey);
-    gmap_release(&g->map);
+    parena_release(&g->arena);
 }
 
 /* Empty lists for c frames. Returns 0 or VMR_ENOMEM (then gl_release). */
@@ -48,13 +45,18 @@ static inline int gl_init(struct ghost_lists *g, uint32_t c)
     g->n_ghost_nodes = c + 2;
     g->base = c + g->n_ghost_nodes;
     size_t nodes = (size_t)c + g->n_ghost_nodes;
-    g->where = malloc(nodes);
-    g->free_ghosts = malloc(g->n_ghost_nodes * sizeof *g->free_ghosts);
-    g->link = malloc((nodes + GL_NLISTS) * sizeof *g->link);
-    g->fkey = calloc(c, sizeof *g->fkey);
-    if (!g->where || !g->free_ghosts || !g->link || !g->fkey ||
-        gmap_init(&g->map, g->n_ghost_nodes, c) != 0)
+    struct parena_req req[GMAP_NREQ + 4];
+    if (gmap_layout(&g->map, g->n_ghost_nodes, c, req) != 0)
         return VMR_ENOMEM;
+    req[GMAP_NREQ + 0] =
+        (struct parena_req){(void **)&g->link, (nodes + GL_NLISTS) * sizeof *g->link};
+    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&g->fkey, (size_t)c * sizeof *g->fkey};
+    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&g->where, nodes};
+    req[GMAP_NREQ + 3] =
+        (struct parena_req){(void **)&g->free_ghosts, g->n_ghost_nodes * sizeof *g->free_ghosts};
+    if (parena_alloc(&g->arena, req, GMAP_NREQ + 4) != 0)
+        return VMR_ENOMEM;
+    gmap_clear(&g->map);
     flist_init_nodes(g->link, (uint32_t)nodes);
     flist_init_sentinels(g->link, g->base, GL_NLISTS);
     for (uint32_t i = 0; i < g->n_ghost_nodes; i++)
@@ -83,11 +85,26 @@ static inline uint32_t gl_lru(const struct ghost_lists *g, int l)
     return g->link[g->base + (uint32_t)l].next;
 }
 
-static inline void gl_drop_ghost(struct ghost_lists *g, uint32_t x)
+/* gl_pull of a node known to be in list l: where[x] is not read (a drop
+ * of the oldest ghost would find it in no cache). */
+static inline void gl_pull_from(struct ghost_lists *g, uint32_t x, int l)
+{
+    assert(g->where[x] == (uint8_t)l);
+    flist_unlink(g->link, x);
+    g->size[l]--;
+}
+
+/* Drops ghost x of list l. */
+static inline void gl_drop_ghost_from(struct ghost_lists *g, uint32_t x, int l)
 {
     gmap_del(&g->map, x);
-    gl_pull(g, x);
+    gl_pull_from(g, x, l);
     g->free_ghosts[g->n_free_ghosts++] = x;
+}
+
+static inline void gl_drop_ghost(struct ghost_lists *g, uint32_t x)
+{
+    gl_drop_ghost_from(g, x, g->where[x]);
 }
 
 /* Drops the LRU entry of ghost list l (of the other one if l is empty). */
@@ -95,7 +112,7 @@ static inline void gl_drop_lru_ghost(struct ghost_lists *g, int l)
 {
     if (g->size[l] == 0)
         l = l == GL_B1 ? GL_B2 : GL_B1;
-    gl_drop_ghost(g, gl_lru(g, l));
+    gl_drop_ghost_from(g, gl_lru(g, l), l);
 }
 
 /* Makes `key` the MRU ghost of list l (B1 or B2); a free node must exist. */
@@ -158,10 +175,13 @@ GMAP_PREFETCH_FN gl_prefetch_next_drop(const struct ghost_lists *g)
     gl_prefetch_drop(g, g->size[GL_T1] + g->size[GL_B1] >= g->c ? GL_B1 : GL_B2);
 }
 
-/* gmap_prefetch_put over the frames' keys. */
+/* gmap_prefetch_put over the frames' keys, and v2's list byte, which its
+ * eviction reads. */
 GMAP_PREFETCH_FN gl_prefetch_put(const struct ghost_lists *g, uint32_t v1, uint32_t v2)
 {
     gmap_prefetch_put(&g->map, g->fkey, g->c, v1, v2);
+    if (v2 < g->c)
+        __builtin_prefetch(&g->where[v2]);
 }
 
 #endif

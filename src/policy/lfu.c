@@ -177,6 +177,32 @@ static void lfu_on_remove(void *state, vmr_pfn_t frame)
     lfu_leave(state, frame);
 }
 
+/* The oldest frame of the lowest class: the victim unless pinned. */
+static vmr_pfn_t lfu_peek_victim(const void *state)
+{
+    const struct lfu *s = state;
+    const uint32_t end = s->n_frames, x = s->nlink[end].next;
+    if (x == end)
+        return VMR_PFN_NONE;
+    const uint32_t f = s->flink[end + x].next;
+    return f < end ? f : VMR_PFN_NONE;
+}
+
+/* on_evict + on_insert in one call. Returns the frame after the next
+ * victim in its class (the new page joins a class at its newest end). */
+static vmr_pfn_t lfu_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                                const struct vmr_access *a)
+{
+    struct lfu *s = state;
+    (void)old_key;
+    lfu_leave(s, frame);
+    lfu_on_insert(state, frame, a);
+    const uint32_t f = lfu_peek_victim(s);
+    if (f == VMR_PFN_NONE)
+        return VMR_PFN_NONE;
+    return flist_guess_after(s->flink, f, s->n_frames);
+}
+
 /* The size does not enter the choice: a new instance for n_frames takes
  * the classes in order (renumbered), each with its frames in order. */
 static int lfu_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
@@ -202,7 +228,8 @@ static int lfu_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_lfu = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE |
+             VMR_POLICY_RESIZE,
     .name = "lfu",
     .summary = "least frequently used (in-cache counts), ties to the least recently used "
                "(O(1) LFU, Shah et al. 2010)",
@@ -214,5 +241,7 @@ const struct vmr_policy_ops vmr_policy_lfu = {
     .select_victim = lfu_select_victim,
     .on_evict = lfu_on_evict,
     .on_remove = lfu_on_remove,
+    .peek_victim = lfu_peek_victim,
+    .on_replace = lfu_on_replace,
     .resize = lfu_resize,
 };

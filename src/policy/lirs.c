@@ -56,6 +56,7 @@ struct lirs {
     struct frame_link *sl; /* S: n + G nodes + sentinel */
     struct frame_link *ql; /* Q: n frames + sentinel */
     struct frame_link *gl; /* ghost FIFO: G nodes (index g - n) + sentinel */
+    struct parena arena;   /* every array above and the map's */
 };
 
 static const struct vmr_policy_param lirs_params[] = {
@@ -69,13 +70,7 @@ static void lirs_destroy(void *state)
     struct lirs *s = state;
     if (!s)
         return;
-    free(s->lir);
-    free(s->free_ghosts);
-    free(s->fkey);
-    free(s->sl);
-    free(s->ql);
-    free(s->gl);
-    gmap_release(&s->map);
+    parena_release(&s->arena);
     free(s);
 }
 
@@ -102,17 +97,24 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     s->s_sent = c + s->G;
     s->q_sent = c;
     s->g_sent = s->G;
-    s->lir = calloc(c, 1);
-    s->free_ghosts = malloc((size_t)s->G * sizeof *s->free_ghosts);
-    s->sl = malloc(((size_t)c + s->G + 1) * sizeof *s->sl);
-    s->ql = malloc(((size_t)c + 1) * sizeof *s->ql);
-    s->fkey = calloc(c, sizeof *s->fkey);
-    s->gl = malloc(((size_t)s->G + 1) * sizeof *s->gl);
-    if (!s->lir || !s->free_ghosts || !s->sl || !s->ql || !s->gl || !s->fkey ||
-        gmap_init(&s->map, s->G, s->c) != 0) {
+    struct parena_req req[GMAP_NREQ + 6];
+    if (gmap_layout(&s->map, s->G, s->c, req) != 0) {
         lirs_destroy(s);
         return VMR_ENOMEM;
     }
+    req[GMAP_NREQ + 0] =
+        (struct parena_req){(void **)&s->sl, ((size_t)c + s->G + 1) * sizeof *s->sl};
+    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->ql, ((size_t)c + 1) * sizeof *s->ql};
+    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->fkey, (size_t)c * sizeof *s->fkey};
+    req[GMAP_NREQ + 3] = (struct parena_req){(void **)&s->gl, ((size_t)s->G + 1) * sizeof *s->gl};
+    req[GMAP_NREQ + 4] = (struct parena_req){(void **)&s->lir, c};
+    req[GMAP_NREQ + 5] =
+        (struct parena_req){(void **)&s->free_ghosts, (size_t)s->G * sizeof *s->free_ghosts};
+    if (parena_alloc(&s->arena, req, GMAP_NREQ + 6) != 0) {
+        lirs_destroy(s);
+        return VMR_ENOMEM;
+    }
+    gmap_clear(&s->map);
     flist_init(s->sl, c + s->G);
     flist_init(s->ql, c);
     flist_init(s->gl, s->G);
@@ -179,7 +181,7 @@ static void lirs_demote_bottom(struct lirs *s)
     }
 }
 
-static void lirs_insert(struct lirs *s, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void lirs_insert(struct lirs *s, vmr_pfn_t frame, const struct vmr_access *a)
 {
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
@@ -211,7 +213,7 @@ static void lirs_insert(struct lirs *s, vmr_pfn_t frame, const struct vmr_access
 
 /* Loads the page: lirs_insert, then the fetches ahead of the next drop of
  * the oldest non-resident entry. */
-static void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct lirs *s = state;
     s->fkey[frame] = a->key;
@@ -269,7 +271,7 @@ static int lirs_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-static void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, uint64_t key)
+POLICY_INLINE void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, uint64_t key)
 {
     if (s->lir[frame]) {
         s->lir[frame] = 0;

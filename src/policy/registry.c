@@ -11,6 +11,7 @@
  * and says in errbuf which part of the spec is wrong.
  */
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -128,7 +129,58 @@ int vmr_policy_param_double(const struct vmr_policy_ops *ops, const struct vmr_p
     return 0;
 }
 
-int gmap_init(struct gmap *g, uint32_t max, uint32_t base)
+#define PARENA_HUGE ((size_t)2 << 20)
+
+int parena_alloc(struct parena *a, const struct parena_req *req, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += (req[i].bytes + 63) & ~(size_t)63;
+    len = len ? len : 64;
+    *a = (struct parena){0};
+    char *base = NULL;
+#ifdef MADV_HUGEPAGE
+    if (len >= PARENA_HUGE) {
+        /* map an extra 2 MiB to find an aligned start, give back the rest */
+        const size_t page = 4096, mlen = (len + page - 1) & ~(page - 1);
+        char *m = mmap(NULL, mlen + PARENA_HUGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m != MAP_FAILED) {
+            base = (char *)(((uintptr_t)m + PARENA_HUGE - 1) & ~(uintptr_t)(PARENA_HUGE - 1));
+            if (base > m)
+                munmap(m, (size_t)(base - m));
+            munmap(base + mlen, (size_t)(m + mlen + PARENA_HUGE - (base + mlen)));
+            (void)madvise(base, len & ~(PARENA_HUGE - 1), MADV_HUGEPAGE);
+            a->mapped = 1;
+            len = mlen;
+        }
+    }
+#endif
+    if (!base) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, len) != 0)
+            return VMR_ENOMEM;
+        base = memset(p, 0, len);
+    }
+    a->base = base;
+    a->len = len;
+    for (size_t i = 0; i < n; i++) {
+        *req[i].ptr = base;
+        base += (req[i].bytes + 63) & ~(size_t)63;
+    }
+    return 0;
+}
+
+void parena_release(struct parena *a)
+{
+    if (a->mapped)
+        munmap(a->base, a->len);
+    else
+        free(a->base);
+    *a = (struct parena){0};
+}
+
+int gmap_layout(struct gmap *g, uint32_t max, uint32_t base, struct parena_req *req)
 {
     uint32_t cap = 16, bits = 4;
     while (cap < 2 * (uint64_t)max + 2) {
@@ -140,23 +192,17 @@ int gmap_init(struct gmap *g, uint32_t max, uint32_t base)
     g->mask = cap - 1;
     g->fp_shift = 32 - bits;
     g->base = base;
-    g->slots = malloc((size_t)cap * sizeof *g->slots);
-    g->tags = calloc(cap, 1);
-    g->keys = malloc(((size_t)max + 1) * sizeof *g->keys);
-    if (!g->slots || !g->tags || !g->keys)
-        return VMR_ENOMEM;
-    memset(g->slots, 0xff, (size_t)cap * sizeof *g->slots);
+    g->n_slots = cap;
+    req[0] = (struct parena_req){(void **)&g->tags, cap};
+    req[1] = (struct parena_req){(void **)&g->slots, (size_t)cap * sizeof *g->slots};
+    req[2] = (struct parena_req){(void **)&g->keys, ((size_t)max + 1) * sizeof *g->keys};
     return 0;
 }
 
-void gmap_release(struct gmap *g)
+void gmap_clear(struct gmap *g)
 {
-    free(g->slots);
-    free(g->tags);
-    free(g->keys);
-    g->slots = NULL;
-    g->tags = NULL;
-    g->keys = NULL;
+    memset(g->slots, 0xff, g->n_slots * sizeof *g->slots);
+    memset(g->tags, 0, g->n_slots);
 }
 
 void gmap_del(struct gmap *g, uint32_t v)

@@ -43,6 +43,7 @@ struct s3fifo {
     uint64_t ghost_hits, promotions;
     struct gmap map;
     struct frame_link *link;
+    struct parena arena; /* every array above and the map's */
 };
 
 static const struct vmr_policy_param s3fifo_params[] = {
@@ -57,12 +58,7 @@ static void s3_destroy(void *state)
     struct s3fifo *s = state;
     if (!s)
         return;
-    free(s->where);
-    free(s->freq);
-    free(s->free_ghosts);
-    free(s->fkey);
-    free(s->link);
-    gmap_release(&s->map);
+    parena_release(&s->arena);
     free(s);
 }
 
@@ -92,16 +88,22 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     s->ghost_cap = frac_frames(c, ghost, 1, 8 * c + 1);
     s->threshold = (uint32_t)threshold;
     s->base = c + s->ghost_cap;
-    s->where = malloc(c);
-    s->freq = calloc(c, 1);
-    s->free_ghosts = malloc((size_t)s->ghost_cap * sizeof *s->free_ghosts);
-    s->link = malloc((size_t)s->base * sizeof *s->link);
-    s->fkey = calloc(c, sizeof *s->fkey);
-    if (!s->where || !s->freq || !s->free_ghosts || !s->link || !s->fkey ||
-        gmap_init(&s->map, s->ghost_cap, s->c) != 0) {
+    struct parena_req req[GMAP_NREQ + 5];
+    if (gmap_layout(&s->map, s->ghost_cap, s->c, req) != 0) {
         s3_destroy(s);
         return VMR_ENOMEM;
     }
+    req[GMAP_NREQ + 0] = (struct parena_req){(void **)&s->link, (size_t)s->base * sizeof *s->link};
+    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->fkey, (size_t)c * sizeof *s->fkey};
+    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->freq, c};
+    req[GMAP_NREQ + 3] = (struct parena_req){(void **)&s->where, c};
+    req[GMAP_NREQ + 4] = (struct parena_req){(void **)&s->free_ghosts,
+                                             (size_t)s->ghost_cap * sizeof *s->free_ghosts};
+    if (parena_alloc(&s->arena, req, GMAP_NREQ + 5) != 0) {
+        s3_destroy(s);
+        return VMR_ENOMEM;
+    }
+    gmap_clear(&s->map);
     flist_init_nodes(s->link, s->base);
     for (int l = 0; l < S3_NLISTS; l++)
         s->q[l].hand = FRAME_UNLINKED;
@@ -131,7 +133,7 @@ static void s3_drop_ghost(struct s3fifo *s, uint32_t g)
     s->free_ghosts[s->n_free_ghosts++] = g;
 }
 
-static void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct s3fifo *s = state;
     s->fkey[frame] = a->key;
@@ -210,7 +212,7 @@ static int s3_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-static void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+POLICY_INLINE void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     struct s3fifo *s = state;
     int l = s->where[frame];

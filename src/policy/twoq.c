@@ -40,6 +40,7 @@ struct twoq {
     uint64_t ghost_hits;
     struct gmap map;
     struct frame_link *link;
+    struct parena arena; /* every array above and the map's */
 };
 
 static const struct vmr_policy_param twoq_params[] = {
@@ -53,11 +54,7 @@ static void twoq_destroy(void *state)
     struct twoq *s = state;
     if (!s)
         return;
-    free(s->list);
-    free(s->free_ghosts);
-    free(s->fkey);
-    free(s->link);
-    gmap_release(&s->map);
+    parena_release(&s->arena);
     free(s);
 }
 
@@ -84,15 +81,22 @@ static int twoq_create(const struct vmr_policy_config *cfg, void **state)
     s->s_a1in = n + s->kout;
     s->s_am = s->s_a1in + 1;
     s->s_a1out = s->s_a1in + 2;
-    s->list = malloc(n);
-    s->free_ghosts = malloc((size_t)s->kout * sizeof *s->free_ghosts);
-    s->link = malloc(((size_t)n + s->kout + 3) * sizeof *s->link);
-    s->fkey = calloc(n, sizeof *s->fkey);
-    if (!s->list || !s->free_ghosts || !s->link || !s->fkey ||
-        gmap_init(&s->map, s->kout, s->n) != 0) {
+    struct parena_req req[GMAP_NREQ + 4];
+    if (gmap_layout(&s->map, s->kout, s->n, req) != 0) {
         twoq_destroy(s);
         return VMR_ENOMEM;
     }
+    req[GMAP_NREQ + 0] =
+        (struct parena_req){(void **)&s->link, ((size_t)n + s->kout + 3) * sizeof *s->link};
+    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->fkey, (size_t)n * sizeof *s->fkey};
+    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->list, n};
+    req[GMAP_NREQ + 3] =
+        (struct parena_req){(void **)&s->free_ghosts, (size_t)s->kout * sizeof *s->free_ghosts};
+    if (parena_alloc(&s->arena, req, GMAP_NREQ + 4) != 0) {
+        twoq_destroy(s);
+        return VMR_ENOMEM;
+    }
+    gmap_clear(&s->map);
     flist_init_nodes(s->link, n + s->kout);
     flist_init_sentinels(s->link, s->s_a1in, 3);
     for (uint32_t i = 0; i < s->kout; i++)
@@ -110,7 +114,7 @@ static void twoq_drop_ghost(struct twoq *s, uint32_t g)
     s->n_a1out--;
 }
 
-static void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void twoq_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct twoq *s = state;
     s->fkey[frame] = a->key;
@@ -169,7 +173,7 @@ static int twoq_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-static void twoq_leave(struct twoq *s, uint32_t frame)
+POLICY_INLINE void twoq_leave(struct twoq *s, uint32_t frame)
 {
     flist_unlink(s->link, frame);
     if (s->list[frame] == Q_A1IN)
@@ -178,7 +182,7 @@ static void twoq_leave(struct twoq *s, uint32_t frame)
         s->n_am--;
 }
 
-static void twoq_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+POLICY_INLINE void twoq_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     struct twoq *s = state;
     int was_a1in = s->list[frame] == Q_A1IN;

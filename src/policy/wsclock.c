@@ -178,6 +178,39 @@ static size_t ws_report(void *state, struct vmr_policy_counter *out, size_t max)
     return n;
 }
 
+/* The frame under the hand: the victim if it is clean, old and unused. */
+static vmr_pfn_t ws_peek_victim(const void *state)
+{
+    const struct wsclock *s = state;
+    return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
+}
+
+/* on_evict + on_insert in one call. The victim sits under the hand (the
+ * kernel replaces what select_victim chose), so the new page takes its
+ * place in the ring, where on_insert would put it (behind the hand once
+ * the hand has moved on), and the hand moves on. Returns the frame after
+ * the hand. */
+static vmr_pfn_t ws_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                               const struct vmr_access *a)
+{
+    struct wsclock *s = state;
+    const struct frame_link *l = s->link;
+    if (s->ring.hand != frame || l[frame].next == frame) {
+        ws_on_evict(state, frame, old_key);
+        ws_on_insert(state, frame, a);
+    } else {
+        s->now = a->time;
+        s->last_use[frame] = a->time;
+        s->scheduled[frame] = 0;
+        s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
+        s->ring.hand = l[frame].next;
+    }
+    uint32_t next = l[s->ring.hand].next;
+    __builtin_prefetch(&l[next]);
+    __builtin_prefetch(&s->last_use[next]);
+    return next;
+}
+
 /* The default window follows the frame count. */
 static int ws_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
@@ -196,7 +229,7 @@ static int ws_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 
 const struct vmr_policy_ops vmr_policy_wsclock = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
     .name = "wsclock",
     .summary = "WSClock: a clock of last-use times, evicting clean pages outside the working-set "
                "window tau (Carr & Hennessy, SOSP 1981)",
@@ -209,5 +242,7 @@ const struct vmr_policy_ops vmr_policy_wsclock = {
     .on_remove = ws_on_remove,
     .report = ws_report,
     .on_miss = ws_on_miss,
+    .peek_victim = ws_peek_victim,
+    .on_replace = ws_on_replace,
     .resize = ws_resize,
 };

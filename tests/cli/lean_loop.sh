@@ -15,7 +15,8 @@ V=$VMREPLAY
 "$V" synth -o shared.vmt -p 'uniform@1,scan' -f 4M -n 40k -P 2 -b shared -s 3 2>/dev/null ||
     bad "synth shared failed"
 for t in anon file shared; do
-    for p in lru fifo clock sieve arc lirs 2q s3fifo car clockpro slru aging linux random; do
+    for p in lru fifo clock sieve arc lirs 2q s3fifo car clockpro wsclock slru lfu aging linux \
+        random gclock nru; do
         for opt in "-m 400K" "-m 400K --swap 1M"; do
             # shellcheck disable=SC2086
             "$V" replay $t.vmt -p $p $opt -q -f csv -o lean.csv || bad "replay $t $p $opt failed"
