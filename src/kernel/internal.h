@@ -352,6 +352,9 @@ uint32_t kernel_lean_flags(const struct vmr_kernel *k);
 
 /* frames.c */
 
+/* A zeroed frame table for n frames (huge pages from 2 MiB up), or NULL. */
+struct frame *frames_alloc(uint32_t n);
+
 /* Parked frames go back to the policy (on_insert, as if just loaded), as
  * many as swap has room for. */
 void reclaim_unpark(struct vmr_kernel *k);

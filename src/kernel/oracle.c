@@ -49,8 +49,7 @@ int vmr_kernel_grow_frames(struct vmr_kernel *k, uint32_t n)
     if (stuck)
         k->stuck = stuck;
     uint8_t *bits = calloc(n, 1);
-    size_t bytes = ((size_t)n * sizeof *k->frames + 63) & ~(size_t)63;
-    struct frame *frames = aligned_alloc(64, bytes);
+    struct frame *frames = frames_alloc(n);
     int rc = !skipped || !stuck || !bits || !frames ? VMR_ENOMEM : 0;
     if (rc == 0) {
         memcpy(bits, k->frame_bits, old);
@@ -66,7 +65,6 @@ int vmr_kernel_grow_frames(struct vmr_kernel *k, uint32_t n)
     k->policy.cfg.frame_bits = bits;
     k->policy.cfg.n_frames = n;
     memcpy(frames, k->frames, (size_t)old * sizeof *frames);
-    memset(frames + old, 0, bytes - (size_t)old * sizeof *frames);
     /* the new frames, ascending, ahead of those already free */
     for (uint32_t i = old; i < n; i++) {
         frames[i].type = FRAME_FREE;
