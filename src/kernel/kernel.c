@@ -443,13 +443,14 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
     return 0;
 }
 
-/* The policy flags the fast path tests; a run whose policy has one of the
- * combinations below (every built-in's but OPT's), with no oracle, local
- * scope or Linux-mode faults
- * (FLAGS_LEAN), runs a copy of the loop in which they are constants. */
+/* The policy flags the fast path tests. A run whose policy has one of the
+ * combinations below (every built-in's but OPT's) and no oracle, local
+ * scope or Linux-mode faults (FLAGS_LEAN) runs a copy of the loop in which
+ * they are constants. */
 #define FLAGS_FAST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE |  \
      VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
+/* LRU; FIFO; CLOCK, SIEVE */
 #define LEAN_RECENCY                                                                               \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS |   \
      VMR_POLICY_NEXT_VICTIM)
@@ -484,28 +485,23 @@ uint32_t kernel_lean_flags(const struct vmr_kernel *k)
 
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
 {
+#define RUN_COPY(f)                                                                                \
+    case (f) | FLAGS_LEAN:                                                                         \
+        return run_records(k, recs, n, failed, (f) | FLAGS_LEAN);
     switch (k->lean) {
-    case LEAN_RECENCY | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_RECENCY | FLAGS_LEAN);
-    case LEAN_ORDER | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_ORDER | FLAGS_LEAN);
-    case LEAN_BITS | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_BITS | FLAGS_LEAN);
-    case LEAN_GHOST | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_GHOST | FLAGS_LEAN);
-    case LEAN_MISS | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_MISS | FLAGS_LEAN);
-    case LEAN_HITS | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_HITS | FLAGS_LEAN);
-    case LEAN_REPLACE | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_REPLACE | FLAGS_LEAN);
-    case LEAN_WATCH | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_WATCH | FLAGS_LEAN);
-    case LEAN_PLAIN | FLAGS_LEAN:
-        return run_records(k, recs, n, failed, LEAN_PLAIN | FLAGS_LEAN);
+        RUN_COPY(LEAN_RECENCY)
+        RUN_COPY(LEAN_ORDER)
+        RUN_COPY(LEAN_BITS)
+        RUN_COPY(LEAN_GHOST)
+        RUN_COPY(LEAN_MISS)
+        RUN_COPY(LEAN_HITS)
+        RUN_COPY(LEAN_REPLACE)
+        RUN_COPY(LEAN_WATCH)
+        RUN_COPY(LEAN_PLAIN)
     default:
         return run_records(k, recs, n, failed, k->policy_flags);
     }
+#undef RUN_COPY
 }
 
 /* ---- reporting -------------------------------------------------------- */
