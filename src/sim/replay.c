@@ -18,7 +18,11 @@
 #include "vec.h"
 #include "vmreplay/sim.h"
 
-#define DEFAULT_BATCH 2048
+/* Records per kernel call; the decoding thread runs up to 16 batches
+ * ahead (4 buffers of 4). 8192 (7 MiB in flight) rather than 2048: the
+ * decoder then rarely waits to be woken, and the replay thread never waits
+ * for it (BENCHMARKS.md, "evening": +6-26% wall at 1% and 10%). */
+#define DEFAULT_BATCH 8192
 
 struct vmr_replay_result {
     struct vmr_kernel *kernel;
