@@ -31,9 +31,17 @@ static void lru_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
     if (l[head].next == frame)
         return;
     tlist_ahead_leave(s, frame);
-    flist_unlink(l, frame);
-    flist_link_after(l, head, frame);
-    tlist_tell_victim(s);
+    /* unlink and link at the head in one go (hits are most accesses at
+     * large memories); the tail changes only if it was the frame hit */
+    const uint32_t p = l[frame].prev, nx = l[frame].next, first = l[head].next;
+    l[p].next = nx;
+    l[nx].prev = p;
+    l[frame].prev = head;
+    l[frame].next = first;
+    l[first].prev = frame;
+    l[head].next = frame;
+    if (nx == head)
+        *s->victim = p; /* p is no sentinel: the frame was not first */
 }
 
 const struct vmr_policy_ops vmr_policy_lru = {
