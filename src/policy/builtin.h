@@ -155,17 +155,34 @@ static inline void flist_unlink(struct frame_link *l, uint32_t f)
     l[f].prev = l[f].next = FRAME_UNLINKED;
 }
 
+/* Where a VMR_POLICY_NEXT_VICTIM built-in names its next victim: the
+ * kernel's cfg->next_victim, or, for a caller that passed none, `own`
+ * (written through a test, not a pointer to it, so the state may move). */
+struct victim_name {
+    vmr_pfn_t *shared;
+    vmr_pfn_t own;
+};
+
+static inline void victim_name_init(struct victim_name *v, const struct vmr_policy_config *cfg)
+{
+    v->shared = cfg->next_victim;
+    v->own = VMR_PFN_NONE;
+}
+
+static inline void victim_name_set(struct victim_name *v, vmr_pfn_t f)
+{
+    *(v->shared ? v->shared : &v->own) = f;
+}
+
 /* FIFO and LRU: one list of the resident frames, head = newest, victim =
  * the unpinned frame nearest the tail (fifo.c; LRU adds its on_hit). */
 struct tail_list {
     uint8_t *bits;
-    uint32_t n_frames;  /* also the sentinel's index */
-    uint32_t ahead;     /* on_replace's guess: a frame about TLIST_AHEAD from
-                           the tail, or n_frames (none: walk to it again) */
-    uint32_t ahead_age; /* replacements since `ahead` was walked to */
-    vmr_pfn_t *victim;  /* the tail (VMR_POLICY_NEXT_VICTIM): cfg->next_victim,
-                           or own_victim */
-    vmr_pfn_t own_victim;
+    uint32_t n_frames;        /* also the sentinel's index */
+    uint32_t ahead;           /* on_replace's guess: a frame about TLIST_AHEAD from
+                                 the tail, or n_frames (none: walk to it again) */
+    uint32_t ahead_age;       /* replacements since `ahead` was walked to */
+    struct victim_name named; /* the tail (VMR_POLICY_NEXT_VICTIM) */
     struct frame_link link[];
 };
 
@@ -176,12 +193,18 @@ struct tail_list {
 #define TLIST_AHEAD        8u
 #define TLIST_AHEAD_REWALK 64u
 
+/* The tail: select_victim's choice unless it is pinned. */
+static inline vmr_pfn_t tlist_tail(const struct tail_list *s)
+{
+    const uint32_t t = s->link[s->n_frames].prev;
+    return t == s->n_frames ? VMR_PFN_NONE : t;
+}
+
 /* After any change of the list: the tail is the next victim unless it is
  * pinned (VMR_POLICY_NEXT_VICTIM). */
 static inline void tlist_tell_victim(struct tail_list *s)
 {
-    const uint32_t t = s->link[s->n_frames].prev;
-    *s->victim = t == s->n_frames ? VMR_PFN_NONE : t;
+    victim_name_set(&s->named, tlist_tail(s));
 }
 
 /* A frame leaving its place in the list: the guess must not point at it. */

@@ -38,10 +38,8 @@ struct clock {
     uint8_t *bits;
     uint32_t n_frames;
     struct clock_ring ring;
-    uint64_t second_chances; /* referenced frames the hand cleared */
-    vmr_pfn_t *victim;       /* the hand (VMR_POLICY_NEXT_VICTIM):
-                                cfg->next_victim, or own_victim */
-    vmr_pfn_t own_victim;
+    uint64_t second_chances;  /* referenced frames the hand cleared */
+    struct victim_name named; /* the hand (VMR_POLICY_NEXT_VICTIM) */
     struct frame_link link[]; /* the ring, no sentinel */
 };
 
@@ -49,7 +47,7 @@ struct clock {
  * the hand's frame if it is unreferenced (VMR_POLICY_NEXT_UNREF). */
 static inline void clock_tell_victim(struct clock *s)
 {
-    *s->victim = s->ring.hand; /* FRAME_UNLINKED == VMR_PFN_NONE when empty */
+    victim_name_set(&s->named, s->ring.hand); /* FRAME_UNLINKED == VMR_PFN_NONE */
 }
 
 static int clock_create(const struct vmr_policy_config *cfg, void **state)
@@ -65,7 +63,7 @@ static int clock_create(const struct vmr_policy_config *cfg, void **state)
     s->ring.hand = FRAME_UNLINKED;
     s->ring.n_resident = 0;
     s->second_chances = 0;
-    s->victim = cfg->next_victim ? cfg->next_victim : &s->own_victim;
+    victim_name_init(&s->named, cfg);
     clock_tell_victim(s);
     for (uint32_t i = 0; i < cfg->n_frames; i++)
         s->link[i].prev = s->link[i].next = FRAME_UNLINKED;
@@ -138,7 +136,6 @@ static void clock_on_remove(void *state, vmr_pfn_t frame)
 static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct clock *s = *state;
-    const int own = s->victim == &s->own_victim;
     struct clock *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
     if (!t) {
         if (n_frames > s->n_frames)
@@ -149,8 +146,6 @@ static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
         t->link[i].prev = t->link[i].next = FRAME_UNLINKED;
     t->n_frames = n_frames;
     t->bits = frame_bits;
-    if (own)
-        t->victim = &t->own_victim; /* the state may have moved */
     *state = t;
     return 0;
 }

@@ -32,7 +32,7 @@ int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_confi
     s->n_frames = cfg->n_frames;
     s->ahead = cfg->n_frames;
     s->ahead_age = 0;
-    s->victim = cfg->next_victim ? cfg->next_victim : &s->own_victim;
+    victim_name_init(&s->named, cfg);
     flist_init(s->link, cfg->n_frames);
     tlist_tell_victim(s);
     *state = s;
@@ -65,12 +65,9 @@ int tlist_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-/* The tail: select_victim's choice unless it is pinned. */
 vmr_pfn_t tlist_peek_victim(const void *state)
 {
-    const struct tail_list *s = state;
-    uint32_t f = s->link[s->n_frames].prev;
-    return f == s->n_frames ? VMR_PFN_NONE : f;
+    return tlist_tail(state);
 }
 
 void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
@@ -129,12 +126,9 @@ vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
 int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct tail_list *s = *state;
-    const int own = s->victim == &s->own_victim;
     s = flist_state_resize(s, offsetof(struct tail_list, link), s->n_frames, n_frames);
     if (!s)
         return VMR_ENOMEM;
-    if (own)
-        s->victim = &s->own_victim; /* the state may have moved */
     s->n_frames = n_frames;
     s->bits = frame_bits;
     s->ahead = n_frames; /* (named the old sentinel maybe): walk again */

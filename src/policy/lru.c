@@ -41,7 +41,7 @@ static void lru_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
     l[first].prev = frame;
     l[head].next = frame;
     if (nx == head)
-        *s->victim = p; /* p is no sentinel: the frame was not first */
+        victim_name_set(&s->named, p); /* p is no sentinel: the frame was not first */
 }
 
 const struct vmr_policy_ops vmr_policy_lru = {

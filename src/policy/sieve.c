@@ -29,19 +29,25 @@ struct sieve {
     uint32_t n_frames; /* sentinel */
     uint32_t n_resident;
     uint32_t hand;
-    vmr_pfn_t *victim; /* where the hand starts (VMR_POLICY_NEXT_VICTIM):
-                          cfg->next_victim, or own_victim */
-    vmr_pfn_t own_victim;
+    struct victim_name named; /* where the hand starts (VMR_POLICY_NEXT_VICTIM) */
     struct frame_link link[];
 };
+
+/* Where the hand starts: select_victim's choice unless that frame is
+ * referenced or pinned. */
+static vmr_pfn_t sieve_peek_victim(const void *state)
+{
+    const struct sieve *s = state;
+    uint32_t f = s->hand == FRAME_UNLINKED ? s->link[s->n_frames].prev : s->hand;
+    return f == s->n_frames ? VMR_PFN_NONE : f;
+}
 
 /* After anything that may move the hand or the tail: select_victim stops
  * at once where the hand starts if that frame is unreferenced
  * (VMR_POLICY_NEXT_UNREF). */
 static inline void sieve_tell_victim(struct sieve *s)
 {
-    const uint32_t f = s->hand == FRAME_UNLINKED ? s->link[s->n_frames].prev : s->hand;
-    *s->victim = f == s->n_frames ? VMR_PFN_NONE : f;
+    victim_name_set(&s->named, sieve_peek_victim(s));
 }
 
 static int sieve_create(const struct vmr_policy_config *cfg, void **state)
@@ -56,7 +62,7 @@ static int sieve_create(const struct vmr_policy_config *cfg, void **state)
     s->n_frames = cfg->n_frames;
     s->n_resident = 0;
     s->hand = FRAME_UNLINKED;
-    s->victim = cfg->next_victim ? cfg->next_victim : &s->own_victim;
+    victim_name_init(&s->named, cfg);
     flist_init(s->link, cfg->n_frames);
     sieve_tell_victim(s);
     *state = s;
@@ -128,15 +134,6 @@ static void sieve_on_remove(void *state, vmr_pfn_t frame)
     sieve_drop(state, frame);
 }
 
-/* Where the hand starts: select_victim's choice unless that frame is
- * referenced or pinned. */
-static vmr_pfn_t sieve_peek_victim(const void *state)
-{
-    const struct sieve *s = state;
-    uint32_t f = s->hand == FRAME_UNLINKED ? s->link[s->n_frames].prev : s->hand;
-    return f == s->n_frames ? VMR_PFN_NONE : f;
-}
-
 /* on_evict + on_insert in one call; returns the frame the hand will look
  * at after the next eviction (the victim after the next if nothing is
  * referenced by then). */
@@ -162,14 +159,11 @@ static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
 static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct sieve *s = *state;
-    const int own = s->victim == &s->own_victim;
     s = flist_state_resize(s, offsetof(struct sieve, link), s->n_frames, n_frames);
     if (!s)
         return VMR_ENOMEM;
     s->n_frames = n_frames;
     s->bits = frame_bits;
-    if (own)
-        s->victim = &s->own_victim; /* the state may have moved */
     sieve_tell_victim(s);
     *state = s;
     return 0;
