@@ -254,7 +254,7 @@ struct vmr_kernel {
      * fetched when its slot is reused. ahead_mask = lag - 1. */
     uint32_t ahead_ring[4];
     uint32_t ahead_i, ahead_mask;
-    /* kernel_lean_flags: which specialised copy of the replay loop runs */
+    /* kernel_policy_set: which specialised copy of the replay loop runs */
     uint32_t lean;
     /* the lane word (FRAME_LANE_OFF) of a fast-lane frame, masked: swap_slot
      * NIL, FRAME_ANON, mapcount 1, any swap_excl (frames_init) */
@@ -341,11 +341,13 @@ int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
 
 /* Not a policy flag: in the flags the replay loop's specialised copies
  * pass down (struct fault.pf), "no local scope, no Linux-mode faults, no
- * oracle" (kernel_lean_flags). */
+ * oracle" (kernel_policy_set). */
 #define FLAGS_LEAN (1u << 31)
-/* FLAGS_LEAN | the policy's flags if the replay loop has a copy for them
- * and this run, else 0; computed once at create. */
-uint32_t kernel_lean_flags(const struct vmr_kernel *k);
+/* What follows from the policy's flags (k->policy.ops): policy_flags,
+ * ahead_mask and lean (FLAGS_LEAN | the flags if the replay loop has a
+ * copy for them and this run, else 0). At create, and when the policy is
+ * swapped (vmr_kernel_watch). */
+void kernel_policy_set(struct vmr_kernel *k);
 
 /* frame_bits: a parked frame (kernel-private; the policy does not hold it) */
 #define FRAME_PARKED 0x40u

@@ -88,10 +88,8 @@ int vmr_kernel_create(struct vmr_kernel **out, const struct vmr_kernel_config *c
         vmr_kernel_destroy(k);
         return rc;
     }
-    k->policy_flags = k->policy.ops->flags;
-    k->ahead_mask = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 3 : 0;
     k->general_faults = k->linux_faults || k->scope;
-    k->lean = kernel_lean_flags(k);
+    kernel_policy_set(k);
     *out = k;
     return 0;
 }
@@ -468,36 +466,39 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
 /* OPT's pre-pass watcher (src/sim/oracle.c) */
 #define LEAN_WATCH (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY)
 
-uint32_t kernel_lean_flags(const struct vmr_kernel *k)
+/* The copies, in one list for kernel_policy_set and vmr_kernel_run. */
+// clang-format off
+#define LEAN_COPIES(X)                                                                             \
+    X(LEAN_RECENCY) X(LEAN_ORDER) X(LEAN_BITS)                                                     \
+    X(LEAN_GHOST) X(LEAN_MISS) X(LEAN_HITS) X(LEAN_REPLACE)                                        \
+    X(LEAN_WATCH) X(LEAN_PLAIN)
+// clang-format on
+
+void kernel_policy_set(struct vmr_kernel *k)
 {
+    k->policy_flags = k->policy.ops->flags;
+    k->ahead_mask = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 3 : 0;
+    k->lean = 0;
     /* VMREPLAY_GENERIC_LOOP (any value): the general copy always, so that
      * tests can check the copies give the same results (tests/cli/lean_loop.sh) */
     if (k->general_faults || (k->policy_flags & VMR_POLICY_NEEDS_FUTURE) ||
         getenv("VMREPLAY_GENERIC_LOOP"))
-        return 0;
+        return;
     const uint32_t f = k->policy_flags & FLAGS_FAST;
-    return f == LEAN_RECENCY || f == LEAN_ORDER || f == LEAN_BITS || f == LEAN_GHOST ||
-                   f == LEAN_MISS || f == LEAN_HITS || f == LEAN_REPLACE || f == LEAN_WATCH ||
-                   f == LEAN_PLAIN
-               ? f | FLAGS_LEAN
-               : 0;
+#define LEAN_IF(c)                                                                                 \
+    if (f == (c))                                                                                  \
+        k->lean = f | FLAGS_LEAN;
+    LEAN_COPIES(LEAN_IF)
+#undef LEAN_IF
 }
 
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
 {
-#define RUN_COPY(f)                                                                                \
-    case (f) | FLAGS_LEAN:                                                                         \
-        return run_records(k, recs, n, failed, (f) | FLAGS_LEAN);
+#define RUN_COPY(c)                                                                                \
+    case (c) | FLAGS_LEAN:                                                                         \
+        return run_records(k, recs, n, failed, (c) | FLAGS_LEAN);
     switch (k->lean) {
-        RUN_COPY(LEAN_RECENCY)
-        RUN_COPY(LEAN_ORDER)
-        RUN_COPY(LEAN_BITS)
-        RUN_COPY(LEAN_GHOST)
-        RUN_COPY(LEAN_MISS)
-        RUN_COPY(LEAN_HITS)
-        RUN_COPY(LEAN_REPLACE)
-        RUN_COPY(LEAN_WATCH)
-        RUN_COPY(LEAN_PLAIN)
+        LEAN_COPIES(RUN_COPY)
     default:
         return run_records(k, recs, n, failed, k->policy_flags);
     }

@@ -90,8 +90,6 @@ int vmr_kernel_watch(struct vmr_kernel *k, const struct vmr_policy_ops *ops, voi
     k->policy.state = state;
     k->policy.cfg = cfg;
     k->policy.next_victim = VMR_PFN_NONE;
-    k->policy_flags = ops->flags;
-    k->ahead_mask = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 3 : 0;
-    k->lean = kernel_lean_flags(k); /* the replay loop's copy follows the flags */
+    kernel_policy_set(k);
     return 0;
 }

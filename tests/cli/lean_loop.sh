@@ -1,6 +1,6 @@
 #!/bin/sh
 # The replay loop has copies specialised for the policy flags of most
-# built-ins (src/kernel/kernel.c, kernel_lean_flags); each must give exactly
+# built-ins (src/kernel/kernel.c, kernel_policy_set); each must give exactly
 # what the general copy gives (VMREPLAY_GENERIC_LOOP forces it), on traces
 # with fork, file-backed and shared memory, limited swap included.
 set -u
