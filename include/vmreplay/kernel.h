@@ -129,6 +129,13 @@ void vmr_kernel_set_oracle_cow(struct vmr_kernel *k, const struct vmr_oracle_cow
  * index of the record that failed, and vmr_kernel_error() says why. */
 int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed);
 
+/* The same, with the records' page words (vmr_trace_reader_next_words, for
+ * this kernel's page size), which spare the hot loop most record reads.
+ * The words must come from the trace whose records the kernel has been
+ * given so far, in order; `words` NULL is vmr_kernel_run. */
+int vmr_kernel_run_words(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t *words,
+                         size_t n, size_t *failed);
+
 const char *vmr_kernel_error(const struct vmr_kernel *k);
 
 /* Machine-wide counters (sums over processes, machine-wide peaks). */

@@ -26,10 +26,11 @@ struct vmr_replay_config {
     size_t batch_records; /* 0: default */
     int no_readahead;     /* decode in the calling thread only (for
                              measurements; the results are the same) */
-    /* If set, called instead of vmr_kernel_run for each decoded batch, with
-     * its contract; for time series and progress (analysis.h). */
-    int (*run_batch)(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
-                     size_t *failed);
+    /* If set, called instead of vmr_kernel_run_words for each decoded
+     * batch, with its contract (words may be NULL); for time series and
+     * progress (analysis.h). */
+    int (*run_batch)(void *arg, struct vmr_kernel *k, const struct vmr_record *recs,
+                     const uint64_t *words, size_t n, size_t *failed);
     void *run_batch_arg;
     const char *sysroot; /* ELF files for exec; NULL = "/" (borrowed) */
     int load_needed;     /* exec also maps DT_NEEDED libraries */

@@ -188,6 +188,47 @@ int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records)
 int vmr_trace_reader_next_view(struct vmr_trace_reader *r, const struct vmr_record **recs,
                                size_t max, size_t *n);
 
+/*
+ * Page words: one 64-bit word per record beside each batch, made by the
+ * decoder in the read-ahead thread, so that a replay can take its common
+ * record - one page, touched once, by the same process as the access
+ * before - from 8 bytes instead of a whole struct vmr_record. For page size
+ * 1 << shift (shift 3 to 30):
+ *   (addr >> shift) << 2 | kind
+ *                          a read, write or fetch (kind 0, 1, 2) of count 1
+ *                          within one page, by the pid of the access record
+ *                          before it in the trace;
+ *   VMR_PAGE_WORD_NEWPID   an access record by another pid than the access
+ *                          record before it (or the first);
+ *   VMR_PAGE_WORD_OTHER    any other access record (over several pages, or
+ *                          with a count);
+ *   VMR_PAGE_WORD_EVENT    any other record.
+ * The first kind is below 2^63 (the page number has at most 61 bits), the
+ * last three have the top bit set (vmr_page_word_special). "Before" runs
+ * over the whole trace (from the start or the last rewind), across
+ * batches.
+ */
+#define VMR_PAGE_WORD_OTHER  (UINT64_MAX - 2)
+#define VMR_PAGE_WORD_NEWPID (UINT64_MAX - 1)
+#define VMR_PAGE_WORD_EVENT  UINT64_MAX
+
+static inline int vmr_page_word_special(uint64_t w)
+{
+    return w >> 63;
+}
+
+/* Asks for page words of page size 1 << page_shift (3..30), before the
+ * first record is read. Returns 0, VMR_EUNSUPPORTED (no read-ahead: the
+ * text form, or vmr_trace_reader_readahead not called), VMR_EINVAL (bad
+ * shift, or records already read) or VMR_ENOMEM. */
+int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift);
+
+/* Like vmr_trace_reader_next_view, and *words points to the records' page
+ * words, or is NULL when this batch has none (not asked for, or decoded in
+ * the caller's thread because no thread could be started). */
+int vmr_trace_reader_next_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
+                                const uint64_t **words, size_t max, size_t *n);
+
 /* Back to the first record (for a second pass). */
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r);
 

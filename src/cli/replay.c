@@ -74,14 +74,14 @@ struct hook {
     struct vmr_kernel *kernel;
 };
 
-static int run_batch(void *arg, struct vmr_kernel *k, const struct vmr_record *recs, size_t n,
-                     size_t *failed)
+static int run_batch(void *arg, struct vmr_kernel *k, const struct vmr_record *recs,
+                     const uint64_t *words, size_t n, size_t *failed)
 {
     struct hook *h = arg;
     h->kernel = k;
     vmr_progress_add(h->progress, n);
     return h->series ? vmr_series_run(h->series, k, recs, n, failed)
-                     : vmr_kernel_run(k, recs, n, failed);
+                     : vmr_kernel_run_words(k, recs, words, n, failed);
 }
 
 static int write_series(const struct hook *h, const struct vmr_run_report *rep, const char *path)

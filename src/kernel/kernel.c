@@ -274,8 +274,9 @@ static int run_event(struct vmr_kernel *k, const struct vmr_record *r)
 
 /* A page touch that hits: the MMU's referenced/dirty bits, and on_hit for
  * policies told of every access. */
-static inline __attribute__((always_inline)) void
-hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op, const uint32_t pf)
+static inline __attribute__((always_inline)) void hit(struct vmr_kernel *k, vmr_pfn_t pfn,
+                                                      uint32_t pid, uint32_t count, unsigned op,
+                                                      const uint32_t pf)
 {
     const uint8_t bits = k->frame_bits[pfn] |= hit_bits[op];
     if ((pf & VMR_POLICY_NEEDS_HITS) && !(bits & FRAME_PARKED)) {
@@ -289,8 +290,8 @@ hit(struct vmr_kernel *k, vmr_pfn_t pfn, const struct vmr_record *r, unsigned op
             .next_use = !(pf & FLAGS_LEAN) && k->next_use && t < k->n_next_use ? k->next_use[t]
                                                                                : UINT64_MAX,
             .key = (pf & VMR_POLICY_HIT_NO_KEY) ? VMR_KEY_UNKNOWN : k->frames[pfn].key,
-            .pid = r->pid,
-            .count = r->count,
+            .pid = pid,
+            .count = count,
             .op = (uint8_t)op,
         };
         k->policy.ops->on_hit(k->policy.state, pfn, &a);
@@ -327,7 +328,7 @@ static int access_record(struct vmr_kernel *k, const struct vmr_record *r, uint6
     for (;;) {
         const uint64_t e = pte ? *pte : 0;
         if ((e & pte_need[op]) == pte_need[op]) {
-            hit(k, (vmr_pfn_t)pte_payload(e), r, op, k->policy_flags);
+            hit(k, (vmr_pfn_t)pte_payload(e), r->pid, r->count, op, k->policy_flags);
         } else {
             fault_handle(k, p, vpn, pte, op, r->count);
             if (k->broken)
@@ -352,17 +353,22 @@ static int access_record(struct vmr_kernel *k, const struct vmr_record *r, uint6
  * cached process is the fast lane (counters, then hit or fault), anything
  * else goes through access_record. A fault that kills a process frees
  * leaves (leaf_gen): the chunk's remaining PTEs are dropped then.
+ *
+ * With page words (`paged`, vmr_kernel_run_words), the fast lane reads a
+ * record's word only: the reader has already said it is one page of the
+ * cached process (the pid of the access before it, which access_record
+ * made the cached one), touched once. A word that names a new pid ends the
+ * chunk's look-ups, as the records after it are another process's.
  */
-static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *k,
-                                                             const struct vmr_record *recs,
-                                                             size_t n, size_t *failed,
-                                                             const uint32_t pf)
+static inline __attribute__((always_inline)) int
+run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t *words, size_t n,
+            size_t *failed, const uint32_t pf, const int paged)
 {
     const unsigned shift = k->page_shift;
     uint64_t *ptes[CHUNK];
     size_t i = 0;
     while (i < n) {
-        if (recs[i].kind > VMR_REC_FETCH) {
+        if (paged ? words[i] == VMR_PAGE_WORD_EVENT : recs[i].kind > VMR_REC_FETCH) {
             int rc = run_event(k, &recs[i]);
             if (rc != 0) {
                 *failed = i;
@@ -375,9 +381,24 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
         const uint32_t pid = k->cached_pid;
         struct mm *const mm = peek_mm(k);
         const struct vmr_record *const chunk = &recs[i];
+        const uint64_t *const cw = paged ? &words[i] : NULL;
         const size_t lim = n - i < CHUNK ? n - i : CHUNK;
         size_t m = 0;
-        if (mm) {
+        if (paged) {
+            /* a word not special is a one-page record of the cached
+             * process; OTHER and NEWPID take access_record */
+            for (; m < lim && cw[m] != VMR_PAGE_WORD_EVENT; m++) {
+                uint64_t *pte = NULL;
+                if (!vmr_page_word_special(cw[m])) {
+                    if (mm && (pte = pt_lookup(mm, cw[m] >> 2)))
+                        __builtin_prefetch(pte);
+                } else if (cw[m] == VMR_PAGE_WORD_NEWPID) {
+                    ptes[m++] = NULL;
+                    break;
+                }
+                ptes[m] = pte;
+            }
+        } else if (mm) {
             /* only one-page records of the cached process get a PTE: the
              * others take access_record */
             for (; m < lim && chunk[m].kind <= VMR_REC_FETCH; m++) {
@@ -399,10 +420,9 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
         struct proc *p = k->cached_proc;
         struct vmr_counters *c = p ? &p->leader->c : NULL;
         for (size_t j = 0; j < m; j++) {
-            const struct vmr_record *r = &chunk[j];
             uint64_t *pte = ptes[j];
             if (__builtin_expect(!pte || p->state != PROC_ALIVE, 0)) {
-                int rc = access_record(k, r, pte);
+                int rc = access_record(k, &chunk[j], pte);
                 if (rc != 0) {
                     *failed = i + j;
                     return rc;
@@ -415,17 +435,27 @@ static inline __attribute__((always_inline)) int run_records(struct vmr_kernel *
                 }
                 continue;
             }
-            const uint64_t vpn = r->addr >> shift;
-            const unsigned op = r->kind;
-            (&c->reads)[op] += r->count;
+            uint64_t vpn;
+            unsigned op;
+            uint32_t count;
+            if (paged) {
+                vpn = cw[j] >> 2;
+                op = cw[j] & 3;
+                count = 1;
+            } else {
+                vpn = chunk[j].addr >> shift;
+                op = chunk[j].kind;
+                count = chunk[j].count;
+            }
+            (&c->reads)[op] += count;
             const uint64_t e = *pte;
             if ((e & pte_need[op]) == pte_need[op]) {
-                hit(k, (vmr_pfn_t)pte_payload(e), r, op, pf);
+                hit(k, (vmr_pfn_t)pte_payload(e), pid, count, op, pf);
                 k->time++;
                 continue;
             }
-            if (!fault_fast(k, p, vpn, pte, op, r->count, pf))
-                fault_general(k, p, vpn, pte, op, r->count);
+            if (!fault_fast(k, p, vpn, pte, op, count, pf))
+                fault_general(k, p, vpn, pte, op, count);
             if (k->broken) {
                 *failed = i + j;
                 return VMR_EFORMAT;
@@ -492,17 +522,32 @@ void kernel_policy_set(struct vmr_kernel *k)
 #undef LEAN_IF
 }
 
-int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
+/* The copy of the loop for the run's policy flags, with or without words. */
+static int run_copy(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t *words,
+                    size_t n, size_t *failed)
 {
 #define RUN_COPY(c)                                                                                \
     case (c) | FLAGS_LEAN:                                                                         \
-        return run_records(k, recs, n, failed, (c) | FLAGS_LEAN);
+        return words ? run_records(k, recs, words, n, failed, (c) | FLAGS_LEAN, 1)                 \
+                     : run_records(k, recs, NULL, n, failed, (c) | FLAGS_LEAN, 0);
     switch (k->lean) {
         LEAN_COPIES(RUN_COPY)
     default:
-        return run_records(k, recs, n, failed, k->policy_flags);
+        return words ? run_records(k, recs, words, n, failed, k->policy_flags, 1)
+                     : run_records(k, recs, NULL, n, failed, k->policy_flags, 0);
     }
 #undef RUN_COPY
+}
+
+int vmr_kernel_run(struct vmr_kernel *k, const struct vmr_record *recs, size_t n, size_t *failed)
+{
+    return run_copy(k, recs, NULL, n, failed);
+}
+
+int vmr_kernel_run_words(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t *words,
+                         size_t n, size_t *failed)
+{
+    return run_copy(k, recs, words, n, failed);
 }
 
 /* ---- reporting -------------------------------------------------------- */

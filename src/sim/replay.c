@@ -345,6 +345,13 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         vmr_errf(errbuf, errbuf_len, "out of memory");
         goto out;
     }
+    /* ... and says which records are one page of the same process touched
+     * once, so that the kernel's loop reads 8 bytes of those */
+    if (vmr_trace_reader_page_words(r, (unsigned)__builtin_ctz(kc.page_size)) == VMR_ENOMEM) {
+        rc = VMR_ENOMEM;
+        vmr_errf(errbuf, errbuf_len, "out of memory");
+        goto out;
+    }
     if (cfg->dump_maps)
         vmr_kernel_set_mark_hook(res->kernel, dump_at_mark, (void *)cfg);
     if (vmr_kernel_policy(res->kernel)->ops->flags & VMR_POLICY_NEEDS_FUTURE) {
@@ -358,15 +365,17 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
     for (;;) {
         size_t n, failed = 0;
         const struct vmr_record *recs; /* the reader's: no copy */
-        rc = vmr_trace_reader_next_view(r, &recs, batch, &n);
+        const uint64_t *words;
+        rc = vmr_trace_reader_next_words(r, &recs, &words, batch, &n);
         if (rc != 0) {
             vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
             goto out;
         }
         if (n == 0)
             break;
-        rc = cfg->run_batch ? cfg->run_batch(cfg->run_batch_arg, res->kernel, recs, n, &failed)
-                            : vmr_kernel_run(res->kernel, recs, n, &failed);
+        rc = cfg->run_batch
+                 ? cfg->run_batch(cfg->run_batch_arg, res->kernel, recs, words, n, &failed)
+                 : vmr_kernel_run_words(res->kernel, recs, words, n, &failed);
         if (rc != 0) {
             char where[512];
             vmr_trace_reader_where(r, failed, where, sizeof where);

@@ -57,6 +57,9 @@ struct br {
     /* decoder state, reset per frame */
     unsigned minor;   /* the header's; picks the access encoding */
     uint32_t cur_pid; /* both encodings */
+    /* page words (trace.h), if asked for: the pid of the last access record
+     * described, UINT64_MAX before the first */
+    uint64_t word_pid;
     /* 1.1: cur_pid's bases, the other pids' */
     struct acc_bases cur;
     struct pidtab pids;
@@ -521,10 +524,29 @@ static int decode_loop_event(struct vmr_trace_reader *r, struct br *b, const uin
     return rc;
 }
 
-/* Decodes up to max records of the current frame, 1.0 accesses. */
-static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, size_t max,
-                    size_t *n)
+/* The page word of an access record (trace.h) for pages of 1 << shift
+ * bytes, page_hi = ~(page size - 1); *wpid is the pid of the access record
+ * before it. */
+static inline uint64_t access_word(uint64_t *wpid, uint32_t pid, uint64_t addr, uint32_t size,
+                                   uint32_t count, unsigned kind, unsigned shift, uint64_t page_hi)
 {
+    if (pid != *wpid) {
+        *wpid = pid;
+        return VMR_PAGE_WORD_NEWPID;
+    }
+    if (count != 1 || ((addr ^ (addr + (size - 1))) & page_hi))
+        return VMR_PAGE_WORD_OTHER;
+    return (addr >> shift) << 2 | kind;
+}
+
+/* Decodes up to max records of the current frame, 1.0 accesses; and their
+ * page words into words[] if `with_words` (a constant: two copies). */
+static inline __attribute__((always_inline)) int
+decode10_body(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, uint64_t *words,
+              unsigned shift, size_t max, size_t *n, const int with_words)
+{
+    uint64_t wpid = b->word_pid;
+    const uint64_t page_hi = ~((UINT64_C(1) << shift) - 1);
     const uint8_t *p = b->p, *const end = b->end;
     uint32_t pid = b->cur_pid, size = b->last_size;
     uint64_t prev = b->cur_prev;
@@ -571,6 +593,8 @@ static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
                 rc = bad_record_at(r, b, i, "access runs past the end of the address space");
                 goto out;
             }
+            if (with_words)
+                words[i] = access_word(&wpid, pid, prev, size, count, tag & 3, shift, page_hi);
             out[i++] = (struct vmr_record){
                 .addr = prev, .pid = pid, .size = size, .count = count, .kind = (uint8_t)(tag & 3)};
             n_acc_rec++;
@@ -584,9 +608,12 @@ static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
         int delivered;
         if ((rc = decode_loop_event(r, b, &p, tag >> 2, i, &out[i], &delivered)) != 0)
             goto out;
+        if (with_words)
+            words[i] = VMR_PAGE_WORD_EVENT;
         i += delivered;
     }
 out:
+    b->word_pid = with_words ? wpid : UINT64_MAX; /* unknown after records without */
     b->p = p;
     b->cur_pid = pid;
     b->last_size = size;
@@ -599,11 +626,14 @@ out:
 }
 
 /* Decodes up to max records of the current frame, 1.1 accesses (FORMAT.md
- * 2.3.1). The current pid's bases live in a local; other pids' in the
- * pidtab, touched only when the pid changes. */
-static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, size_t max,
-                    size_t *n)
+ * 2.3.1), with page words as decode10_body. The current pid's bases live in
+ * a local; other pids' in the pidtab, touched only when the pid changes. */
+static inline __attribute__((always_inline)) int
+decode11_body(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, uint64_t *words,
+              unsigned shift, size_t max, size_t *n, const int with_words)
 {
+    uint64_t wpid = b->word_pid;
+    const uint64_t page_hi = ~((UINT64_C(1) << shift) - 1);
     const uint8_t *p = b->p, *const end = b->end;
     uint32_t pid = b->cur_pid;
     struct acc_bases B = b->cur;
@@ -662,6 +692,8 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
                 goto bad;
             }
             bases_update(&B, j, addr, size);
+            if (with_words)
+                words[i] = access_word(&wpid, pid, addr, size, count, tag & 3, shift, page_hi);
             out[i++] = (struct vmr_record){
                 .addr = addr, .pid = pid, .size = size, .count = count, .kind = (uint8_t)(tag & 3)};
             continue;
@@ -674,10 +706,13 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
         int delivered;
         if ((rc = decode_loop_event(r, b, &p, tag >> 2, i, &out[i], &delivered)) != 0)
             goto out;
+        if (with_words)
+            words[i] = VMR_PAGE_WORD_EVENT;
         i += delivered;
         n_events += delivered;
     }
 out:
+    b->word_pid = with_words ? wpid : UINT64_MAX; /* unknown after records without */
     b->p = p;
     b->cur_pid = pid;
     b->cur = B;
@@ -688,7 +723,22 @@ out:
     return rc;
 }
 
-static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n)
+static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out,
+                    uint64_t *words, unsigned shift, size_t max, size_t *n)
+{
+    return words ? decode10_body(r, b, out, words, shift, max, n, 1)
+                 : decode10_body(r, b, out, NULL, 0, max, n, 0);
+}
+
+static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out,
+                    uint64_t *words, unsigned shift, size_t max, size_t *n)
+{
+    return words ? decode11_body(r, b, out, words, shift, max, n, 1)
+                 : decode11_body(r, b, out, NULL, 0, max, n, 0);
+}
+
+static int br_next_words(struct vmr_trace_reader *r, struct vmr_record *recs, uint64_t *words,
+                         unsigned shift, size_t max, size_t *n)
 {
     struct br *b = r->impl;
     *n = 0;
@@ -700,7 +750,8 @@ static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t m
     b->batch_first = b->records_before + b->done_records;
     b->batch_frame = b->frame_no;
     b->batch_frame_off = b->fr.offset;
-    int rc = b->minor ? decode11(r, b, recs, max, n) : decode10(r, b, recs, max, n);
+    int rc = b->minor ? decode11(r, b, recs, words, shift, max, n)
+                      : decode10(r, b, recs, words, shift, max, n);
     if (rc != 0)
         return rc;
     if (b->p == b->end) {
@@ -725,9 +776,15 @@ static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t m
     return 0;
 }
 
+static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n)
+{
+    return br_next_words(r, recs, NULL, 0, max, n);
+}
+
 static int br_rewind(struct vmr_trace_reader *r)
 {
     struct br *b = r->impl;
+    b->word_pid = UINT64_MAX;
     b->in_frame = 0;
     b->frame_no = 0;
     b->records_before = 0;
@@ -773,8 +830,13 @@ static void br_destroy(struct vmr_trace_reader *r)
     r->impl = NULL;
 }
 
-static const struct reader_ops br_ops = {br_next,    br_rewind, br_where,
-                                         br_destroy, br_snap,   br_where_snap};
+static const struct reader_ops br_ops = {.next = br_next,
+                                         .rewind = br_rewind,
+                                         .where = br_where,
+                                         .destroy = br_destroy,
+                                         .snap = br_snap,
+                                         .where_snap = br_where_snap,
+                                         .next_words = br_next_words};
 
 int binary_reader_init(struct vmr_trace_reader *r)
 {
@@ -801,5 +863,6 @@ int binary_reader_init(struct vmr_trace_reader *r)
     }
     r->info.form = VMR_FORM_BINARY;
     b->next_off = b->data_start;
+    b->word_pid = UINT64_MAX;
     return 0;
 }

@@ -48,6 +48,11 @@ struct reader_ops {
     void (*snap)(const struct vmr_trace_reader *r, struct trace_snap *s);
     void (*where_snap)(const struct vmr_trace_reader *r, const struct trace_snap *s, size_t i,
                        char *buf, size_t len);
+    /* Optional, for read-ahead: as next, and the records' page words
+     * (trace.h) for page size 1 << shift into words[]. After records read
+     * by `next`, the first access record's word is NEWPID. */
+    int (*next_words)(struct vmr_trace_reader *r, struct vmr_record *recs, uint64_t *words,
+                      unsigned shift, size_t max, size_t *n);
 };
 
 /* readahead.c: the reader's calls while a read-ahead thread runs */
@@ -55,6 +60,8 @@ struct readahead;
 int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n);
 int readahead_view(struct vmr_trace_reader *r, const struct vmr_record **recs, size_t max,
                    size_t *n);
+int readahead_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
+                    const uint64_t **words, size_t max, size_t *n);
 int readahead_rewind(struct vmr_trace_reader *r);
 void readahead_where(const struct vmr_trace_reader *r, size_t i, char *buf, size_t len);
 void readahead_destroy(struct vmr_trace_reader *r); /* accepts r->ra == NULL */

@@ -6,6 +6,9 @@
  * worker thread calls the form's own `next` into a ring of RA_BUFS batch
  * buffers; vmr_trace_reader_next then copies records out of the oldest one
  * (vmr_trace_reader_next_view hands them out in place).
+ * If asked (vmr_trace_reader_page_words), the worker has the form describe
+ * each record in one page word (trace.h) as it decodes it: the caller's hot
+ * loop then reads 8 bytes a record.
  * Nothing a caller sees changes: the same records in the same order, the
  * same errors after the same records, the same positions from `where` (each
  * buffer keeps the form's snapshot of where its batch came from), strings
@@ -29,6 +32,7 @@
 
 struct ra_buf {
     struct vmr_record *recs;
+    uint64_t *words; /* page words, if asked for */
     size_t n;
     int rc; /* the form's error, after the records of earlier buffers */
     char *strings;
@@ -45,6 +49,7 @@ struct readahead {
     int running;
     int stop;
     uint64_t produced, consumed;
+    unsigned page_shift; /* of the page words; 0 = not asked for */
     /* caller side */
     struct ra_buf *cur; /* being handed out, NULL before the first */
     size_t pos;         /* next record of cur */
@@ -88,7 +93,9 @@ static void *worker(void *arg)
         struct ra_buf *b = &ra->buf[ra->produced % RA_BUFS];
         pthread_mutex_unlock(&ra->mu);
         b->n = 0;
-        b->rc = r->ops->next(r, b->recs, ra->batch, &b->n);
+        b->rc = ra->page_shift
+                    ? r->ops->next_words(r, b->recs, b->words, ra->page_shift, ra->batch, &b->n)
+                    : r->ops->next(r, b->recs, ra->batch, &b->n);
         if (b->rc == 0) {
             r->ops->snap(r, &b->snap);
             if (keep_strings(b) != 0) {
@@ -150,10 +157,27 @@ int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records)
     return 0;
 }
 
-int readahead_view(struct vmr_trace_reader *r, const struct vmr_record **recs, size_t max,
-                   size_t *n)
+int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)
 {
     struct readahead *ra = r->ra;
+    if (!ra || !r->ops->next_words)
+        return VMR_EUNSUPPORTED;
+    if (page_shift < 3 || page_shift > 30 || ra->running || ra->cur)
+        return VMR_EINVAL;
+    if (ra->page_shift)
+        return ra->page_shift == page_shift ? 0 : VMR_EINVAL;
+    for (size_t i = 0; i < RA_BUFS; i++)
+        if (!(ra->buf[i].words = malloc(ra->batch * sizeof *ra->buf[i].words)))
+            return VMR_ENOMEM; /* the others are freed with the reader */
+    ra->page_shift = page_shift;
+    return 0;
+}
+
+int readahead_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
+                    const uint64_t **words, size_t max, size_t *n)
+{
+    struct readahead *ra = r->ra;
+    *words = NULL;
     if (ra->cur && ra->pos == ra->cur->n && ra->cur->n != 0 && ra->cur->rc == 0) {
         /* the caller is done with the strings of the last call: free the
          * buffer for the worker */
@@ -170,7 +194,7 @@ int readahead_view(struct vmr_trace_reader *r, const struct vmr_record **recs, s
                 if (max > ra->batch)
                     max = ra->batch;
                 *recs = ra->buf[0].recs;
-                return r->ops->next(r, ra->buf[0].recs, max, n);
+                return r->ops->next(r, ra->buf[0].recs, max, n); /* no words */
             }
             ra->running = 1;
         }
@@ -188,10 +212,19 @@ int readahead_view(struct vmr_trace_reader *r, const struct vmr_record **recs, s
     if (m > max)
         m = max;
     *recs = ra->cur->recs + ra->pos;
+    if (ra->page_shift)
+        *words = ra->cur->words + ra->pos;
     ra->call_first = ra->pos;
     ra->pos += m;
     *n = m;
     return 0;
+}
+
+int readahead_view(struct vmr_trace_reader *r, const struct vmr_record **recs, size_t max,
+                   size_t *n)
+{
+    const uint64_t *words;
+    return readahead_words(r, recs, &words, max, n);
 }
 
 int readahead_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n)
@@ -227,6 +260,7 @@ void readahead_destroy(struct vmr_trace_reader *r)
     stop_worker(ra);
     for (size_t i = 0; i < RA_BUFS; i++) {
         free(ra->buf[i].recs);
+        free(ra->buf[i].words);
         free(ra->buf[i].strings);
     }
     pthread_mutex_destroy(&ra->mu);

@@ -125,6 +125,16 @@ int vmr_trace_reader_next_view(struct vmr_trace_reader *r, const struct vmr_reco
     return r->ops->next(r, r->view, max, n);
 }
 
+int vmr_trace_reader_next_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
+                                const uint64_t **words, size_t max, size_t *n)
+{
+    *words = NULL;
+    if (!r->ra || max == 0)
+        return vmr_trace_reader_next_view(r, recs, max, n);
+    *n = 0;
+    return readahead_words(r, recs, words, max, n);
+}
+
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r)
 {
     return r->ra ? readahead_rewind(r) : r->ops->rewind(r);

@@ -957,7 +957,8 @@ static void tr_destroy(struct vmr_trace_reader *r)
     r->impl = NULL;
 }
 
-static const struct reader_ops tr_ops = {tr_next, tr_rewind, tr_where, tr_destroy, NULL, NULL};
+static const struct reader_ops tr_ops = {
+    .next = tr_next, .rewind = tr_rewind, .where = tr_where, .destroy = tr_destroy};
 
 int text_reader_init(struct vmr_trace_reader *r)
 {

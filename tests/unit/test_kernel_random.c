@@ -8,8 +8,10 @@
  * areas only, SIGBUS), under each overcommit mode. Also checks conservation
  * laws the counters must obey. Every policy also runs in local scope
  * (--scope local), where after each record each process's charge may have
- * grown only up to its quota.
+ * grown only up to its quota. The same records in random batches must give
+ * the same counts, with and without their page words.
  */
+#include "page_words.h"
 #include "rng.h"
 #include "testlib.h"
 #include "vmreplay/kernel.h"
@@ -137,10 +139,11 @@ static struct vmr_counters all; /* summed over runs: every path was taken */
 /* The same records replayed in batches of random sizes, as replay does,
  * must give the same counts as one record at a time: the batch loop's
  * look-ahead (PTEs looked up before earlier records of the batch ran, a
- * process killed in the middle of a batch) must not change anything. */
+ * process killed in the middle of a batch) must not change anything. With
+ * `words`, the batches go through vmr_kernel_run_words. */
 static void check_batched(const struct vmr_kernel_config *cfg, const struct vmr_record *files,
-                          const struct vmr_record *recs, int n, const struct vmr_counters *want,
-                          uint64_t seed)
+                          const struct vmr_record *recs, const uint64_t *words, int n,
+                          const struct vmr_counters *want, uint64_t seed)
 {
     struct vmr_kernel *k;
     char err[512];
@@ -158,15 +161,16 @@ static void check_batched(const struct vmr_kernel_config *cfg, const struct vmr_
             len = (size_t)(n - i);
         /* a record that fails (a fork onto a live pid) ends its batch, as
          * it ended its one-record call */
-        if (vmr_kernel_run(k, &recs[i], len, &failed) != 0)
+        if ((words ? vmr_kernel_run_words(k, &recs[i], &words[i], len, &failed)
+                   : vmr_kernel_run(k, &recs[i], len, &failed)) != 0)
             len = failed + 1;
         i += (int)len;
     }
     struct vmr_counters got;
     vmr_kernel_totals(k, &got);
     if (memcmp(&got, want, sizeof got) != 0) {
-        fprintf(stderr, "%s seed %llu: counts differ when replayed in batches\n", cfg->policy,
-                (unsigned long long)seed);
+        fprintf(stderr, "%s seed %llu: counts differ when replayed in batches%s\n", cfg->policy,
+                (unsigned long long)seed, words ? " with page words" : "");
         vmr_test_failures++;
     }
     CHECK(vmr_kernel_check(k, err, sizeof err) == 0);
@@ -269,7 +273,11 @@ static void run_one(const char *policy, uint64_t seed, uint32_t frames, uint64_t
         CHECK(t.commit_peak_pages <= swap + (uint64_t)frames * cfg.overcommit_ratio / 100);
     }
     vmr_counters_merge(&all, &t);
-    check_batched(&cfg, files, recs, n_recs, &t, seed);
+    check_batched(&cfg, files, recs, NULL, n_recs, &t, seed);
+    static uint64_t words[N_STEPS];
+    struct ref_words st = {0};
+    ref_page_words(&st, recs, (size_t)n_recs, 12, words);
+    check_batched(&cfg, files, recs, words, n_recs, &t, seed);
     if (getenv("VERBOSE"))
         fprintf(stderr, "%s %llu: copies %llu reuses %llu faults %llu segv %llu oom %llu\n", policy,
                 (unsigned long long)seed, (unsigned long long)t.cow_copies,
