@@ -146,6 +146,7 @@ static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
         t->link[i].prev = t->link[i].next = FRAME_UNLINKED;
     t->n_frames = n_frames;
     t->bits = frame_bits;
+    victim_name_moved(&t->named);
     *state = t;
     return 0;
 }

@@ -164,6 +164,7 @@ static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
         return VMR_ENOMEM;
     s->n_frames = n_frames;
     s->bits = frame_bits;
+    victim_name_moved(&s->named);
     sieve_tell_victim(s);
     *state = s;
     return 0;
