@@ -252,9 +252,21 @@ static void lirs_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a
     (void)a;
     struct lirs *s = state;
     if (s->lir[frame]) {
-        int was_bottom = s->sl[s->s_sent].next == frame;
-        lirs_to_top(s, frame);
-        if (was_bottom)
+        /* most hits, at any size: an LIR block, always in S, moves to
+         * the top in one go (as LRU's hit), and S is pruned if it was the
+         * bottom */
+        struct frame_link *sl = s->sl;
+        const uint32_t top_sent = s->s_sent, top = sl[top_sent].prev;
+        if (top == frame)
+            return;
+        const uint32_t p = sl[frame].prev, nx = sl[frame].next;
+        sl[p].next = nx;
+        sl[nx].prev = p;
+        sl[frame].prev = top;
+        sl[frame].next = top_sent;
+        sl[top].next = frame;
+        sl[top_sent].prev = frame;
+        if (p == top_sent)
             lirs_prune(s);
         return;
     }
