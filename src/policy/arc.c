@@ -197,16 +197,31 @@ static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     arc_name_none(state);
 }
 
+/* The frame hit goes to T2's MRU end, from T1 or from inside T2, in one
+ * relink (most accesses are hits at large memories). */
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
     struct arc *s = state;
+    struct ghost_lists *g = &s->gl;
+    struct frame_link *l = g->link;
+    const uint32_t sent = g->base + GL_T2, mru = l[sent].prev;
+    if (mru != frame) { /* (T2's MRU page is in T2) */
+        const int from = g->where[frame];
+        const uint32_t p = l[frame].prev, nx = l[frame].next;
+        l[p].next = nx;
+        l[nx].prev = p;
+        l[frame].prev = mru;
+        l[frame].next = sent;
+        l[mru].next = frame;
+        l[sent].prev = frame;
+        if (from != GL_T2) {
+            g->where[frame] = GL_T2;
+            g->size[from]--;
+            g->size[GL_T2]++;
+        }
+    }
     arc_name_none(s);
-    const int l = s->gl.where[frame];
-    if (l == GL_T2 && s->gl.link[s->gl.base + GL_T2].prev == frame)
-        return;
-    gl_pull_from(&s->gl, frame, l);
-    gl_push(&s->gl, frame, GL_T2);
 }
 
 static int arc_lru_unpinned(const struct arc *s, int l, vmr_pfn_t *frame)
