@@ -485,7 +485,7 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 #define LEAN_ORDER (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
 #define LEAN_BITS                                                                                  \
     (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
-/* ARC, LIRS, 2Q, S3-FIFO; CAR, CLOCK-Pro, WSClock; SLRU, LFU; Aging, Linux,
+/* 2Q, S3-FIFO; CAR, CLOCK-Pro, WSClock; SLRU, LFU; Aging, Linux,
  * RANDOM, GCLOCK; NRU (and plug-ins without fast-path flags) */
 #define LEAN_GHOST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
@@ -495,12 +495,14 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 #define LEAN_PLAIN   0u
 /* OPT's pre-pass watcher (src/sim/oracle.c) */
 #define LEAN_WATCH (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY)
+/* ARC, LIRS (name their next victim) */
+#define LEAN_GHOST_NAMED (LEAN_GHOST | VMR_POLICY_NEXT_VICTIM)
 
 /* The copies, in one list for kernel_policy_set and vmr_kernel_run. */
 // clang-format off
 #define LEAN_COPIES(X)                                                                             \
     X(LEAN_RECENCY) X(LEAN_ORDER) X(LEAN_BITS)                                                     \
-    X(LEAN_GHOST) X(LEAN_MISS) X(LEAN_HITS) X(LEAN_REPLACE)                                        \
+    X(LEAN_GHOST) X(LEAN_GHOST_NAMED) X(LEAN_MISS) X(LEAN_HITS) X(LEAN_REPLACE)                    \
     X(LEAN_WATCH) X(LEAN_PLAIN)
 // clang-format on
 

@@ -53,6 +53,7 @@ struct arc {
     uint32_t pending_ghost; /* the missed key's ghost node, if any */
     uint64_t pending_key, pending_time;
     uint64_t b1_hits, b2_hits;
+    struct victim_name named; /* REPLACE's choice, after on_miss (VMR_POLICY_NEXT_VICTIM) */
 };
 
 static const struct vmr_policy_param arc_params[] = {
@@ -91,6 +92,7 @@ static int arc_create(const struct vmr_policy_config *cfg, void **state)
         return VMR_ENOMEM;
     s->int_delta = int_delta;
     s->bits = cfg->frame_bits;
+    victim_name_init(&s->named, cfg);
     if (gl_init(&s->gl, cfg->n_frames) != 0) {
         arc_destroy(s);
         return VMR_ENOMEM;
@@ -128,13 +130,36 @@ static void arc_miss(struct arc *s, const struct vmr_access *a)
     }
 }
 
+/* The list REPLACE takes from now: T1 if |T1| > p, or |T1| == p and the
+ * missed key is in B2; else T2. */
+static inline int arc_from_t1(const struct arc *s)
+{
+    double t1 = s->gl.size[GL_T1];
+    return t1 > 0 && (t1 > s->p || (t1 == s->p && s->pending == MISS_B2));
+}
+
+/* VMR_POLICY_NEXT_VICTIM: the kernel asks for a victim right after
+ * on_miss, so the choice is named there, where p has been adapted; every
+ * other callback that may change it names none (the kernel then calls
+ * select_victim, as for a fault that finds no miss call). */
+static inline void arc_name_none(struct arc *s)
+{
+    victim_name_set(&s->named, VMR_PFN_NONE);
+}
+
 static void arc_on_miss(void *state, const struct vmr_access *a)
 {
     struct arc *s = state;
     /* a fault that found no frame is retried: adapt once */
-    if (s->pending != MISS_NONE && s->pending_key == a->key && s->pending_time == a->time)
-        return;
-    arc_miss(s, a);
+    if (s->pending == MISS_NONE || s->pending_key != a->key || s->pending_time != a->time)
+        arc_miss(s, a);
+    /* select_victim's choice, pins aside: the LRU page of the list
+     * REPLACE names, or of the other if that one is empty */
+    const int first = arc_from_t1(s) ? GL_T1 : GL_T2;
+    uint32_t f = gl_lru(&s->gl, first);
+    if (f >= s->gl.c)
+        f = gl_lru(&s->gl, first == GL_T1 ? GL_T2 : GL_T1);
+    victim_name_set(&s->named, f < s->gl.c ? f : VMR_PFN_NONE);
 }
 
 /* on_insert's work; inlined into on_replace too. */
@@ -169,17 +194,34 @@ static inline __attribute__((always_inline)) void arc_insert(struct arc *s, vmr_
 static void arc_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     arc_insert(state, frame, a);
+    arc_name_none(state);
 }
 
+/* The frame hit goes to T2's MRU end, from T1 or from inside T2, in one
+ * relink (most accesses are hits at large memories). */
 static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
     struct arc *s = state;
-    const int l = s->gl.where[frame];
-    if (l == GL_T2 && s->gl.link[s->gl.base + GL_T2].prev == frame)
-        return;
-    gl_pull_from(&s->gl, frame, l);
-    gl_push(&s->gl, frame, GL_T2);
+    struct ghost_lists *g = &s->gl;
+    struct frame_link *l = g->link;
+    const uint32_t sent = g->base + GL_T2, mru = l[sent].prev;
+    if (mru != frame) { /* (T2's MRU page is in T2) */
+        const int from = g->where[frame];
+        const uint32_t p = l[frame].prev, nx = l[frame].next;
+        l[p].next = nx;
+        l[nx].prev = p;
+        l[frame].prev = mru;
+        l[frame].next = sent;
+        l[mru].next = frame;
+        l[sent].prev = frame;
+        if (from != GL_T2) {
+            g->where[frame] = GL_T2;
+            g->size[from]--;
+            g->size[GL_T2]++;
+        }
+    }
+    arc_name_none(s);
 }
 
 static int arc_lru_unpinned(const struct arc *s, int l, vmr_pfn_t *frame)
@@ -196,8 +238,7 @@ static int arc_lru_unpinned(const struct arc *s, int l, vmr_pfn_t *frame)
 static int arc_select_victim(void *state, vmr_pfn_t *frame)
 {
     struct arc *s = state;
-    double t1 = s->gl.size[GL_T1];
-    int from_t1 = t1 > 0 && (t1 > s->p || (t1 == s->p && s->pending == MISS_B2));
+    const int from_t1 = arc_from_t1(s);
     int first = from_t1 ? GL_T1 : GL_T2, second = from_t1 ? GL_T2 : GL_T1;
     if (arc_lru_unpinned(s, first, frame) || arc_lru_unpinned(s, second, frame))
         return 0;
@@ -238,11 +279,13 @@ static inline __attribute__((always_inline)) void arc_evict(struct arc *s, vmr_p
 static void arc_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     arc_evict(state, frame, key);
+    arc_name_none(state);
 }
 
 static void arc_on_remove(void *state, vmr_pfn_t frame)
 {
     gl_pull(&((struct arc *)state)->gl, frame);
+    arc_name_none(state);
 }
 
 /* c follows the size; p keeps its share of c. */
@@ -254,6 +297,7 @@ static int arc_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
         return VMR_ENOMEM;
     s->bits = frame_bits;
     s->p = s->p * n_frames / old;
+    arc_name_none(s);
     if (s->pending == MISS_B1 || s->pending == MISS_B2) {
         /* the ghost found at the miss has a new node (or is gone: then any
          * ghost node, whose key differs, makes on_insert look it up) */
@@ -272,6 +316,7 @@ static vmr_pfn_t arc_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     struct arc *s = state;
     arc_evict(s, frame, old_key);
     arc_insert(s, frame, a);
+    arc_name_none(s);
     uint32_t f = arc_peek_victim(s);
     if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;
@@ -303,7 +348,7 @@ static size_t arc_report(void *state, struct vmr_policy_counter *out, size_t max
 const struct vmr_policy_ops vmr_policy_arc = {
     .abi_version = VMR_POLICY_ABI_VERSION,
     .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_WANTS_MISS | VMR_POLICY_HIT_NO_KEY |
-             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NEXT_VICTIM,
     .name = "arc",
     .summary = "adaptive replacement cache: T1/T2 LRU lists with B1/B2 ghosts and an adaptive "
                "target (Megiddo & Modha, FAST 2003), as libCacheSim's ARC",

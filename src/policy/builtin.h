@@ -155,75 +155,32 @@ static inline void flist_unlink(struct frame_link *l, uint32_t f)
     l[f].prev = l[f].next = FRAME_UNLINKED;
 }
 
-/* Where a VMR_POLICY_NEXT_VICTIM built-in names its next victim: the
- * kernel's cfg->next_victim, or, for a caller that passed none, `own`
- * (written through a test, not a pointer to it, so the state may move). */
+/* Where a VMR_POLICY_NEXT_VICTIM built-in names its next victim: `at`,
+ * the kernel's cfg->next_victim, or, for a caller that passed none, `own`.
+ * A state holding one that moves (realloc in resize) calls
+ * victim_name_moved, so that `at` follows its `own`. */
 struct victim_name {
+    vmr_pfn_t *at;
     vmr_pfn_t *shared;
     vmr_pfn_t own;
 };
+
+static inline void victim_name_moved(struct victim_name *v)
+{
+    v->at = v->shared ? v->shared : &v->own;
+}
 
 static inline void victim_name_init(struct victim_name *v, const struct vmr_policy_config *cfg)
 {
     v->shared = cfg->next_victim;
     v->own = VMR_PFN_NONE;
+    victim_name_moved(v);
 }
 
 static inline void victim_name_set(struct victim_name *v, vmr_pfn_t f)
 {
-    *(v->shared ? v->shared : &v->own) = f;
+    *v->at = f;
 }
-
-/* FIFO and LRU: one list of the resident frames, head = newest, victim =
- * the unpinned frame nearest the tail (fifo.c; LRU adds its on_hit). */
-struct tail_list {
-    uint8_t *bits;
-    uint32_t n_frames;        /* also the sentinel's index */
-    uint32_t ahead;           /* on_replace's guess: a frame about TLIST_AHEAD from
-                                 the tail, or n_frames (none: walk to it again) */
-    uint32_t ahead_age;       /* replacements since `ahead` was walked to */
-    struct victim_name named; /* the tail (VMR_POLICY_NEXT_VICTIM) */
-    struct frame_link link[];
-};
-
-/* How far from the tail on_replace's guess lies: deep enough that the
- * kernel's prefetch of the frame, then of its PTE, arrives before the
- * eviction needs them; the walk is redone every TLIST_AHEAD_REWALK
- * replacements, as hits inside the window shrink it. */
-#define TLIST_AHEAD        8u
-#define TLIST_AHEAD_REWALK 64u
-
-/* The tail: select_victim's choice unless it is pinned. */
-static inline vmr_pfn_t tlist_tail(const struct tail_list *s)
-{
-    const uint32_t t = s->link[s->n_frames].prev;
-    return t == s->n_frames ? VMR_PFN_NONE : t;
-}
-
-/* After any change of the list: the tail is the next victim unless it is
- * pinned (VMR_POLICY_NEXT_VICTIM). */
-static inline void tlist_tell_victim(struct tail_list *s)
-{
-    victim_name_set(&s->named, tlist_tail(s));
-}
-
-/* A frame leaving its place in the list: the guess must not point at it. */
-static inline void tlist_ahead_leave(struct tail_list *s, uint32_t frame)
-{
-    if (__builtin_expect(frame == s->ahead, 0))
-        s->ahead = s->n_frames;
-}
-int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
-                 void **state);
-void tlist_destroy(void *state);
-void tlist_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a);
-int tlist_select_victim(void *state, vmr_pfn_t *frame);
-vmr_pfn_t tlist_peek_victim(const void *state);
-void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key);
-void tlist_on_remove(void *state, vmr_pfn_t frame);
-vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
-                           const struct vmr_access *a);
-int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits);
 
 static inline uint32_t flist_head(const struct frame_link *l, uint32_t sentinel)
 {
@@ -525,5 +482,48 @@ static inline void ring_unlink(struct clock_ring *r, struct frame_link *l, uint3
     }
     l[f].prev = l[f].next = FRAME_UNLINKED;
 }
+
+/* FIFO and LRU: the resident frames in a clock's ring (see above), the
+ * oldest (FIFO) or least recently used (LRU) at the hand, the newest just
+ * behind it; the victim is the unpinned frame nearest the hand (fifo.c;
+ * LRU adds its on_hit). Replacing the hand's frame is then only moving the
+ * hand on: the new page takes the newest place, which the old one held. */
+struct tail_list {
+    uint8_t *bits;
+    uint32_t n_frames;
+    uint32_t ahead;           /* on_replace's guess: the frame about TLIST_AHEAD
+                                 from the hand, or FRAME_UNLINKED (walk to it again) */
+    struct clock_ring ring;   /* hand = the victim unless pinned */
+    struct victim_name named; /* the hand (VMR_POLICY_NEXT_VICTIM) */
+    struct frame_link link[]; /* the ring, no sentinel */
+};
+
+/* How far from the hand on_replace's guess lies (the victim that many
+ * evictions from now, when nothing is hit meanwhile): deep enough that the
+ * kernel's prefetch of the frame, then of its PTE, arrives before the
+ * eviction needs them. Each replacement moves the hand and the guess one
+ * frame on; LRU hits between them bring the guess nearer, so it is walked
+ * to again now and then (see tlist_on_replace). */
+#define TLIST_AHEAD       8u
+#define TLIST_REWALK_MASK 63u
+
+/* After any move of the hand: it is the next victim unless it is pinned
+ * (VMR_POLICY_NEXT_VICTIM; FRAME_UNLINKED == VMR_PFN_NONE). */
+static inline void tlist_tell_victim(struct tail_list *s)
+{
+    victim_name_set(&s->named, s->ring.hand);
+}
+
+int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_config *cfg,
+                 void **state);
+void tlist_destroy(void *state);
+void tlist_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a);
+int tlist_select_victim(void *state, vmr_pfn_t *frame);
+vmr_pfn_t tlist_peek_victim(const void *state);
+void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key);
+void tlist_on_remove(void *state, vmr_pfn_t frame);
+vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
+                           const struct vmr_access *a);
+int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits);
 
 #endif

@@ -146,6 +146,7 @@ static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
         t->link[i].prev = t->link[i].next = FRAME_UNLINKED;
     t->n_frames = n_frames;
     t->bits = frame_bits;
+    victim_name_moved(&t->named);
     *state = t;
     return 0;
 }
@@ -155,6 +156,19 @@ static vmr_pfn_t clock_peek_victim(const void *state)
 {
     const struct clock *s = state;
     return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
+}
+
+/* on_replace's rare case (the victim not under the hand, or alone), as
+ * on_evict and on_insert; apart, so that the usual case keeps to few
+ * registers. */
+static __attribute__((noinline)) vmr_pfn_t
+clock_replace_apart(struct clock *s, vmr_pfn_t frame, uint64_t old_key, const struct vmr_access *a)
+{
+    clock_on_evict(s, frame, old_key);
+    clock_on_insert(s, frame, a);
+    const uint32_t g = s->link[s->ring.hand].next;
+    __builtin_prefetch(&s->link[g]);
+    return g;
 }
 
 /* on_evict + on_insert in one call. The victim sits under the hand (the
@@ -168,15 +182,14 @@ static vmr_pfn_t clock_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
 {
     struct clock *s = state;
     const struct frame_link *l = s->link;
-    if (s->ring.hand != frame || l[frame].next == frame) {
-        clock_on_evict(state, frame, old_key);
-        clock_on_insert(state, frame, a);
-    } else {
-        s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
-        s->ring.hand = l[frame].next;
-        clock_tell_victim(s);
-    }
-    uint32_t next = l[s->ring.hand].next;
+    /* (the links read before the bit is cleared, which the compiler
+     * could not otherwise keep in registers across) */
+    const uint32_t nx = l[frame].next, next = l[nx].next;
+    if (__builtin_expect(s->ring.hand != frame || nx == frame, 0))
+        return clock_replace_apart(s, frame, old_key, a);
+    s->ring.hand = nx;
+    clock_tell_victim(s);
+    s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     __builtin_prefetch(&l[next]);
     return next;
 }

@@ -8,12 +8,13 @@
  * machine", CACM 12(6), 1969. Same as libCacheSim's FIFO: hits change
  * nothing, so the policy needs no hits and no bits (hardware-realistic).
  *
- * Owns one list of the resident frames in load order. The list code is
- * shared with LRU, which also moves a hit frame to the head (tlist_*,
- * declared in builtin.h).
- * Invariants: a frame is in the list iff it is resident (inserted and
- * neither evicted nor removed); head = newest load, tail = oldest. The
- * victim is the oldest unpinned frame; pinned frames keep their place.
+ * Owns a ring of the resident frames in load order, the oldest at the
+ * hand. The code is shared with LRU, which also moves a hit frame to the
+ * newest place (tlist_*, declared in builtin.h).
+ * Invariants: a frame is in the ring iff it is resident (inserted and
+ * neither evicted nor removed); from the hand, the oldest load, to just
+ * behind it, the newest. The victim is the oldest unpinned frame; pinned
+ * frames keep their place.
  */
 #include <stdlib.h>
 
@@ -25,15 +26,16 @@ int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_confi
     int rc = vmr_policy_check_params(ops, cfg);
     if (rc != 0)
         return rc;
-    struct tail_list *s = malloc(sizeof *s + ((size_t)cfg->n_frames + 1) * sizeof s->link[0]);
+    struct tail_list *s = malloc(sizeof *s + (size_t)cfg->n_frames * sizeof s->link[0]);
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
     s->n_frames = cfg->n_frames;
-    s->ahead = cfg->n_frames;
-    s->ahead_age = 0;
+    s->ahead = FRAME_UNLINKED;
+    s->ring.hand = FRAME_UNLINKED;
+    s->ring.n_resident = 0;
     victim_name_init(&s->named, cfg);
-    flist_init(s->link, cfg->n_frames);
+    flist_init_nodes(s->link, cfg->n_frames);
     tlist_tell_victim(s);
     *state = s;
     return 0;
@@ -48,15 +50,15 @@ void tlist_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
     struct tail_list *s = state;
-    flist_link_after(s->link, s->n_frames, frame);
+    ring_insert(&s->ring, s->link, frame);
     tlist_tell_victim(s);
 }
 
 int tlist_select_victim(void *state, vmr_pfn_t *frame)
 {
     struct tail_list *s = state;
-    const uint32_t end = s->n_frames;
-    for (uint32_t f = s->link[end].prev; f != end; f = s->link[f].prev) {
+    uint32_t f = s->ring.hand;
+    for (uint32_t i = 0; i < s->ring.n_resident; i++, f = s->link[f].next) {
         if (!(s->bits[f] & VMR_FRAME_PINNED)) {
             *frame = f;
             return 0;
@@ -67,31 +69,38 @@ int tlist_select_victim(void *state, vmr_pfn_t *frame)
 
 vmr_pfn_t tlist_peek_victim(const void *state)
 {
-    return tlist_tail(state);
+    const struct tail_list *s = state;
+    return s->ring.hand; /* FRAME_UNLINKED == VMR_PFN_NONE */
+}
+
+/* The frame leaves the ring (the guess must not stay on it). */
+static void tlist_drop(struct tail_list *s, uint32_t frame)
+{
+    if (frame == s->ahead)
+        s->ahead = FRAME_UNLINKED;
+    ring_unlink(&s->ring, s->link, frame);
+    tlist_tell_victim(s);
 }
 
 void tlist_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     (void)key;
-    struct tail_list *s = state;
-    tlist_ahead_leave(s, frame);
-    flist_unlink(s->link, frame);
-    tlist_tell_victim(s);
+    tlist_drop(state, frame);
 }
 
 void tlist_on_remove(void *state, vmr_pfn_t frame)
 {
-    struct tail_list *s = state;
-    tlist_ahead_leave(s, frame);
-    flist_unlink(s->link, frame);
-    tlist_tell_victim(s);
+    tlist_drop(state, frame);
 }
 
-/* on_evict + on_insert in one call: the frame leaves the list and comes
- * back at its head. The guess returned is kept as a cursor about
- * TLIST_AHEAD frames from the tail: each replacement takes one frame from
- * behind it, so it steps one frame toward the head; it is walked to again
- * from the tail when lost, and every TLIST_AHEAD_REWALK calls. */
+/* on_evict + on_insert in one call: the frame leaves its place and comes
+ * back as the newest. The usual victim is the hand's frame, which is then
+ * the newest once the hand moves on. The guess returned is kept as a
+ * cursor TLIST_AHEAD - 1 frames past the hand, which moves on with it; it
+ * is walked to again when lost (hits brought it down to the victim, or its
+ * frame left the ring or was hit) and when the victim's number is a
+ * multiple of TLIST_REWALK_MASK + 1 (about that often, with no counter to
+ * keep), as hits between the hand and the guess bring it nearer. */
 vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                            const struct vmr_access *a)
 {
@@ -99,41 +108,48 @@ vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     (void)a;
     struct tail_list *s = state;
     struct frame_link *l = s->link;
-    const uint32_t head = s->n_frames;
-    tlist_ahead_leave(s, frame);
-    if (l[head].next != frame) {
-        flist_unlink(l, frame);
-        flist_link_after(l, head, frame);
-    }
-    tlist_tell_victim(s);
-    uint32_t t = s->ahead;
-    if (t != head && ++s->ahead_age < TLIST_AHEAD_REWALK) {
-        t = l[t].prev;
+    uint32_t h = s->ring.hand;
+    if (__builtin_expect(frame == h, 1)) {
+        h = l[h].next;
+        s->ring.hand = h;
     } else {
-        s->ahead_age = 0;
-        t = l[head].prev;
-        for (unsigned d = 1; d < TLIST_AHEAD && t != head; d++)
-            t = l[t].prev;
+        /* a pinned frame was passed: this one moves to the newest place */
+        ring_unlink(&s->ring, l, frame);
+        ring_insert(&s->ring, l, frame);
+        h = s->ring.hand;
+    }
+    victim_name_set(&s->named, h);
+    uint32_t t = s->ahead;
+    if (__builtin_expect(t != frame && t != FRAME_UNLINKED && (frame & TLIST_REWALK_MASK), 1)) {
+        t = l[t].next;
+    } else {
+        t = h;
+        for (unsigned d = 1; d < TLIST_AHEAD; d++)
+            t = l[t].next;
     }
     s->ahead = t;
-    if (t == head)
-        return VMR_PFN_NONE;
     __builtin_prefetch(&l[t]);
     return t;
 }
 
-/* Frames keep their numbers; the sentinel moves to the new end. */
+/* Frames keep their numbers: only the array's length changes. */
 int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct tail_list *s = *state;
-    s = flist_state_resize(s, offsetof(struct tail_list, link), s->n_frames, n_frames);
-    if (!s)
-        return VMR_ENOMEM;
-    s->n_frames = n_frames;
-    s->bits = frame_bits;
-    s->ahead = n_frames; /* (named the old sentinel maybe): walk again */
-    tlist_tell_victim(s);
-    *state = s;
+    struct tail_list *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
+    if (!t) {
+        if (n_frames > s->n_frames)
+            return VMR_ENOMEM;
+        t = s; /* shrinking: the larger block serves */
+    }
+    if (n_frames > t->n_frames)
+        flist_init_nodes(t->link + t->n_frames, n_frames - t->n_frames);
+    t->n_frames = n_frames;
+    t->bits = frame_bits;
+    t->ahead = FRAME_UNLINKED;
+    victim_name_moved(&t->named);
+    tlist_tell_victim(t);
+    *state = t;
     return 0;
 }
 

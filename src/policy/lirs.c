@@ -53,11 +53,21 @@ struct lirs {
     uint64_t *fkey; /* frame -> its page's key (for prefetching) */
     struct gmap map;
     uint64_t ghost_hits;
-    struct frame_link *sl; /* S: n + G nodes + sentinel */
-    struct frame_link *ql; /* Q: n frames + sentinel */
-    struct frame_link *gl; /* ghost FIFO: G nodes (index g - n) + sentinel */
-    struct parena arena;   /* every array above and the map's */
+    struct frame_link *sl;    /* S: n + G nodes + sentinel */
+    struct frame_link *ql;    /* Q: n frames + sentinel */
+    struct frame_link *gl;    /* ghost FIFO: G nodes (index g - n) + sentinel */
+    struct parena arena;      /* every array above and the map's */
+    struct victim_name named; /* Q's front (VMR_POLICY_NEXT_VICTIM) */
 };
+
+/* After any change of Q: its front is the next victim unless it is pinned
+ * (VMR_POLICY_NEXT_VICTIM; with Q empty, select_victim looks in S: none
+ * named). */
+static inline void lirs_tell_victim(struct lirs *s)
+{
+    const uint32_t f = s->ql[s->q_sent].next;
+    victim_name_set(&s->named, f < s->c ? f : VMR_PFN_NONE);
+}
 
 static const struct vmr_policy_param lirs_params[] = {
     {"hir", "0.01", "Lhirs, the resident HIR share of the frames (at least one frame)"},
@@ -121,6 +131,8 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     for (uint32_t i = 0; i < s->G; i++)
         s->free_ghosts[i] = c + s->G - 1 - i;
     s->n_free_ghosts = s->G;
+    victim_name_init(&s->named, cfg);
+    lirs_tell_victim(s);
     *state = s;
     return 0;
 }
@@ -130,7 +142,7 @@ static inline int in_s(const struct lirs *s, uint32_t x)
     return flist_linked(s->sl, x);
 }
 
-static void lirs_free_ghost(struct lirs *s, uint32_t g)
+POLICY_INLINE void lirs_free_ghost(struct lirs *s, uint32_t g)
 {
     gmap_del(&s->map, g);
     if (in_s(s, g))
@@ -222,6 +234,12 @@ POLICY_INLINE void lirs_on_insert(void *state, vmr_pfn_t frame, const struct vmr
         gmap_prefetch_queue(&s->map, s->gl, s->c, s->c + s->gl[s->g_sent].next, s->c, s->c + s->G);
 }
 
+static void lirs_on_insert_op(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    lirs_on_insert(state, frame, a);
+    lirs_tell_victim(state);
+}
+
 /* Fetches the missed key's map slot for on_insert. */
 static void lirs_on_miss(void *state, const struct vmr_access *a)
 {
@@ -234,9 +252,21 @@ static void lirs_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a
     (void)a;
     struct lirs *s = state;
     if (s->lir[frame]) {
-        int was_bottom = s->sl[s->s_sent].next == frame;
-        lirs_to_top(s, frame);
-        if (was_bottom)
+        /* most hits, at any size: an LIR block, always in S, moves to
+         * the top in one go (as LRU's hit), and S is pruned if it was the
+         * bottom */
+        struct frame_link *sl = s->sl;
+        const uint32_t top_sent = s->s_sent, top = sl[top_sent].prev;
+        if (top == frame)
+            return;
+        const uint32_t p = sl[frame].prev, nx = sl[frame].next;
+        sl[p].next = nx;
+        sl[nx].prev = p;
+        sl[frame].prev = top;
+        sl[frame].next = top_sent;
+        sl[top].next = frame;
+        sl[top_sent].prev = frame;
+        if (p == top_sent)
             lirs_prune(s);
         return;
     }
@@ -247,12 +277,14 @@ static void lirs_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a
         lirs_to_top(s, frame);
         lirs_demote_bottom(s);
         lirs_prune(s);
+        lirs_tell_victim(s);
         return;
     }
     if (s->n_lir > 0)
         flist_link_before(s->sl, s->s_sent, frame);
     flist_unlink(s->ql, frame);
     flist_link_before(s->ql, s->q_sent, frame);
+    lirs_tell_victim(s);
 }
 
 static int lirs_select_victim(void *state, vmr_pfn_t *frame)
@@ -293,8 +325,14 @@ POLICY_INLINE void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, ui
         lirs_free_ghost(s, s->c + s->gl[s->g_sent].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
     gmap_put(&s->map, key, g);
-    flist_link_after(s->sl, frame, g); /* takes the frame's place in S */
-    flist_unlink(s->sl, frame);
+    /* the ghost takes the frame's place in S */
+    struct frame_link *sl = s->sl;
+    const uint32_t p = sl[frame].prev, nx = sl[frame].next;
+    sl[g].prev = p;
+    sl[g].next = nx;
+    sl[p].next = g;
+    sl[nx].prev = g;
+    sl[frame].prev = sl[frame].next = FRAME_UNLINKED;
     flist_link_before(s->gl, s->g_sent, g - s->c);
     s->n_ghosts++;
 }
@@ -302,11 +340,13 @@ POLICY_INLINE void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, ui
 static void lirs_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     lirs_leave(state, frame, 1, key);
+    lirs_tell_victim(state);
 }
 
 static void lirs_on_remove(void *state, vmr_pfn_t frame)
 {
     lirs_leave(state, frame, 0, 0);
+    lirs_tell_victim(state);
 }
 
 /* The front of Q: the victim unless it is pinned. */
@@ -327,6 +367,7 @@ static vmr_pfn_t lirs_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     lirs_leave(s, frame, 1, old_key);
     lirs_on_insert(state, frame, a);
     uint32_t f = s->ql[s->q_sent].next;
+    victim_name_set(&s->named, f < s->c ? f : VMR_PFN_NONE);
     if (f >= s->c)
         return VMR_PFN_NONE;
     const uint32_t nx = flist_guess_after(s->ql, f, s->c);
@@ -390,6 +431,7 @@ static int lirs_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     lirs_destroy(s);
     lirs_demote_bottom(t);
     lirs_prune(t);
+    lirs_tell_victim(t);
     *state = t;
     return 0;
 }
@@ -397,14 +439,14 @@ static int lirs_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 const struct vmr_policy_ops vmr_policy_lirs = {
     .abi_version = VMR_POLICY_ABI_VERSION,
     .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS |
-             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
+             VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NEXT_VICTIM,
     .name = "lirs",
     .summary = "low inter-reference recency set: LIR blocks kept, HIR blocks cycled through a "
                "1% queue (Jiang & Zhang, SIGMETRICS 2002)",
     .params = lirs_params,
     .create = lirs_create,
     .destroy = lirs_destroy,
-    .on_insert = lirs_on_insert,
+    .on_insert = lirs_on_insert_op,
     .on_hit = lirs_on_hit,
     .select_victim = lirs_select_victim,
     .on_evict = lirs_on_evict,

@@ -8,11 +8,11 @@
  * Systems Journal 9(2), 1970). Same as libCacheSim's LRU. Exact recency
  * needs every hit, which an MMU does not report: an oracle policy.
  *
- * Owns one recency list of the resident frames: FIFO's list (tlist_* in
- * fifo.c), with a hit moving the frame to the head.
- * Invariants: a frame is in the list iff it is resident; head = most
- * recently used (inserted or hit), tail = least. The victim is the least
- * recently used unpinned frame; pinned frames keep their place.
+ * Owns one recency ring of the resident frames: FIFO's ring (tlist_* in
+ * fifo.c), with a hit moving the frame to the newest place.
+ * Invariants: a frame is in the ring iff it is resident; the hand = least
+ * recently used (inserted or hit), just behind it = most. The victim is
+ * the least recently used unpinned frame; pinned frames keep their place.
  */
 #include "builtin.h"
 
@@ -21,27 +21,34 @@ static int lru_create(const struct vmr_policy_config *cfg, void **state)
     return tlist_create(&vmr_policy_lru, cfg, state);
 }
 
+/* The frame hit becomes the newest, just behind the hand: the hand's own
+ * frame by moving the hand on (then the next victim changes), any other by
+ * relinking it there, unless it is there already. */
 static void lru_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
     struct tail_list *s = state;
     struct frame_link *l = s->link;
-    const uint32_t head = s->n_frames;
-    /* loops hit the same page over and over: skip the relinking then */
-    if (l[head].next == frame)
+    const uint32_t h = s->ring.hand;
+    const uint32_t p = l[frame].prev, nx = l[frame].next;
+    if (__builtin_expect(frame == s->ahead, 0))
+        s->ahead = FRAME_UNLINKED; /* on_replace's guess leaves: walk to it again */
+    if (frame == h) {
+        s->ring.hand = nx;
+        victim_name_set(&s->named, nx);
         return;
-    tlist_ahead_leave(s, frame);
-    /* unlink and link at the head in one go (hits are most accesses at
-     * large memories); the tail changes only if it was the frame hit */
-    const uint32_t p = l[frame].prev, nx = l[frame].next, first = l[head].next;
+    }
+    if (nx == h)
+        return; /* the newest already (a loop hitting one page) */
+    /* unlink and link behind the hand in one go (hits are most accesses
+     * at large memories); the newest is not p, since frame was not */
+    const uint32_t newest = l[h].prev;
     l[p].next = nx;
     l[nx].prev = p;
-    l[frame].prev = head;
-    l[frame].next = first;
-    l[first].prev = frame;
-    l[head].next = frame;
-    if (nx == head)
-        victim_name_set(&s->named, p); /* p is no sentinel: the frame was not first */
+    l[frame].prev = newest;
+    l[frame].next = h;
+    l[newest].next = frame;
+    l[h].prev = frame;
 }
 
 const struct vmr_policy_ops vmr_policy_lru = {

@@ -212,13 +212,10 @@ static int s3_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-POLICY_INLINE void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+/* The key of a page evicted from S enters G (G drops its oldest key
+ * beyond its size). */
+POLICY_INLINE void s3_ghost_in(struct s3fifo *s, uint64_t key)
 {
-    struct s3fifo *s = state;
-    int l = s->where[frame];
-    s3_pull(s, frame, l);
-    if (l != S3_S)
-        return;
     /* a resident page's key is never a ghost (on_insert took it out) */
     assert(gmap_find(&s->map, key) == GMAP_NONE);
     if (s->q[S3_G].n_resident == s->ghost_cap)
@@ -226,6 +223,15 @@ POLICY_INLINE void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
     gmap_put(&s->map, key, g);
     s3_push(s, g, S3_G);
+}
+
+POLICY_INLINE void s3_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    struct s3fifo *s = state;
+    int l = s->where[frame];
+    s3_pull(s, frame, l);
+    if (l == S3_S)
+        s3_ghost_in(s, key);
 }
 
 static void s3_on_remove(void *state, vmr_pfn_t frame)
@@ -252,8 +258,27 @@ static vmr_pfn_t s3_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                const struct vmr_access *a)
 {
     struct s3fifo *s = state;
-    s3_on_evict(state, frame, old_key);
-    s3_on_insert(state, frame, a);
+    if (s->where[frame] == S3_S && s->q[S3_S].hand == frame) {
+        /* the usual victim, S's oldest: its key enters G, and a new page
+         * that is no ghost becomes S's newest, which is the place the
+         * frame has once S's hand moves on (as on_evict, on_insert) */
+        s3_ghost_in(s, old_key);
+        s->fkey[frame] = a->key;
+        s->freq[frame] = 0;
+        uint32_t g = gmap_find(&s->map, a->key);
+        if (g == GMAP_NONE) {
+            s->q[S3_S].hand = s->link[frame].next;
+        } else {
+            s3_drop_ghost(s, g);
+            s->ghost_hits++;
+            s3_pull(s, frame, S3_S);
+            s3_push(s, frame, S3_M);
+        }
+        gmap_prefetch_queue(&s->map, s->link, 0, s->q[S3_G].hand, s->c, s->base);
+    } else {
+        s3_on_evict(state, frame, old_key);
+        s3_on_insert(state, frame, a);
+    }
     uint32_t f = s3_peek_victim(s);
     if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;

@@ -15,9 +15,12 @@
  * kernel sets it on every access, on_insert clears it for the new page.
  * Pinned pages are passed without touching their bit.
  *
- * Owns the queue (head = newest) and the hand.
+ * Owns the queue and the hand. The queue is a clock's ring (builtin.h)
+ * whose hand is the tail (oldest), with the head (newest) just behind it:
+ * a new page goes between them, and the hand moving past the head is at
+ * the tail, which is the paper's wrap.
  * Invariants: a frame is in the queue iff resident; hand is a resident
- * frame or FRAME_UNLINKED (= start at the tail). A chosen victim stays in
+ * frame, FRAME_UNLINKED iff the queue is empty. A chosen victim stays in
  * the queue with the hand on it until on_evict.
  */
 #include <stdlib.h>
@@ -26,11 +29,11 @@
 
 struct sieve {
     uint8_t *bits;
-    uint32_t n_frames; /* sentinel */
-    uint32_t n_resident;
-    uint32_t hand;
-    struct victim_name named; /* where the hand starts (VMR_POLICY_NEXT_VICTIM) */
-    struct frame_link link[];
+    uint32_t n_frames;
+    uint32_t hand;            /* where the hand starts, FRAME_UNLINKED iff empty */
+    struct clock_ring ring;   /* the queue as a ring: its hand is the tail */
+    struct victim_name named; /* the hand (VMR_POLICY_NEXT_VICTIM) */
+    struct frame_link link[]; /* the ring, no sentinel: next = newer */
 };
 
 /* Where the hand starts: select_victim's choice unless that frame is
@@ -38,16 +41,15 @@ struct sieve {
 static vmr_pfn_t sieve_peek_victim(const void *state)
 {
     const struct sieve *s = state;
-    uint32_t f = s->hand == FRAME_UNLINKED ? s->link[s->n_frames].prev : s->hand;
-    return f == s->n_frames ? VMR_PFN_NONE : f;
+    return s->hand; /* FRAME_UNLINKED == VMR_PFN_NONE */
 }
 
-/* After anything that may move the hand or the tail: select_victim stops
- * at once where the hand starts if that frame is unreferenced
+/* After anything that may move the hand: select_victim stops at once
+ * where the hand starts if that frame is unreferenced
  * (VMR_POLICY_NEXT_UNREF). */
 static inline void sieve_tell_victim(struct sieve *s)
 {
-    victim_name_set(&s->named, sieve_peek_victim(s));
+    victim_name_set(&s->named, s->hand);
 }
 
 static int sieve_create(const struct vmr_policy_config *cfg, void **state)
@@ -55,15 +57,16 @@ static int sieve_create(const struct vmr_policy_config *cfg, void **state)
     int rc = vmr_policy_check_params(&vmr_policy_sieve, cfg);
     if (rc != 0)
         return rc;
-    struct sieve *s = malloc(sizeof *s + ((size_t)cfg->n_frames + 1) * sizeof s->link[0]);
+    struct sieve *s = malloc(sizeof *s + (size_t)cfg->n_frames * sizeof s->link[0]);
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
     s->n_frames = cfg->n_frames;
-    s->n_resident = 0;
     s->hand = FRAME_UNLINKED;
+    s->ring.hand = FRAME_UNLINKED;
+    s->ring.n_resident = 0;
     victim_name_init(&s->named, cfg);
-    flist_init(s->link, cfg->n_frames);
+    flist_init_nodes(s->link, cfg->n_frames);
     sieve_tell_victim(s);
     *state = s;
     return 0;
@@ -79,8 +82,9 @@ static void sieve_on_insert(void *state, vmr_pfn_t frame, const struct vmr_acces
     (void)a;
     struct sieve *s = state;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
-    flist_link_after(s->link, s->n_frames, frame);
-    s->n_resident++;
+    ring_insert(&s->ring, s->link, frame); /* the head: just behind the tail */
+    if (s->hand == FRAME_UNLINKED)
+        s->hand = frame;
     sieve_tell_victim(s);
 }
 
@@ -88,15 +92,10 @@ static int sieve_select_victim(void *state, vmr_pfn_t *frame)
 {
     struct sieve *s = state;
     const struct frame_link *l = s->link;
-    const uint32_t end = s->n_frames;
     uint8_t *bits = s->bits;
-    uint32_t f = s->hand == FRAME_UNLINKED ? l[end].prev : s->hand;
+    uint32_t f = s->hand;
     /* two turns: the first clears every unpinned bit */
-    for (uint64_t steps = 2 * (uint64_t)s->n_resident + 2; steps > 0; steps--) {
-        if (f == end) {
-            f = l[end].prev; /* wrap to the tail */
-            continue;
-        }
+    for (uint64_t steps = 2 * (uint64_t)s->ring.n_resident; steps > 0; steps--) {
         uint8_t b = bits[f];
         if (!(b & VMR_FRAME_PINNED)) {
             if (!(b & VMR_FRAME_REFERENCED)) {
@@ -107,19 +106,18 @@ static int sieve_select_victim(void *state, vmr_pfn_t *frame)
             }
             bits[f] = (uint8_t)(b & ~VMR_FRAME_REFERENCED);
         }
-        f = l[f].prev;
+        f = l[f].next; /* past the head: the tail */
     }
     return VMR_ENOVICTIM;
 }
 
+/* The frame leaves; a hand on it moves to the next newer one (past the
+ * head: the tail). */
 static void sieve_drop(struct sieve *s, uint32_t frame)
 {
-    if (s->hand == frame) {
-        uint32_t p = s->link[frame].prev;
-        s->hand = p == s->n_frames ? FRAME_UNLINKED : p;
-    }
-    flist_unlink(s->link, frame);
-    s->n_resident--;
+    if (s->hand == frame)
+        s->hand = s->ring.n_resident > 1 ? s->link[frame].next : FRAME_UNLINKED;
+    ring_unlink(&s->ring, s->link, frame);
     sieve_tell_victim(s);
 }
 
@@ -134,38 +132,70 @@ static void sieve_on_remove(void *state, vmr_pfn_t frame)
     sieve_drop(state, frame);
 }
 
-/* on_evict + on_insert in one call; returns the frame the hand will look
- * at after the next eviction (the victim after the next if nothing is
- * referenced by then). */
+/* on_replace's rare case (the victim not under the hand), as on_evict
+ * and on_insert; apart, so that the usual case keeps to few registers. */
+static __attribute__((noinline)) vmr_pfn_t
+sieve_replace_apart(struct sieve *s, vmr_pfn_t frame, uint64_t old_key, const struct vmr_access *a)
+{
+    sieve_on_evict(s, frame, old_key);
+    sieve_on_insert(s, frame, a);
+    const uint32_t g = s->link[s->hand].next;
+    __builtin_prefetch(&s->link[g]);
+    return g;
+}
+
+/* on_evict + on_insert in one call. The victim is the hand's frame: the
+ * hand moves to the next newer frame and the victim's frame becomes the
+ * head; the tail's frame only by moving the tail on. Returns the frame
+ * after the hand (the victim after the next if nothing is referenced by
+ * then). */
 static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                   const struct vmr_access *a)
 {
     struct sieve *s = state;
-    sieve_on_evict(state, frame, old_key);
-    sieve_on_insert(state, frame, a);
-    uint32_t f = sieve_peek_victim(state);
-    if (f == VMR_PFN_NONE)
-        return VMR_PFN_NONE;
-    f = s->link[f].prev;
-    if (f == s->n_frames)
-        f = s->link[f].prev; /* the hand wraps to the tail */
-    if (f == s->n_frames)
-        return VMR_PFN_NONE;
-    __builtin_prefetch(&s->link[f]);
-    return f;
+    struct frame_link *l = s->link;
+    if (__builtin_expect(frame != s->hand, 0))
+        return sieve_replace_apart(s, frame, old_key, a);
+    const uint32_t tail = s->ring.hand;
+    const uint32_t p = l[frame].prev, nx = l[frame].next;
+    s->hand = nx;
+    victim_name_set(&s->named, nx);
+    if (frame == tail) {
+        s->ring.hand = nx; /* the old tail's place is the head's */
+    } else if (nx != tail) {
+        /* unlink, and link as the head (behind the tail), which is not p
+         * since the frame was not the head */
+        const uint32_t head = l[tail].prev;
+        l[p].next = nx;
+        l[nx].prev = p;
+        l[frame].prev = head;
+        l[frame].next = tail;
+        l[head].next = frame;
+        l[tail].prev = frame;
+    } /* else the head already: it stays, the hand wraps to the tail */
+    s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
+    const uint32_t g = l[nx].next;
+    __builtin_prefetch(&l[g]);
+    return g;
 }
 
-/* Frames keep their numbers; the sentinel moves to the new end. */
+/* Frames keep their numbers: only the array's length changes. */
 static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct sieve *s = *state;
-    s = flist_state_resize(s, offsetof(struct sieve, link), s->n_frames, n_frames);
-    if (!s)
-        return VMR_ENOMEM;
-    s->n_frames = n_frames;
-    s->bits = frame_bits;
-    sieve_tell_victim(s);
-    *state = s;
+    struct sieve *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
+    if (!t) {
+        if (n_frames > s->n_frames)
+            return VMR_ENOMEM;
+        t = s; /* shrinking: the larger block serves */
+    }
+    if (n_frames > t->n_frames)
+        flist_init_nodes(t->link + t->n_frames, n_frames - t->n_frames);
+    t->n_frames = n_frames;
+    t->bits = frame_bits;
+    victim_name_moved(&t->named);
+    sieve_tell_victim(t);
+    *state = t;
     return 0;
 }
 

@@ -103,7 +103,7 @@ static void test_replace(const struct vmr_policy_ops *ops)
     } pending[4 * N]; /* quiet guesses not yet fulfilled */
     int n_pending = 0, guesses = 0;
     /* hits before the quiet rounds may have brought a far guess nearer: a
-     * list policy walks to it again every 64 replacements */
+     * list policy walks to it again about every 64 replacements */
     const int quiet_from = 300 + 2 * N + ((ops->flags & VMR_POLICY_FAR_GUESS) ? 64 : 0);
     for (int round = 0; round < 500; round++) {
         rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
