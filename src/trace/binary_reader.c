@@ -738,20 +738,23 @@ static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record 
 }
 
 static int br_next_words(struct vmr_trace_reader *r, struct vmr_record *recs, uint64_t *words,
-                         unsigned shift, size_t max, size_t *n)
+                         unsigned shift, size_t max, size_t *n, int *strings)
 {
     struct br *b = r->impl;
     *n = 0;
+    *strings = 0;
     if (!b->in_frame) {
         int rc = load_frame(r, b);
         if (rc != 0 || !b->in_frame)
             return rc;
     }
+    const size_t arena_before = b->arena_len; /* the call's strings go after it */
     b->batch_first = b->records_before + b->done_records;
     b->batch_frame = b->frame_no;
     b->batch_frame_off = b->fr.offset;
     int rc = b->minor ? decode11(r, b, recs, words, shift, max, n)
                       : decode10(r, b, recs, words, shift, max, n);
+    *strings = b->arena_len != arena_before;
     if (rc != 0)
         return rc;
     if (b->p == b->end) {
@@ -778,7 +781,8 @@ static int br_next_words(struct vmr_trace_reader *r, struct vmr_record *recs, ui
 
 static int br_next(struct vmr_trace_reader *r, struct vmr_record *recs, size_t max, size_t *n)
 {
-    return br_next_words(r, recs, NULL, 0, max, n);
+    int strings;
+    return br_next_words(r, recs, NULL, 0, max, n, &strings);
 }
 
 static int br_rewind(struct vmr_trace_reader *r)

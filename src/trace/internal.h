@@ -49,10 +49,11 @@ struct reader_ops {
     void (*where_snap)(const struct vmr_trace_reader *r, const struct trace_snap *s, size_t i,
                        char *buf, size_t len);
     /* Optional, for read-ahead: as next, and the records' page words
-     * (trace.h) for page size 1 << shift into words[]. After records read
-     * by `next`, the first access record's word is NEWPID. */
+     * (trace.h) for page size 1 << shift into words[] (if not NULL); after
+     * records read by `next`, the first access record's word is NEWPID.
+     * *strings is 0 if no record delivered has a string. */
     int (*next_words)(struct vmr_trace_reader *r, struct vmr_record *recs, uint64_t *words,
-                      unsigned shift, size_t max, size_t *n);
+                      unsigned shift, size_t max, size_t *n, int *strings);
 };
 
 /* readahead.c: the reader's calls while a read-ahead thread runs */

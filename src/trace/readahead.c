@@ -93,12 +93,13 @@ static void *worker(void *arg)
         struct ra_buf *b = &ra->buf[ra->produced % RA_BUFS];
         pthread_mutex_unlock(&ra->mu);
         b->n = 0;
-        b->rc = ra->page_shift
-                    ? r->ops->next_words(r, b->recs, b->words, ra->page_shift, ra->batch, &b->n)
-                    : r->ops->next(r, b->recs, ra->batch, &b->n);
+        int strings = 1; /* unless the form says the batch has none */
+        b->rc = r->ops->next_words ? r->ops->next_words(r, b->recs, b->words, ra->page_shift,
+                                                        ra->batch, &b->n, &strings)
+                                   : r->ops->next(r, b->recs, ra->batch, &b->n);
         if (b->rc == 0) {
             r->ops->snap(r, &b->snap);
-            if (keep_strings(b) != 0) {
+            if (strings && keep_strings(b) != 0) {
                 b->rc = VMR_ENOMEM;
                 vmr_errf(r->err, sizeof r->err, "%s: out of memory", r->name);
             }
@@ -166,9 +167,15 @@ int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)
         return VMR_EINVAL;
     if (ra->page_shift)
         return ra->page_shift == page_shift ? 0 : VMR_EINVAL;
-    for (size_t i = 0; i < RA_BUFS; i++)
-        if (!(ra->buf[i].words = malloc(ra->batch * sizeof *ra->buf[i].words)))
-            return VMR_ENOMEM; /* the others are freed with the reader */
+    for (size_t i = 0; i < RA_BUFS; i++) {
+        if (!(ra->buf[i].words = malloc(ra->batch * sizeof *ra->buf[i].words))) {
+            for (size_t j = 0; j < i; j++) {
+                free(ra->buf[j].words);
+                ra->buf[j].words = NULL;
+            }
+            return VMR_ENOMEM;
+        }
+    }
     ra->page_shift = page_shift;
     return 0;
 }
