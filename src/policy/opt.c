@@ -64,8 +64,10 @@ struct opt {
     uint8_t *bits;
     uint32_t n; /* entries in the heap */
     uint32_t n_frames;
-    int wide;                /* the wide heap serves (else the narrow one) */
-    uint64_t held;           /* narrow: a hit's new entry not placed yet, or 0 */
+    int wide;        /* the wide heap serves (else the narrow one) */
+    uint64_t held;   /* narrow: a hit's new entry not placed yet, or 0 */
+    vmr_pfn_t *next; /* cfg->next_victim, or next_own */
+    vmr_pfn_t next_own;
     uint64_t *block8;        /* narrow: SKEW8 + n_frames words, 64-byte aligned */
     uint64_t *heap8;         /* block8 + SKEW8 */
     struct opt_entry *block; /* wide: SKEW + n_frames entries, 64-byte aligned */
@@ -258,6 +260,24 @@ static inline void opt_fit(struct opt *s, uint64_t next_use)
         opt_widen(s);
 }
 
+/* The frame of heap entry i, of whichever heap serves. */
+static inline uint32_t opt_frame_at(const struct opt *s, uint32_t i)
+{
+    return s->wide ? s->heap[i].frame : frame8(s->heap8[i]);
+}
+
+/* VMR_POLICY_NEXT_VICTIM: the root, after every callback (a held hit is
+ * placed by then, or named by on_hit). */
+static inline void name_next(struct opt *s)
+{
+    *s->next = s->n ? opt_frame_at(s, 0) : VMR_PFN_NONE;
+}
+
+static inline int opt_better(const struct opt *s, uint32_t i, uint32_t j)
+{
+    return s->wide ? opt_before(&s->heap[i], &s->heap[j]) : s->heap8[i] > s->heap8[j];
+}
+
 static void opt_destroy(void *state)
 {
     struct opt *s = state;
@@ -294,6 +314,8 @@ static int opt_create(const struct vmr_policy_config *cfg, void **state)
     }
     for (uint32_t i = 0; i < cfg->n_frames; i++)
         s->pos[i] = FRAME_UNLINKED;
+    s->next = cfg->next_victim ? cfg->next_victim : &s->next_own;
+    *s->next = VMR_PFN_NONE;
     *state = s;
     return 0;
 }
@@ -306,10 +328,11 @@ static void opt_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access 
     uint32_t i = s->n++;
     if (!s->wide) {
         sift_up8(s, i, pack8(a->next_use, frame));
-        return;
+    } else {
+        opt_place(s, i, (struct opt_entry){a->next_use, frame});
+        opt_sift_up(s, i);
     }
-    opt_place(s, i, (struct opt_entry){a->next_use, frame});
-    opt_sift_up(s, i);
+    name_next(s);
 }
 
 /* A hit is held until the next callback: its heap entry, a cache miss on
@@ -324,8 +347,13 @@ static void opt_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
      * better victim; an oracle that lost track can move it either way */
     if (!s->wide && (a->next_use < NEVER8 || a->next_use == UINT64_MAX)) {
         flush8(s);
-        __builtin_prefetch(&s->heap8[s->pos[frame]]);
-        s->held = pack8(a->next_use, frame);
+        const uint32_t i = s->pos[frame];
+        __builtin_prefetch(&s->heap8[i]);
+        const uint64_t e = pack8(a->next_use, frame), root = s->heap8[0];
+        s->held = e;
+        /* the root after placing e: e if it beats the root; the root if it
+         * is another frame's; unknown without sifting if e sinks from it */
+        *s->next = e > root ? frame : i != 0 ? frame8(root) : VMR_PFN_NONE;
         return;
     }
     opt_fit(s, a->next_use);
@@ -334,23 +362,14 @@ static void opt_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
         fix8(s, i, pack8(a->next_use, frame));
     else
         opt_fix(s, i, (struct opt_entry){a->next_use, frame});
-}
-
-/* The frame of heap entry i, of whichever heap serves. */
-static inline uint32_t opt_frame_at(const struct opt *s, uint32_t i)
-{
-    return s->wide ? s->heap[i].frame : frame8(s->heap8[i]);
-}
-
-static inline int opt_better(const struct opt *s, uint32_t i, uint32_t j)
-{
-    return s->wide ? opt_before(&s->heap[i], &s->heap[j]) : s->heap8[i] > s->heap8[j];
+    name_next(s);
 }
 
 static int opt_select_victim(void *state, vmr_pfn_t *frame)
 {
     struct opt *s = state;
     flush8(s);
+    name_next(s);
     if (s->n == 0)
         return VMR_ENOVICTIM;
     if (!(s->bits[opt_frame_at(s, 0)] & VMR_FRAME_PINNED)) {
@@ -385,12 +404,11 @@ static void opt_delete(struct opt *s, uint32_t frame)
     assert(i != FRAME_UNLINKED);
     s->pos[frame] = FRAME_UNLINKED;
     uint32_t last = --s->n;
-    if (i == last)
-        return;
-    if (!s->wide)
+    if (i != last && !s->wide)
         fix8(s, i, s->heap8[last]);
-    else
+    else if (i != last)
         opt_fix(s, i, s->heap[last]);
+    name_next(s);
 }
 
 static void opt_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
@@ -424,14 +442,15 @@ static vmr_pfn_t opt_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     assert(i != FRAME_UNLINKED);
     if (!s->wide && a->next_use < NEVER8) {
         fix8(s, i, pack8(a->next_use, frame));
-        return frame8(s->heap8[0]);
+        return *s->next = frame8(s->heap8[0]);
     }
     opt_fit(s, a->next_use);
     if (!s->wide)
         fix8(s, i, pack8(a->next_use, frame));
     else
         opt_fix(s, i, (struct opt_entry){a->next_use, frame});
-    return opt_frame_at(s, 0); /* the next victim unless hits change it */
+    name_next(s);
+    return *s->next; /* the next victim unless hits change it */
 }
 
 /* The size does not enter the choice: only the arrays' lengths change. */
@@ -458,13 +477,14 @@ static int opt_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     s->heap = bw + SKEW;
     s->n_frames = n_frames;
     s->bits = frame_bits;
+    name_next(s);
     return 0;
 }
 
 const struct vmr_policy_ops vmr_policy_opt = {
     .abi_version = VMR_POLICY_ABI_VERSION,
     .flags = VMR_POLICY_NEEDS_HITS | VMR_POLICY_NEEDS_FUTURE | VMR_POLICY_RESIZE |
-             VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE,
+             VMR_POLICY_HIT_NO_KEY | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_NEXT_VICTIM,
     .name = "opt",
     .summary = "Belady's MIN: evicts the page whose next use is farthest, pages as the kernel "
                "knows them (shared after fork, copied on write); optimal (Belady 1966)",

@@ -7,7 +7,8 @@
  * random operations (inserts, hits, replacements, evictions, removals,
  * pinned frames) over next uses that are distinct times, that repeat, that
  * are UINT64_MAX (never), and that cross 2^32 - 1 at a random point, check
- * every select_victim of both heaps and the change between them.
+ * every select_victim of both heaps and the change between them, and the
+ * frame named in next_victim (VMR_POLICY_NEXT_VICTIM) before each.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +73,13 @@ static void run(uint64_t seed, uint64_t *checks)
     const uint64_t widen_at = vmr_rng_next(&g) % 3000; /* after the run when >= 2000 */
     uint8_t bits[MAXF] = {0};
     char err[128];
-    struct vmr_policy_config cfg = {
-        .n_frames = n, .frame_bits = bits, .seed = 1, .errbuf = err, .errbuf_len = sizeof err};
+    vmr_pfn_t named = VMR_PFN_NONE; /* VMR_POLICY_NEXT_VICTIM */
+    struct vmr_policy_config cfg = {.n_frames = n,
+                                    .frame_bits = bits,
+                                    .seed = 1,
+                                    .errbuf = err,
+                                    .errbuf_len = sizeof err,
+                                    .next_victim = &named};
     void *st;
     CHECK(ops->create(&cfg, &st) == 0);
     struct ref r = {0};
@@ -116,9 +122,16 @@ static void run(uint64_t seed, uint64_t *checks)
             for (uint32_t f = 0; f < n; f++)
                 if (r.resident[f] && vmr_rng_next(&g) % 2)
                     bits[f] |= VMR_FRAME_PINNED;
+        const vmr_pfn_t want = ref_victim(&r, bits, n);
+        if (named != VMR_PFN_NONE && !(bits[named] & VMR_FRAME_PINNED) && named != want) {
+            fprintf(stderr, "seed %llu step %llu: next_victim %u, want %u\n",
+                    (unsigned long long)seed, (unsigned long long)step, (unsigned)named,
+                    (unsigned)want);
+            vmr_test_failures++;
+            break;
+        }
         vmr_pfn_t v = VMR_PFN_NONE;
         const int rc = ops->select_victim(st, &v);
-        const vmr_pfn_t want = ref_victim(&r, bits, n);
         (*checks)++;
         if (want == VMR_PFN_NONE)
             CHECK(rc == VMR_ENOVICTIM);
