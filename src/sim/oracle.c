@@ -189,14 +189,17 @@ static int fast_ok(const struct pass *ps, const struct vmr_record *rec, unsigned
 }
 
 /* Makes sure `need` more pages fit, with a sixteenth of the frames to
- * spare (for events, whose needs are not known before). */
+ * spare (for events, whose needs are not known before). The frames double
+ * up to 2^20, then grow by a quarter: each frame costs 32 bytes of fresh,
+ * zeroed memory in the pass's kernel, and a footprint just above a power
+ * of 2 would leave half of them unused. */
 static int room_for(struct pass *ps, uint32_t *frames, uint64_t need)
 {
     uint64_t used, swapped;
     vmr_kernel_usage(ps->k, &used, &swapped, NULL, 0);
     uint64_t n = *frames;
     while (used + need + n / 16 >= n && n < (UINT32_MAX - 1) / 2)
-        n *= 2;
+        n = n < ((uint64_t)1 << 20) ? 2 * n : (n + n / 4 + 63) & ~(uint64_t)63;
     if (n == *frames)
         return 0;
     int rc = vmr_kernel_grow_frames(ps->k, (uint32_t)n);
