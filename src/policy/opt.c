@@ -43,6 +43,12 @@
  * Cost: O(log n) per insert, hit and removal, and per replacement
  * (on_replace: the victim's entry takes the new page and sinks, instead of
  * a removal and an insert); O(1) to choose when nothing is pinned.
+ * A hit in the narrow heap is held until the next callback (on_hit fetches
+ * its entry, a cache miss on large memories, and the next callback moves
+ * it; every other callback places it first), and the root, or the held
+ * hit that will replace it, is named in cfg->next_victim
+ * (VMR_POLICY_NEXT_VICTIM), so the kernel asks select_victim only when
+ * that frame is pinned.
  */
 #include <stdlib.h>
 #include <string.h>
