@@ -29,6 +29,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hashmap.h"
 #include "vec.h"
@@ -37,6 +38,7 @@
 #define BATCH       4096
 #define PTE_AHEAD   8
 #define FRAME_AHEAD 4
+#define POP_CHUNK   ((uint64_t)1 << 20) /* touches of use[] mapped at a time */
 #define KEY_AHEAD   128 /* touches whose frames' keys, or keys' slots, are fetched ahead */
 
 struct pass {
@@ -57,6 +59,7 @@ struct pass {
     int watching; /* a fast run is on */
     int full;     /* the kernel asked for a victim: memory ran out */
     uint64_t run_end, conv, hi;
+    uint64_t pop, pop_end; /* use[0 .. pop) mapped ahead, up to pop_end (use_ahead) */
 };
 
 /* ---- forward: the fast lane ---------------------------------------------
@@ -186,14 +189,17 @@ static int fast_ok(const struct pass *ps, const struct vmr_record *rec, unsigned
 }
 
 /* Makes sure `need` more pages fit, with a sixteenth of the frames to
- * spare (for events, whose needs are not known before). */
+ * spare (for events, whose needs are not known before). The frames double
+ * up to 2^20, then grow by a quarter: each frame costs 32 bytes of fresh,
+ * zeroed memory in the pass's kernel, and a footprint just above a power
+ * of 2 would leave half of them unused. */
 static int room_for(struct pass *ps, uint32_t *frames, uint64_t need)
 {
     uint64_t used, swapped;
     vmr_kernel_usage(ps->k, &used, &swapped, NULL, 0);
     uint64_t n = *frames;
     while (used + need + n / 16 >= n && n < (UINT32_MAX - 1) / 2)
-        n *= 2;
+        n = n < ((uint64_t)1 << 20) ? 2 * n : (n + n / 4 + 63) & ~(uint64_t)63;
     if (n == *frames)
         return 0;
     int rc = vmr_kernel_grow_frames(ps->k, (uint32_t)n);
@@ -202,12 +208,44 @@ static int room_for(struct pass *ps, uint32_t *frames, uint64_t need)
     return rc;
 }
 
+/* Maps the pages of [p, p + bytes) in one go (a hint: a fault per 4 KiB
+ * page of the next-use array cost more than zeroing it). */
+static void prefault(void *p, size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+    const uintptr_t page = 4096;
+    const uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    const uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* Before touches t .. t + n - 1 are written: use[] is mapped POP_CHUNK
+ * touches at a time ahead of them (not all at once: the peak memory would
+ * then add the pass kernel's frames while they grow). */
+static void use_ahead(struct pass *ps, uint64_t n)
+{
+    const uint64_t want = ps->t + n;
+    if (want <= ps->pop || ps->pop >= ps->pop_end)
+        return;
+    uint64_t to = want > ps->pop + POP_CHUNK ? want : ps->pop + POP_CHUNK;
+    to = to < ps->pop_end ? to : ps->pop_end;
+    if (to > ps->pop)
+        prefault(ps->use + ps->pop, (to - ps->pop) * sizeof *ps->use);
+    ps->pop = to;
+}
+
 /* Runs recs[0 .. n) (fast_ok each) through the kernel, watched: touches
  * t .. t + n - 1. */
 static int fast_run(struct pass *ps, const struct vmr_record *recs, size_t n, size_t *failed)
 {
     if (vmr_grow((void **)&ps->use, &ps->cap_use, ps->t + n, sizeof *ps->use) != 0)
         return VMR_ENOMEM;
+    use_ahead(ps, n);
     memset(ps->use + ps->t, 0xff, n * sizeof *ps->use); /* VMR_KEY_UNKNOWN: no call */
     ps->conv = ps->hi = ps->t;
     ps->run_end = ps->t + n;
@@ -466,6 +504,7 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_confi
         vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass");
         rc = VMR_ENOMEM;
     }
+    ps.pop_end = rc == 0 && ps.use ? info->n_access_records : 0;
     for (unsigned passes = 1; rc == 0; passes++) {
         rc = vmr_kernel_create(&ps.k, &pc, errbuf, errbuf_len);
         if (rc == 0) {
