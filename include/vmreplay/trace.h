@@ -217,15 +217,19 @@ static inline int vmr_page_word_special(uint64_t w)
     return w >> 63;
 }
 
-/* Asks for page words of page size 1 << page_shift (3..30), before the
- * first record is read. Returns 0, VMR_EUNSUPPORTED (no read-ahead: the
- * text form, or vmr_trace_reader_readahead not called), VMR_EINVAL (bad
- * shift, or records already read) or VMR_ENOMEM. */
+/* Asks for page words of page size 1 << page_shift (3..30). With
+ * read-ahead the decoding thread makes them, and they must be asked for
+ * before the first record is read (or after a rewind); without, the
+ * caller's thread makes them as vmr_trace_reader_next_words reads, from
+ * any point on. Returns 0, VMR_EUNSUPPORTED (the text form), VMR_EINVAL
+ * (bad shift, another shift than before, or records already read with
+ * read-ahead) or VMR_ENOMEM. */
 int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift);
 
 /* Like vmr_trace_reader_next_view, and *words points to the records' page
- * words, or is NULL when this batch has none (not asked for, or decoded in
- * the caller's thread because no thread could be started). */
+ * words, or is NULL when this batch has none (not asked for, or, with
+ * read-ahead, decoded in the caller's thread because no thread could be
+ * started). */
 int vmr_trace_reader_next_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
                                 const uint64_t **words, size_t max, size_t *n);
 

@@ -9,7 +9,9 @@
  * batch in order, on one thread. Record strings (file paths, marks) are
  * copied into the slot, because the reader reuses its string storage on the
  * next call. Policies that need the future share one oracle array per page
- * size, computed before the replay starts.
+ * size, computed before the replay starts. The decoder also makes the
+ * records' page words (trace.h) for the first run's page size, which every
+ * run of that page size without a time series replays from.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -26,6 +28,8 @@
 
 struct slot {
     struct vmr_record *recs;
+    uint64_t *words; /* the records' page words, if has_words */
+    int has_words;
     size_t n;
     uint64_t first; /* index in the trace of recs[0] */
     char *strs;
@@ -38,6 +42,7 @@ struct run {
     int all_columns; /* vmr_replay_config's */
     struct vmr_kernel *kernel;
     struct vmr_series *series;
+    int use_words; /* of the page size the words are made for */
     int failed;
     uint64_t failed_at;
     struct runinfo info;
@@ -82,7 +87,9 @@ static void apply(struct run *run, const struct slot *sl)
         return;
     size_t failed = 0;
     int rc = run->series ? vmr_series_run(run->series, run->kernel, sl->recs, sl->n, &failed)
-                         : vmr_kernel_run(run->kernel, sl->recs, sl->n, &failed);
+                         : vmr_kernel_run_words(run->kernel, sl->recs,
+                                                run->use_words && sl->has_words ? sl->words : NULL,
+                                                sl->n, &failed);
     if (rc != 0) {
         run->failed = rc;
         run->failed_at = sl->first + failed;
@@ -259,13 +266,19 @@ static int produce(const struct vmr_compare_config *cfg, struct shared *sh,
             pthread_cond_wait(&sh->drained, &sh->mu);
         pthread_mutex_unlock(&sh->mu);
         size_t n;
-        rc = vmr_trace_reader_next(r, sl->recs, batch, &n);
+        const struct vmr_record *recs;
+        const uint64_t *words;
+        rc = vmr_trace_reader_next_words(r, &recs, &words, batch, &n);
         if (rc != 0) {
             vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
             break;
         }
         if (n == 0)
             break;
+        memcpy(sl->recs, recs, n * sizeof *recs);
+        sl->has_words = words != NULL;
+        if (words)
+            memcpy(sl->words, words, n * sizeof *words);
         sl->n = n;
         sl->first = first;
         first += n;
@@ -322,8 +335,20 @@ int vmr_compare_run(const struct vmr_compare_config *cfg, struct vmr_compare_res
     res->n_runs = cfg->n_runs;
     if ((rc = setup_runs(cfg, res, r, errbuf, errbuf_len)) != 0)
         goto out;
+    /* page words for the first run's page size (after the oracles' passes,
+     * which read whole records) */
+    const uint32_t word_page = res->runs[0].kc.page_size;
+    rc = vmr_trace_reader_page_words(r, (unsigned)__builtin_ctz(word_page));
+    if (rc == VMR_ENOMEM) {
+        vmr_errf(errbuf, errbuf_len, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < res->n_runs; i++)
+        res->runs[i].use_words = rc == 0 && res->runs[i].kc.page_size == word_page;
+    rc = 0;
     for (size_t i = 0; i < RING; i++)
-        if (!(sh.slots[i].recs = malloc(batch * sizeof *sh.slots[i].recs))) {
+        if (!(sh.slots[i].recs = malloc(batch * sizeof *sh.slots[i].recs)) ||
+            !(sh.slots[i].words = malloc(batch * sizeof *sh.slots[i].words))) {
             rc = VMR_ENOMEM;
             vmr_errf(errbuf, errbuf_len, "out of memory");
             goto out;
@@ -400,6 +425,7 @@ out:
     }
     for (size_t i = 0; i < RING; i++) {
         free(sh.slots[i].recs);
+        free(sh.slots[i].words);
         free(sh.slots[i].strs);
     }
     free(threads);

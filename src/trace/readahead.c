@@ -161,9 +161,19 @@ int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records)
 int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)
 {
     struct readahead *ra = r->ra;
-    if (!ra || !r->ops->next_words)
+    if (!r->ops->next_words)
         return VMR_EUNSUPPORTED;
-    if (page_shift < 3 || page_shift > 30 || ra->running || ra->cur)
+    if (page_shift < 3 || page_shift > 30)
+        return VMR_EINVAL;
+    if (!ra) {
+        /* made by the caller's thread as it reads; the form starts them
+         * afresh (NEWPID) after records read without */
+        if (r->word_shift && r->word_shift != page_shift)
+            return VMR_EINVAL;
+        r->word_shift = page_shift;
+        return 0;
+    }
+    if (ra->running || ra->cur)
         return VMR_EINVAL;
     if (ra->page_shift)
         return ra->page_shift == page_shift ? 0 : VMR_EINVAL;

@@ -129,10 +129,22 @@ int vmr_trace_reader_next_words(struct vmr_trace_reader *r, const struct vmr_rec
                                 const uint64_t **words, size_t max, size_t *n)
 {
     *words = NULL;
-    if (!r->ra || max == 0)
+    if (r->ra && max > 0) {
+        *n = 0;
+        return readahead_words(r, recs, words, max, n);
+    }
+    if (!r->word_shift || max == 0)
         return vmr_trace_reader_next_view(r, recs, max, n);
+    /* in the caller's thread */
     *n = 0;
-    return readahead_words(r, recs, words, max, n);
+    *recs = r->view;
+    if (vmr_grow((void **)&r->view, &r->view_cap, max, sizeof *r->view) != 0 ||
+        vmr_grow((void **)&r->words, &r->words_cap, max, sizeof *r->words) != 0)
+        return VMR_ENOMEM;
+    *recs = r->view;
+    *words = r->words;
+    int strings;
+    return r->ops->next_words(r, r->view, r->words, r->word_shift, max, n, &strings);
 }
 
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r)
@@ -198,6 +210,7 @@ void vmr_trace_reader_destroy(struct vmr_trace_reader *r)
         return;
     readahead_destroy(r);
     free(r->view);
+    free(r->words);
     if (r->ops)
         r->ops->destroy(r);
     if (r->own_fp && r->fp)

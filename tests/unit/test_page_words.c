@@ -3,7 +3,8 @@
  * beside its records (vmr_trace_reader_next_words) are those the contract
  * in trace.h gives for the records delivered: for both binary encodings
  * (1.0 and 1.1), several page sizes, thread batches and caller batches that
- * do not divide the frames, and again after a rewind. Also the refusals of
+ * do not divide the frames, and again after a rewind; and the same words
+ * made in the caller's thread without read-ahead. Also the refusals of
  * vmr_trace_reader_page_words.
  */
 #include "page_words.h"
@@ -87,16 +88,21 @@ static void read_check(struct vmr_trace_reader *r, unsigned shift, size_t max, u
     free(want);
 }
 
+#define NO_READAHEAD SIZE_MAX
+
+/* ra_batch NO_READAHEAD: the words made in the caller's thread. */
 static void check_trace(const char *path, unsigned shift, size_t ra_batch, size_t max)
 {
     char err[512];
     struct vmr_trace_reader *r;
     CHECK(vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) == 0);
-    CHECK(vmr_trace_reader_page_words(r, shift) == VMR_EUNSUPPORTED); /* no read-ahead */
-    CHECK(vmr_trace_reader_readahead(r, ra_batch) == 0);
+    if (ra_batch != NO_READAHEAD)
+        CHECK(vmr_trace_reader_readahead(r, ra_batch) == 0);
     CHECK(vmr_trace_reader_page_words(r, 2) == VMR_EINVAL);
     CHECK(vmr_trace_reader_page_words(r, 31) == VMR_EINVAL);
     CHECK(vmr_trace_reader_page_words(r, shift) == 0);
+    CHECK(vmr_trace_reader_page_words(r, shift) == 0);              /* again: the same */
+    CHECK(vmr_trace_reader_page_words(r, shift + 1) == VMR_EINVAL); /* another */
     uint64_t seen[4] = {0};
     read_check(r, shift, max, seen);
     /* every kind of word occurs: one page, OTHER, NEWPID, EVENT */
@@ -118,7 +124,35 @@ int main(void)
         check_trace(path, 12, 333, 1000);
         check_trace(path, 3, 100, 37);
         check_trace(path, 16, 1, 5);
-        /* once records are read, words would not know the pid before */
+        check_trace(path, 12, NO_READAHEAD, 1000);
+        check_trace(path, 3, NO_READAHEAD, 37);
+        /* without read-ahead, words may be asked for after records were
+         * read: the first access after is NEWPID, and all are right */
+        {
+            char err[512];
+            struct vmr_trace_reader *r;
+            CHECK(vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) == 0);
+            const struct vmr_record *recs;
+            const uint64_t *words;
+            size_t n;
+            CHECK(vmr_trace_reader_next_view(r, &recs, 1234, &n) == 0 && n > 0);
+            const size_t first = n; /* (a call stops at the end of a frame) */
+            CHECK(vmr_trace_reader_page_words(r, 12) == 0);
+            struct ref_words st = {0};
+            size_t total = 0, bad = 0;
+            while (vmr_trace_reader_next_words(r, &recs, &words, 999, &n) == 0 && n > 0 && words) {
+                uint64_t want[999];
+                ref_page_words(&st, recs, n, 12, want);
+                for (size_t i = 0; i < n; i++)
+                    bad += words[i] != want[i];
+                total += n;
+            }
+            CHECK_EQ_U64(total, N_RECORDS - first);
+            CHECK(bad == 0);
+            vmr_trace_reader_destroy(r);
+        }
+        /* with read-ahead, once records are read, words would not know
+         * the pid before */
         char err[512];
         struct vmr_trace_reader *r;
         CHECK(vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) == 0);
@@ -133,7 +167,7 @@ int main(void)
         vmr_trace_reader_destroy(r);
         remove(path);
     }
-    /* the text form has no read-ahead, hence no words */
+    /* the text form makes no words */
     const char *txt = vmr_test_write_tmp("w.txt", "r 1 0x1000\n");
     char err[512];
     struct vmr_trace_reader *r;
