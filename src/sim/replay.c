@@ -346,8 +346,8 @@ int vmr_replay_run(const struct vmr_replay_config *cfg, struct vmr_replay_result
         goto out;
     }
     /* ... and says which records are one page of the same process touched
-     * once, so that the kernel's loop reads 8 bytes of those (in one
-     * thread, making the words would cost what they save) */
+     * once, so that the kernel's loop reads 8 bytes of those (made in one
+     * thread, they showed no gain beyond the noise: BENCHMARKS.md) */
     if (!cfg->no_readahead &&
         vmr_trace_reader_page_words(r, (unsigned)__builtin_ctz(kc.page_size)) == VMR_ENOMEM) {
         rc = VMR_ENOMEM;
