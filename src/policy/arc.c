@@ -208,13 +208,7 @@ static void arc_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
     const uint32_t sent = g->base + GL_T2, mru = l[sent].prev;
     if (mru != frame) { /* (T2's MRU page is in T2) */
         const int from = g->where[frame];
-        const uint32_t p = l[frame].prev, nx = l[frame].next;
-        l[p].next = nx;
-        l[nx].prev = p;
-        l[frame].prev = mru;
-        l[frame].next = sent;
-        l[mru].next = frame;
-        l[sent].prev = frame;
+        flist_relink(l, frame, l[frame].prev, l[frame].next, mru, sent);
         if (from != GL_T2) {
             g->where[frame] = GL_T2;
             g->size[from]--;

@@ -155,6 +155,20 @@ static inline void flist_unlink(struct frame_link *l, uint32_t f)
     l[f].prev = l[f].next = FRAME_UNLINKED;
 }
 
+/* Moves linked node f (its neighbours p and nx) between the linked nodes
+ * a and b = l[a].next, neither of which is f, in one go: the move a hit
+ * makes to the newest end of its list. */
+static inline void flist_relink(struct frame_link *l, uint32_t f, uint32_t p, uint32_t nx,
+                                uint32_t a, uint32_t b)
+{
+    l[p].next = nx;
+    l[nx].prev = p;
+    l[f].prev = a;
+    l[f].next = b;
+    l[a].next = f;
+    l[b].prev = f;
+}
+
 /* Where a VMR_POLICY_NEXT_VICTIM built-in names its next victim: `at`,
  * the kernel's cfg->next_victim, or, for a caller that passed none, `own`.
  * A state holding one that moves (realloc in resize) calls
@@ -262,27 +276,22 @@ static inline void flist_init_nodes(struct frame_link *l, uint32_t n)
         l[i].prev = l[i].next = FRAME_UNLINKED;
 }
 
-/* Resizes a policy state that ends in one frame list: `link_off` bytes,
- * then old + 1 nodes (the sentinel last), to n + 1 nodes; frames keep
- * their numbers, the sentinel moves to the new end. Returns the state
- * (perhaps moved), or NULL if growing failed (the state is untouched). */
-static inline void *flist_state_resize(void *s, size_t link_off, uint32_t old, uint32_t n)
+/* Resizes a policy state that ends in the nodes of a frame ring with no
+ * sentinel (clock_ring: FIFO/LRU, SIEVE): `link_off` bytes, then old
+ * nodes, to n; frames keep their numbers, new ones are unlinked. Returns
+ * the state (perhaps moved), or NULL if growing failed (the state is
+ * untouched). */
+static inline void *ring_state_resize(void *s, size_t link_off, uint32_t old, uint32_t n)
 {
-    const size_t bytes = link_off + ((size_t)n + 1) * sizeof(struct frame_link);
-    if (n > old) {
-        s = realloc(s, bytes);
-        if (!s)
+    void *t = realloc(s, link_off + (size_t)n * sizeof(struct frame_link));
+    if (!t) {
+        if (n > old)
             return NULL;
-        struct frame_link *l = (struct frame_link *)((char *)s + link_off);
-        flist_init_nodes(l + old + 1, n - old);
-        flist_move_sentinel(l, old, n);
-    } else if (n < old) {
-        flist_move_sentinel((struct frame_link *)((char *)s + link_off), old, n);
-        void *t = realloc(s, bytes);
-        if (t)
-            s = t; /* else the larger block serves */
+        t = s; /* shrinking: the larger block serves */
     }
-    return s;
+    if (n > old)
+        flist_init_nodes((struct frame_link *)((char *)t + link_off) + old, n - old);
+    return t;
 }
 
 /*

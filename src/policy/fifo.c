@@ -136,14 +136,10 @@ vmr_pfn_t tlist_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
 int tlist_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct tail_list *s = *state;
-    struct tail_list *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
-    if (!t) {
-        if (n_frames > s->n_frames)
-            return VMR_ENOMEM;
-        t = s; /* shrinking: the larger block serves */
-    }
-    if (n_frames > t->n_frames)
-        flist_init_nodes(t->link + t->n_frames, n_frames - t->n_frames);
+    struct tail_list *t =
+        ring_state_resize(s, offsetof(struct tail_list, link), s->n_frames, n_frames);
+    if (!t)
+        return VMR_ENOMEM;
     t->n_frames = n_frames;
     t->bits = frame_bits;
     t->ahead = FRAME_UNLINKED;

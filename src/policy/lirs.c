@@ -259,13 +259,8 @@ static void lirs_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a
         const uint32_t top_sent = s->s_sent, top = sl[top_sent].prev;
         if (top == frame)
             return;
-        const uint32_t p = sl[frame].prev, nx = sl[frame].next;
-        sl[p].next = nx;
-        sl[nx].prev = p;
-        sl[frame].prev = top;
-        sl[frame].next = top_sent;
-        sl[top].next = frame;
-        sl[top_sent].prev = frame;
+        const uint32_t p = sl[frame].prev;
+        flist_relink(sl, frame, p, sl[frame].next, top, top_sent);
         if (p == top_sent)
             lirs_prune(s);
         return;

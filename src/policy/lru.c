@@ -42,13 +42,7 @@ static void lru_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
         return; /* the newest already (a loop hitting one page) */
     /* unlink and link behind the hand in one go (hits are most accesses
      * at large memories); the newest is not p, since frame was not */
-    const uint32_t newest = l[h].prev;
-    l[p].next = nx;
-    l[nx].prev = p;
-    l[frame].prev = newest;
-    l[frame].next = h;
-    l[newest].next = frame;
-    l[h].prev = frame;
+    flist_relink(l, frame, p, nx, l[h].prev, h);
 }
 
 const struct vmr_policy_ops vmr_policy_lru = {

@@ -165,13 +165,7 @@ static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
     } else if (nx != tail) {
         /* unlink, and link as the head (behind the tail), which is not p
          * since the frame was not the head */
-        const uint32_t head = l[tail].prev;
-        l[p].next = nx;
-        l[nx].prev = p;
-        l[frame].prev = head;
-        l[frame].next = tail;
-        l[head].next = frame;
-        l[tail].prev = frame;
+        flist_relink(l, frame, p, nx, l[tail].prev, tail);
     } /* else the head already: it stays, the hand wraps to the tail */
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     const uint32_t g = l[nx].next;
@@ -183,14 +177,9 @@ static vmr_pfn_t sieve_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key
 static int sieve_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct sieve *s = *state;
-    struct sieve *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
-    if (!t) {
-        if (n_frames > s->n_frames)
-            return VMR_ENOMEM;
-        t = s; /* shrinking: the larger block serves */
-    }
-    if (n_frames > t->n_frames)
-        flist_init_nodes(t->link + t->n_frames, n_frames - t->n_frames);
+    struct sieve *t = ring_state_resize(s, offsetof(struct sieve, link), s->n_frames, n_frames);
+    if (!t)
+        return VMR_ENOMEM;
     t->n_frames = n_frames;
     t->bits = frame_bits;
     victim_name_moved(&t->named);
