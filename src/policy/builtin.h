@@ -459,6 +459,20 @@ struct clock_ring {
     uint32_t hand, n_resident;
 };
 
+_Static_assert(FRAME_UNLINKED == VMR_PFN_NONE, "an empty ring's hand names no frame");
+
+static inline void ring_init(struct clock_ring *r)
+{
+    r->hand = FRAME_UNLINKED;
+    r->n_resident = 0;
+}
+
+/* The frame under the hand, VMR_PFN_NONE if the ring is empty. */
+static inline vmr_pfn_t ring_hand(const struct clock_ring *r)
+{
+    return r->hand;
+}
+
 static inline void ring_insert(struct clock_ring *r, struct frame_link *l, uint32_t f)
 {
     assert(l[f].next == FRAME_UNLINKED);

@@ -60,8 +60,7 @@ static int clock_create(const struct vmr_policy_config *cfg, void **state)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
     s->n_frames = cfg->n_frames;
-    s->ring.hand = FRAME_UNLINKED;
-    s->ring.n_resident = 0;
+    ring_init(&s->ring);
     s->second_chances = 0;
     victim_name_init(&s->named, cfg);
     clock_tell_victim(s);
@@ -155,7 +154,7 @@ static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 static vmr_pfn_t clock_peek_victim(const void *state)
 {
     const struct clock *s = state;
-    return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
+    return ring_hand(&s->ring);
 }
 
 /* on_replace's rare case (the victim not under the hand, or alone), as

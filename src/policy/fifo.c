@@ -32,8 +32,7 @@ int tlist_create(const struct vmr_policy_ops *ops, const struct vmr_policy_confi
     s->bits = cfg->frame_bits;
     s->n_frames = cfg->n_frames;
     s->ahead = FRAME_UNLINKED;
-    s->ring.hand = FRAME_UNLINKED;
-    s->ring.n_resident = 0;
+    ring_init(&s->ring);
     victim_name_init(&s->named, cfg);
     flist_init_nodes(s->link, cfg->n_frames);
     tlist_tell_victim(s);
@@ -70,7 +69,7 @@ int tlist_select_victim(void *state, vmr_pfn_t *frame)
 vmr_pfn_t tlist_peek_victim(const void *state)
 {
     const struct tail_list *s = state;
-    return s->ring.hand; /* FRAME_UNLINKED == VMR_PFN_NONE */
+    return ring_hand(&s->ring);
 }
 
 /* The frame leaves the ring (the guess must not stay on it). */

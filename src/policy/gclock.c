@@ -77,8 +77,7 @@ static int gclock_create(const struct vmr_policy_config *cfg, void **state)
     s->max = (uint8_t)((1u << nbits) - 1);
     s->init = (uint8_t)init;
     s->n_frames = cfg->n_frames;
-    s->ring.hand = FRAME_UNLINKED;
-    s->ring.n_resident = 0;
+    ring_init(&s->ring);
     flist_init_nodes(s->link, cfg->n_frames);
     *state = s;
     return 0;
@@ -146,7 +145,7 @@ static void gclock_on_remove(void *state, vmr_pfn_t frame)
 static vmr_pfn_t gclock_peek_victim(const void *state)
 {
     const struct gclock *s = state;
-    return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
+    return ring_hand(&s->ring);
 }
 
 /* on_evict + on_insert in one call. The victim sits under the hand (the

@@ -106,7 +106,7 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     gmap_clear(&s->map);
     flist_init_nodes(s->link, s->base);
     for (int l = 0; l < S3_NLISTS; l++)
-        s->q[l].hand = FRAME_UNLINKED;
+        ring_init(&s->q[l]);
     for (uint32_t i = 0; i < s->ghost_cap; i++)
         s->free_ghosts[i] = s->base - 1 - i;
     s->n_free_ghosts = s->ghost_cap;

@@ -63,8 +63,7 @@ static int sieve_create(const struct vmr_policy_config *cfg, void **state)
     s->bits = cfg->frame_bits;
     s->n_frames = cfg->n_frames;
     s->hand = FRAME_UNLINKED;
-    s->ring.hand = FRAME_UNLINKED;
-    s->ring.n_resident = 0;
+    ring_init(&s->ring);
     victim_name_init(&s->named, cfg);
     flist_init_nodes(s->link, cfg->n_frames);
     sieve_tell_victim(s);

@@ -78,7 +78,7 @@ static int ws_create(const struct vmr_policy_config *cfg, void **state)
     s->tau_param = tau;
     s->n_frames = cfg->n_frames;
     s->tau = tau ? tau : cfg->n_frames;
-    s->ring.hand = FRAME_UNLINKED;
+    ring_init(&s->ring);
     s->last_use = calloc(cfg->n_frames, sizeof *s->last_use);
     s->link = malloc((size_t)cfg->n_frames * sizeof *s->link);
     s->scheduled = calloc(cfg->n_frames, 1);
@@ -182,7 +182,7 @@ static size_t ws_report(void *state, struct vmr_policy_counter *out, size_t max)
 static vmr_pfn_t ws_peek_victim(const void *state)
 {
     const struct wsclock *s = state;
-    return s->ring.hand == FRAME_UNLINKED ? VMR_PFN_NONE : s->ring.hand;
+    return ring_hand(&s->ring);
 }
 
 /* on_evict + on_insert in one call. The victim sits under the hand (the
