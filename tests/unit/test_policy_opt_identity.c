@@ -181,6 +181,24 @@ static void test_cow_exception(void)
     vmr_oracle_release(&o);
 }
 
+/* What the three pass tests expect of an oracle: the passes it took, its
+ * frames at the end, its touches and pages, and that the first touch's
+ * page comes back at touch first_next while touch 1's and the last one's
+ * never do. */
+static void check_pass(const struct vmr_oracle *o, uint64_t passes, uint64_t frames,
+                       uint64_t touches, uint64_t pages, uint64_t first_next)
+{
+    CHECK_EQ_U64(o->passes, passes);
+    CHECK_EQ_U64(o->frames, frames);
+    CHECK_EQ_U64(o->n_touches, touches);
+    CHECK_EQ_U64(o->n_pages, pages);
+    if (o->n_touches == touches) {
+        CHECK_EQ_U64(o->next_use[0], first_next);
+        CHECK_EQ_U64(o->next_use[1], UINT64_MAX);
+        CHECK_EQ_U64(o->next_use[touches - 1], UINT64_MAX);
+    }
+}
+
 /* More pages resident at once than the first pass's memory (2^14 frames
  * for a text trace): its frames grow before the record that needs them,
  * and the pass runs once. */
@@ -192,15 +210,7 @@ static void test_grow(void)
                   "r 1 0x10000000 8\n",
                   &o) != 0)
         return;
-    CHECK_EQ_U64(o.passes, 1);
-    CHECK_EQ_U64(o.frames, 1u << 18);
-    CHECK_EQ_U64(o.n_touches, 76801);
-    CHECK_EQ_U64(o.n_pages, 76800);
-    if (o.n_touches == 76801) {
-        CHECK_EQ_U64(o.next_use[0], 76800);
-        CHECK_EQ_U64(o.next_use[1], UINT64_MAX);
-        CHECK_EQ_U64(o.next_use[76800], UINT64_MAX);
-    }
+    check_pass(&o, 1, 1u << 18, 76801, 76800, 76800);
     vmr_oracle_release(&o);
 }
 
@@ -225,15 +235,7 @@ static void test_grow_fast(void)
     free(text);
     if (rc != 0)
         return;
-    CHECK_EQ_U64(o.passes, 1);
-    CHECK_EQ_U64(o.frames, 1u << 16);
-    CHECK_EQ_U64(o.n_touches, PAGES + 1);
-    CHECK_EQ_U64(o.n_pages, PAGES);
-    if (o.n_touches == PAGES + 1) {
-        CHECK_EQ_U64(o.next_use[0], PAGES);
-        CHECK_EQ_U64(o.next_use[1], UINT64_MAX);
-        CHECK_EQ_U64(o.next_use[PAGES], UINT64_MAX);
-    }
+    check_pass(&o, 1, 1u << 16, PAGES + 1, PAGES, PAGES);
     vmr_oracle_release(&o);
 }
 
@@ -251,15 +253,7 @@ static void test_restart(void)
                   "r 1 0x10000000 8\n",
                   &o) != 0)
         return;
-    CHECK_EQ_U64(o.passes, 3);
-    CHECK_EQ_U64(o.frames, 1u << 18);
-    CHECK_EQ_U64(o.n_touches, 3);
-    CHECK_EQ_U64(o.n_pages, 2);
-    if (o.n_touches == 3) {
-        CHECK_EQ_U64(o.next_use[0], 2);
-        CHECK_EQ_U64(o.next_use[1], UINT64_MAX);
-        CHECK_EQ_U64(o.next_use[2], UINT64_MAX);
-    }
+    check_pass(&o, 3, 1u << 18, 3, 2, 2);
     vmr_oracle_release(&o);
 }
 
