@@ -33,6 +33,15 @@ struct frame *frames_alloc(uint32_t n)
     return f;
 }
 
+void frames_chain_free(struct frame *frames, uint32_t from, uint32_t n, uint32_t rest)
+{
+    for (uint32_t i = from; i < n; i++) {
+        frames[i].type = FRAME_FREE;
+        frames[i].rmap = i + 1 < n ? i + 1 : rest;
+        frames[i].swap_slot = NIL;
+    }
+}
+
 int frames_init(struct vmr_kernel *k)
 {
     uint32_t n = k->n_frames;
@@ -43,11 +52,7 @@ int frames_init(struct vmr_kernel *k)
     if (!k->frame_bits || !k->frames || !k->skipped || !k->stuck)
         return VMR_ENOMEM;
     /* free list in ascending order: the first fault gets frame 0 */
-    for (uint32_t i = 0; i < n; i++) {
-        k->frames[i].type = FRAME_FREE;
-        k->frames[i].rmap = i + 1 < n ? i + 1 : NIL;
-        k->frames[i].swap_slot = NIL;
-    }
+    frames_chain_free(k->frames, 0, n, NIL);
     k->free_head = 0;
     for (size_t i = 0; i < sizeof k->ahead_ring / sizeof k->ahead_ring[0]; i++)
         k->ahead_ring[i] = 0;

@@ -356,6 +356,9 @@ void kernel_policy_set(struct vmr_kernel *k);
 
 /* A zeroed frame table for n frames (huge pages from 2 MiB up), or NULL. */
 struct frame *frames_alloc(uint32_t n);
+/* Frames from .. n - 1 become free, chained in ascending order ahead of
+ * the free list `rest` (NIL: none). */
+void frames_chain_free(struct frame *frames, uint32_t from, uint32_t n, uint32_t rest);
 
 /* Parked frames go back to the policy (on_insert, as if just loaded), as
  * many as swap has room for. */

@@ -66,11 +66,7 @@ int vmr_kernel_grow_frames(struct vmr_kernel *k, uint32_t n)
     k->policy.cfg.n_frames = n;
     memcpy(frames, k->frames, (size_t)old * sizeof *frames);
     /* the new frames, ascending, ahead of those already free */
-    for (uint32_t i = old; i < n; i++) {
-        frames[i].type = FRAME_FREE;
-        frames[i].rmap = i + 1 < n ? i + 1 : k->free_head;
-        frames[i].swap_slot = NIL;
-    }
+    frames_chain_free(frames, old, n, k->free_head);
     k->free_head = old;
     free(k->frames);
     k->frames = frames;
