@@ -11,25 +11,18 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "internal.h"
 #include "vec.h"
 
 struct frame *frames_alloc(uint32_t n)
 {
-    /* from 2 MiB up, whole huge pages, advised: victims' frames are read
-     * at random, and on 4 KiB pages most of those reads missed the TLB */
-    const size_t huge = (size_t)2 << 20;
-    size_t bytes = ((size_t)n * sizeof(struct frame) + 63) & ~(size_t)63;
-    if (bytes >= huge)
-        bytes = (bytes + huge - 1) & ~(huge - 1);
-    struct frame *f = aligned_alloc(bytes >= huge ? huge : 64, bytes);
-    if (f) {
-        if (bytes >= huge)
-            (void)madvise(f, bytes, MADV_HUGEPAGE); /* a hint: may fail, harmless */
+    /* on huge pages from 2 MiB up: victims' frames are read at random,
+     * and on 4 KiB pages most of those reads missed the TLB */
+    size_t bytes;
+    struct frame *f = vmr_alloc_table((size_t)n * sizeof(struct frame), 64, &bytes);
+    if (f)
         memset(f, 0, bytes);
-    }
     return f;
 }
 

@@ -15,7 +15,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "internal.h"
 #include "vec.h"
@@ -98,12 +97,9 @@ static struct leaf *leaf_alloc(struct vmr_kernel *k)
          * still takes 256 KiB. */
         const size_t n =
             k->n_leaf_chunks < 3 ? (size_t)LEAVES_PER_CHUNK << k->n_leaf_chunks : LEAVES_HUGE;
-        const size_t bytes = n * sizeof(struct leaf);
-        struct leaf *chunk = aligned_alloc(n == LEAVES_HUGE ? bytes : sizeof *chunk, bytes);
+        struct leaf *chunk = vmr_alloc_table(n * sizeof *chunk, sizeof *chunk, NULL);
         if (!chunk)
             return NULL;
-        if (n == LEAVES_HUGE)
-            (void)madvise(chunk, bytes, MADV_HUGEPAGE); /* a hint: may fail, harmless */
         k->leaf_chunks[k->n_leaf_chunks++] = chunk;
         for (size_t i = n; i-- > 0;)
             leaf_free(k, &chunk[i]);

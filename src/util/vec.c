@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vmreplay/common.h"
 
@@ -56,5 +57,25 @@ char *vmr_strdup(const char *s)
     char *p = malloc(n);
     if (p)
         memcpy(p, s, n);
+    return p;
+}
+
+void *vmr_alloc_table(size_t bytes, size_t align, size_t *rounded)
+{
+    const size_t huge = (size_t)2 << 20;
+    const int is_huge = bytes >= huge;
+    if (is_huge) {
+        bytes = (bytes + huge - 1) & ~(huge - 1);
+        align = huge;
+    } else {
+        bytes = (bytes + align - 1) & ~(align - 1); /* aligned_alloc wants a multiple */
+    }
+    void *p = aligned_alloc(align, bytes);
+#ifdef MADV_HUGEPAGE
+    if (p && is_huge)
+        (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    if (rounded)
+        *rounded = bytes;
     return p;
 }

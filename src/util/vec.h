@@ -1,6 +1,6 @@
 /*
- * vec.h - geometric growth for caller-managed arrays, and a checked
- * formatter for error messages.
+ * vec.h - geometric growth for caller-managed arrays, large tables on huge
+ * pages, and a checked formatter for error messages.
  *
  *   struct foo *items = NULL; size_t cap = 0;
  *   if (vmr_grow((void **)&items, &cap, n + 1, sizeof *items) != 0) ...
@@ -18,6 +18,13 @@ int vmr_grow(void **ptr, size_t *cap, size_t need, size_t elem_size);
 
 /* Same, zero-filling the new elements. */
 int vmr_grow_zero(void **ptr, size_t *cap, size_t need, size_t elem_size);
+
+/* A block for a table read at random (free() it), not zeroed: `bytes`
+ * aligned on `align`, or, from 2 MiB up, rounded up to whole 2 MiB pages,
+ * aligned on one and advised as transparent huge pages (a hint: one TLB
+ * entry instead of 512). *rounded (if not NULL) gets the size allocated.
+ * NULL if out of memory. */
+void *vmr_alloc_table(size_t bytes, size_t align, size_t *rounded);
 
 /* snprintf into an optional buffer (buf may be NULL or len 0). */
 void vmr_errf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
