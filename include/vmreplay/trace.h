@@ -179,7 +179,8 @@ int vmr_trace_reader_next(struct vmr_trace_reader *r, struct vmr_record *recs, s
  * work per record is comparable to decoding, as in replay. Returns 0,
  * VMR_EUNSUPPORTED (the text form: reading goes on as before) or
  * VMR_ENOMEM. The thread ends at the end of the trace, on an error, on
- * rewind and on destroy.
+ * rewind and on destroy. Page words asked for before (see below) are made
+ * by the thread from then on.
  */
 int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records);
 

@@ -155,7 +155,8 @@ int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records)
     pthread_mutex_init(&ra->mu, NULL);
     pthread_cond_init(&ra->cv, NULL);
     r->ra = ra;
-    return 0;
+    /* words asked for before: the thread makes them from now on */
+    return r->word_shift ? vmr_trace_reader_page_words(r, r->word_shift) : 0;
 }
 
 int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)

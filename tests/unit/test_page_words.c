@@ -151,6 +151,18 @@ int main(void)
             CHECK(bad == 0);
             vmr_trace_reader_destroy(r);
         }
+        /* words asked for before read-ahead is: the thread makes them */
+        {
+            char err[512];
+            struct vmr_trace_reader *r;
+            CHECK(vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, sizeof err) == 0);
+            CHECK(vmr_trace_reader_page_words(r, 12) == 0);
+            CHECK(vmr_trace_reader_readahead(r, 100) == 0);
+            uint64_t seen[4] = {0};
+            read_check(r, 12, 1000, seen);
+            CHECK(seen[0] > 100);
+            vmr_trace_reader_destroy(r);
+        }
         /* with read-ahead, once records are read, words would not know
          * the pid before */
         char err[512];
