@@ -138,6 +138,16 @@ static inline int arc_from_t1(const struct arc *s)
     return t1 > 0 && (t1 > s->p || (t1 == s->p && s->pending == MISS_B2));
 }
 
+/* The LRU page of list `first` (T1 or T2), or of the other if that one is
+ * empty; pins ignored. VMR_PFN_NONE if both are empty. */
+static inline vmr_pfn_t arc_lru_either(const struct arc *s, int first)
+{
+    uint32_t f = gl_lru(&s->gl, first);
+    if (f >= s->gl.c)
+        f = gl_lru(&s->gl, first == GL_T1 ? GL_T2 : GL_T1);
+    return f < s->gl.c ? f : VMR_PFN_NONE;
+}
+
 /* VMR_POLICY_NEXT_VICTIM: the kernel asks for a victim right after
  * on_miss, so the choice is named there, where p has been adapted; every
  * other callback that may change it names none (the kernel then calls
@@ -153,13 +163,8 @@ static void arc_on_miss(void *state, const struct vmr_access *a)
     /* a fault that found no frame is retried: adapt once */
     if (s->pending == MISS_NONE || s->pending_key != a->key || s->pending_time != a->time)
         arc_miss(s, a);
-    /* select_victim's choice, pins aside: the LRU page of the list
-     * REPLACE names, or of the other if that one is empty */
-    const int first = arc_from_t1(s) ? GL_T1 : GL_T2;
-    uint32_t f = gl_lru(&s->gl, first);
-    if (f >= s->gl.c)
-        f = gl_lru(&s->gl, first == GL_T1 ? GL_T2 : GL_T1);
-    victim_name_set(&s->named, f < s->gl.c ? f : VMR_PFN_NONE);
+    /* select_victim's choice, pins aside */
+    victim_name_set(&s->named, arc_lru_either(s, arc_from_t1(s) ? GL_T1 : GL_T2));
 }
 
 /* on_insert's work; inlined into on_replace too. */
@@ -245,11 +250,7 @@ static vmr_pfn_t arc_peek_victim(const void *state)
 {
     const struct arc *s = state;
     double t1 = s->gl.size[GL_T1];
-    int first = t1 > 0 && t1 > s->p ? GL_T1 : GL_T2;
-    uint32_t f = gl_lru(&s->gl, first);
-    if (f >= s->gl.c)
-        f = gl_lru(&s->gl, first == GL_T1 ? GL_T2 : GL_T1);
-    return f < s->gl.c ? f : VMR_PFN_NONE;
+    return arc_lru_either(s, t1 > 0 && t1 > s->p ? GL_T1 : GL_T2);
 }
 
 /* on_evict's work; inlined into on_replace too. */
