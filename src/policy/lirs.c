@@ -63,10 +63,15 @@ struct lirs {
 /* After any change of Q: its front is the next victim unless it is pinned
  * (VMR_POLICY_NEXT_VICTIM; with Q empty, select_victim looks in S: none
  * named). */
-static inline void lirs_tell_victim(struct lirs *s)
+static inline vmr_pfn_t lirs_q_front(const struct lirs *s)
 {
     const uint32_t f = s->ql[s->q_sent].next;
-    victim_name_set(&s->named, f < s->c ? f : VMR_PFN_NONE);
+    return f < s->c ? f : VMR_PFN_NONE;
+}
+
+static inline void lirs_tell_victim(struct lirs *s)
+{
+    victim_name_set(&s->named, lirs_q_front(s));
 }
 
 static const struct vmr_policy_param lirs_params[] = {
@@ -347,9 +352,7 @@ static void lirs_on_remove(void *state, vmr_pfn_t frame)
 /* The front of Q: the victim unless it is pinned. */
 static vmr_pfn_t lirs_peek_victim(const void *state)
 {
-    const struct lirs *s = state;
-    uint32_t f = s->ql[s->q_sent].next;
-    return f < s->c ? f : VMR_PFN_NONE;
+    return lirs_q_front(state);
 }
 
 /* on_evict + on_insert in one call. Returns the block behind Q's front,
@@ -361,9 +364,9 @@ static vmr_pfn_t lirs_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     struct lirs *s = state;
     lirs_leave(s, frame, 1, old_key);
     lirs_on_insert(state, frame, a);
-    uint32_t f = s->ql[s->q_sent].next;
-    victim_name_set(&s->named, f < s->c ? f : VMR_PFN_NONE);
-    if (f >= s->c)
+    const vmr_pfn_t f = lirs_q_front(s);
+    victim_name_set(&s->named, f);
+    if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;
     const uint32_t nx = flist_guess_after(s->ql, f, s->c);
     gmap_prefetch_put(&s->map, s->fkey, s->c, f, nx);
