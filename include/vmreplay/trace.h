@@ -227,6 +227,11 @@ static inline int vmr_page_word_special(uint64_t w)
  * read-ahead) or VMR_ENOMEM. */
 int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift);
 
+/* The page shift page words were asked for with, 0 if none: a reader of
+ * the records (such as OPT's pre-pass) can tell whether the words fit its
+ * page size. */
+unsigned vmr_trace_reader_word_shift(const struct vmr_trace_reader *r);
+
 /* Like vmr_trace_reader_next_view, and *words points to the records' page
  * words, or is NULL when this batch has none (not asked for, or, with
  * read-ahead, decoded in the caller's thread because no thread could be

@@ -22,7 +22,9 @@
  * Which page each touch used comes from the kernel two ways. The fast
  * lane (fast_run) replays runs of one-page access records with the
  * kernel's own loop, the pass's policy (the watcher) being told of each
- * touch by on_hit or on_insert. The slow lane replays one record at a time
+ * touch by on_hit or on_insert; when the reader makes page words of the
+ * pass's page size (replay asks for them), the lane is chosen and run
+ * from the words, and only a write that may copy needs its record. The slow lane replays one record at a time
  * and asks vmr_kernel_page_key after it; it takes what the fast lane
  * cannot (see fast_ok): records of several pages, writes that copy, and
  * anything while the kernel has pages in swap.
@@ -188,6 +190,18 @@ static int fast_ok(const struct pass *ps, const struct vmr_record *rec, unsigned
            vmr_kernel_cow_source_key(ps->k, rec->pid, rec->addr) == VMR_KEY_UNKNOWN;
 }
 
+/* The same for a record whose page word (from a reader asked for words of
+ * the pass's page size) is w: one that is not special is an access to one
+ * page, and only a write with copies possible needs a closer look. */
+static inline int fast_ok_word(const struct pass *ps, const struct vmr_record *rec, uint64_t w,
+                               unsigned shift, int cow_risk)
+{
+    if (vmr_page_word_special(w))
+        return fast_ok(ps, rec, shift, cow_risk);
+    return !cow_risk || (w & 3) != VMR_OP_WRITE ||
+           vmr_kernel_cow_source_key(ps->k, rec->pid, rec->addr) == VMR_KEY_UNKNOWN;
+}
+
 /* Makes sure `need` more pages fit, with a sixteenth of the frames to
  * spare (for events, whose needs are not known before). The frames double
  * up to 2^20, then grow by a quarter: each frame costs 32 bytes of fresh,
@@ -239,9 +253,10 @@ static void use_ahead(struct pass *ps, uint64_t n)
     ps->pop = to;
 }
 
-/* Runs recs[0 .. n) (fast_ok each) through the kernel, watched: touches
- * t .. t + n - 1. */
-static int fast_run(struct pass *ps, const struct vmr_record *recs, size_t n, size_t *failed)
+/* Runs recs[0 .. n) (fast_ok each) through the kernel, watched, with
+ * their page words if not NULL: touches t .. t + n - 1. */
+static int fast_run(struct pass *ps, const struct vmr_record *recs, const uint64_t *words, size_t n,
+                    size_t *failed)
 {
     if (vmr_grow((void **)&ps->use, &ps->cap_use, ps->t + n, sizeof *ps->use) != 0)
         return VMR_ENOMEM;
@@ -250,7 +265,7 @@ static int fast_run(struct pass *ps, const struct vmr_record *recs, size_t n, si
     ps->conv = ps->hi = ps->t;
     ps->run_end = ps->t + n;
     ps->watching = 1;
-    int rc = vmr_kernel_run(ps->k, recs, n, failed);
+    int rc = vmr_kernel_run_words(ps->k, recs, words, n, failed);
     ps->watching = 0;
     convert(ps, ps->hi);
     ps->t += n;
@@ -323,11 +338,16 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t *frame
     const struct vmr_trace_info *info = vmr_trace_reader_info(r);
     uint64_t left = info->indexed ? info->n_access_records : UINT64_MAX;
     int cow_risk = 0;
+    /* the reader's page words, if they are of this page size: the pass's
+     * kernel sees every record in order, as they require */
+    const int use_words = vmr_trace_reader_word_shift(r) == shift;
     while (left > 0) {
         const struct vmr_record *recs;
+        const uint64_t *words = NULL;
         size_t n;
         if (rc == 0)
-            rc = vmr_trace_reader_next_view(r, &recs, BATCH, &n);
+            rc = use_words ? vmr_trace_reader_next_words(r, &recs, &words, BATCH, &n)
+                           : vmr_trace_reader_next_view(r, &recs, BATCH, &n);
         if (rc != 0) {
             vmr_errf(errbuf, errbuf_len, "%s", vmr_trace_reader_error(r));
             return rc;
@@ -338,13 +358,17 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t *frame
             uint64_t used, swapped;
             vmr_kernel_usage(ps->k, &used, &swapped, NULL, 0);
             size_t m = 0, at = i;
-            if (swapped == 0)
+            if (swapped == 0 && words)
+                while (i + m < n && m < left &&
+                       fast_ok_word(ps, &recs[i + m], words[i + m], shift, cow_risk))
+                    m++;
+            else if (swapped == 0)
                 while (i + m < n && m < left && fast_ok(ps, &recs[i + m], shift, cow_risk))
                     m++;
             if (m > 0) {
                 if ((rc = room_for(ps, frames, 2 * (uint64_t)m)) == 0) {
                     size_t failed = 0;
-                    rc = fast_run(ps, &recs[i], m, &failed);
+                    rc = fast_run(ps, &recs[i], words ? &words[i] : NULL, m, &failed);
                     at = i + failed;
                 }
                 i += m;

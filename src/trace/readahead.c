@@ -191,6 +191,11 @@ int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)
     return 0;
 }
 
+unsigned vmr_trace_reader_word_shift(const struct vmr_trace_reader *r)
+{
+    return r->ra ? r->ra->page_shift : r->word_shift;
+}
+
 int readahead_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
                     const uint64_t **words, size_t max, size_t *n)
 {
