@@ -49,9 +49,8 @@ static inline __attribute__((always_inline)) struct vmr_access access_for(const 
     const struct vmr_kernel *k = f->k;
     return (struct vmr_access){
         .time = k->time,
-        .next_use = !(f->pf & FLAGS_LEAN) && __builtin_expect(k->next_use != NULL, 0)
-                        ? oracle_next(k, f->op, key)
-                        : UINT64_MAX,
+        .next_use = FLAGS_MAY_ORACLE(f->pf) && k->next_use != NULL ? oracle_next(k, f->op, key)
+                                                                   : UINT64_MAX,
         .key = key,
         .pid = f->p->pid,
         .count = f->count,

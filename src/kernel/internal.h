@@ -339,10 +339,15 @@ static inline void frame_bits_clear(struct vmr_kernel *k, vmr_pfn_t pfn, uint8_t
 /* vmr_kernel_check's part for local scope. */
 int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
 
-/* Not a policy flag: in the flags the replay loop's specialised copies
- * pass down (struct fault.pf), "no local scope, no Linux-mode faults, no
- * oracle" (kernel_policy_set). */
-#define FLAGS_LEAN (1u << 31)
+/* Not policy flags: in the flags the replay loop's specialised copies
+ * pass down (struct fault.pf), FLAGS_LEAN is "no local scope, no
+ * Linux-mode faults, no oracle" (kernel_policy_set), and with it
+ * FLAGS_ORACLE "but maybe an oracle" (the copy for OPT). */
+#define FLAGS_LEAN   (1u << 31)
+#define FLAGS_ORACLE (1u << 30)
+/* Whether the copy with flags pf may have an oracle to read next uses
+ * from (a constant in the specialised copies). */
+#define FLAGS_MAY_ORACLE(pf) (!((pf)&FLAGS_LEAN) || ((pf)&FLAGS_ORACLE))
 /* What follows from the policy's flags (k->policy.ops): policy_flags,
  * ahead_mask and lean (FLAGS_LEAN | the flags if the replay loop has a
  * copy for them and this run, else 0). At create, and when the policy is

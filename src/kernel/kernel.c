@@ -287,8 +287,8 @@ static inline __attribute__((always_inline)) void hit(struct vmr_kernel *k, vmr_
         const uint64_t t = k->time;
         struct vmr_access a = {
             .time = t,
-            .next_use = !(pf & FLAGS_LEAN) && k->next_use && t < k->n_next_use ? k->next_use[t]
-                                                                               : UINT64_MAX,
+            .next_use = FLAGS_MAY_ORACLE(pf) && k->next_use && t < k->n_next_use ? k->next_use[t]
+                                                                                 : UINT64_MAX,
             .key = (pf & VMR_POLICY_HIT_NO_KEY) ? VMR_KEY_UNKNOWN : k->frames[pfn].key,
             .pid = pid,
             .count = count,
@@ -472,9 +472,10 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 }
 
 /* The policy flags the fast path tests. A run whose policy has one of the
- * combinations below (every built-in's but OPT's) and no oracle, local
- * scope or Linux-mode faults (FLAGS_LEAN) runs a copy of the loop in which
- * they are constants. */
+ * combinations below (every built-in's) and no local scope or Linux-mode
+ * faults (FLAGS_LEAN) runs a copy of the loop in which they are constants;
+ * only the copy for OPT's reads an oracle's next uses (FLAGS_ORACLE, set
+ * for policies with VMR_POLICY_NEEDS_FUTURE). */
 #define FLAGS_FAST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE |  \
      VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
@@ -497,13 +498,15 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 #define LEAN_WATCH (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY)
 /* ARC, LIRS (name their next victim) */
 #define LEAN_GHOST_NAMED (LEAN_GHOST | VMR_POLICY_NEXT_VICTIM)
+/* OPT, told the next uses its oracle gives */
+#define LEAN_FUTURE (LEAN_HITS | VMR_POLICY_NEXT_VICTIM | FLAGS_ORACLE)
 
 /* The copies, in one list for kernel_policy_set and vmr_kernel_run. */
 // clang-format off
 #define LEAN_COPIES(X)                                                                             \
     X(LEAN_RECENCY) X(LEAN_ORDER) X(LEAN_BITS)                                                     \
     X(LEAN_GHOST) X(LEAN_GHOST_NAMED) X(LEAN_MISS) X(LEAN_HITS) X(LEAN_REPLACE)                    \
-    X(LEAN_WATCH) X(LEAN_PLAIN)
+    X(LEAN_WATCH) X(LEAN_FUTURE) X(LEAN_PLAIN)
 // clang-format on
 
 void kernel_policy_set(struct vmr_kernel *k)
@@ -513,10 +516,10 @@ void kernel_policy_set(struct vmr_kernel *k)
     k->lean = 0;
     /* VMREPLAY_GENERIC_LOOP (any value): the general copy always, so that
      * tests can check the copies give the same results (tests/cli/lean_loop.sh) */
-    if (k->general_faults || (k->policy_flags & VMR_POLICY_NEEDS_FUTURE) ||
-        getenv("VMREPLAY_GENERIC_LOOP"))
+    if (k->general_faults || getenv("VMREPLAY_GENERIC_LOOP"))
         return;
-    const uint32_t f = k->policy_flags & FLAGS_FAST;
+    const uint32_t f = (k->policy_flags & FLAGS_FAST) |
+                       (k->policy_flags & VMR_POLICY_NEEDS_FUTURE ? FLAGS_ORACLE : 0);
 #define LEAN_IF(c)                                                                                 \
     if (f == (c))                                                                                  \
         k->lean = f | FLAGS_LEAN;

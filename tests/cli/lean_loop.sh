@@ -1,6 +1,7 @@
 #!/bin/sh
-# The replay loop has copies specialised for the policy flags of most
-# built-ins (src/kernel/kernel.c, kernel_policy_set); each must give exactly
+# The replay loop has copies specialised for the policy flags of every
+# built-in, OPT's reading its oracle (src/kernel/kernel.c, kernel_policy_set,
+# and OPT's pre-pass has one of its own); each must give exactly
 # what the general copy gives (VMREPLAY_GENERIC_LOOP forces it), on traces
 # with fork, file-backed and shared memory, limited swap included.
 set -u
@@ -16,7 +17,7 @@ V=$VMREPLAY
     bad "synth shared failed"
 for t in anon file shared; do
     for p in lru fifo clock sieve arc lirs 2q s3fifo car clockpro wsclock slru lfu aging linux \
-        random gclock nru; do
+        random gclock nru opt; do
         for opt in "-m 400K" "-m 400K --swap 1M"; do
             # shellcheck disable=SC2086
             "$V" replay $t.vmt -p $p $opt -q -f csv -o lean.csv || bad "replay $t $p $opt failed"
