@@ -24,10 +24,11 @@
  * kernel's own loop, the pass's policy (the watcher) being told of each
  * touch by on_hit or on_insert; when the reader makes page words of the
  * pass's page size (replay asks for them), the lane is chosen and run
- * from the words, and only a write that may copy needs its record. The slow lane replays one record at a time
- * and asks vmr_kernel_page_key after it; it takes what the fast lane
- * cannot (see fast_ok): records of several pages, writes that copy, and
- * anything while the kernel has pages in swap.
+ * from the words, and only a write that may copy needs its record. The
+ * slow lane replays one record at a time and asks vmr_kernel_page_key
+ * after it; it takes what the fast lane cannot (see fast_ok): records of
+ * several pages, writes that copy, and anything while the kernel has
+ * pages in swap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -358,13 +359,14 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t *frame
             uint64_t used, swapped;
             vmr_kernel_usage(ps->k, &used, &swapped, NULL, 0);
             size_t m = 0, at = i;
-            if (swapped == 0 && words)
+            if (swapped == 0 && words) {
                 while (i + m < n && m < left &&
                        fast_ok_word(ps, &recs[i + m], words[i + m], shift, cow_risk))
                     m++;
-            else if (swapped == 0)
+            } else if (swapped == 0) {
                 while (i + m < n && m < left && fast_ok(ps, &recs[i + m], shift, cow_risk))
                     m++;
+            }
             if (m > 0) {
                 if ((rc = room_for(ps, frames, 2 * (uint64_t)m)) == 0) {
                     size_t failed = 0;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The replay loop has copies specialised for the policy flags of every
-# built-in, OPT's reading its oracle (src/kernel/kernel.c, kernel_policy_set,
-# and OPT's pre-pass has one of its own); each must give exactly
+# built-in (src/kernel/kernel.c, kernel_policy_set; OPT's copy reads its
+# oracle, and OPT's pre-pass runs a copy of its own); each must give exactly
 # what the general copy gives (VMREPLAY_GENERIC_LOOP forces it), on traces
 # with fork, file-backed and shared memory, limited swap included.
 set -u
