@@ -4,7 +4,12 @@
  *   decode  - reading the trace only (vmr_trace_reader_next);
  *   bare    - the page stream pre-decoded into an array, replayed by a bare
  *             LRU loop (flat page table, uint32 prev/next lists, no kernel),
- *             the upper bound the issue quotes (~100 M/s at 1%).
+ *             the upper bound the issue quotes (~100 M/s at 1%);
+ *   bare-vm - the same loop with the bookkeeping of the VM path for this
+ *             kind of trace (dirty bits, zero-fill and swap-in faults,
+ *             swap-outs and swap slots, the report's counters): what LRU
+ *             through a minimal VM costs, without the kernel's generality
+ *             (processes, areas, sparse page tables, pluggable policies).
  * Each configuration runs in a child process (fork) so its peak RSS is its
  * own. Prints one row per run and the command line that produced it. Never
  * asserts on time.
@@ -63,7 +68,7 @@ static uint64_t bare_lru(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t
     uint32_t used = 0, head = UINT32_MAX, tail = UINT32_MAX; /* head = MRU */
     uint64_t faults = 0;
     for (uint64_t i = 0; i < n; i++) {
-        uint32_t p = s[i], f = pt[p];
+        uint32_t p = s[i] & ~(1u << 31), f = pt[p]; /* (without the write bit) */
         if (f != UINT32_MAX) {
             if (f == head)
                 continue;
@@ -100,6 +105,97 @@ static uint64_t bare_lru(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t
     free(prev);
     free(next);
     return faults;
+}
+
+/* What bare_vm counts, as the kernel reports it. */
+struct bare_counts {
+    uint64_t reads, writes, minor, major, zero_fill, swap_ins, swap_outs, evictions, swap_peak;
+};
+
+#define BV_NONE    UINT32_MAX  /* pte: never touched */
+#define BV_SWAPPED 0x80000000u /* pte: the page is in swap only */
+#define BV_DIRTY   1u          /* frame: written since its copy in swap (if any) */
+#define BV_COPY    2u          /* frame: swap holds a copy of its page (its slot) */
+
+/* LRU through a minimal VM for a one-process trace of private anonymous
+ * pages with unlimited swap, the semantics the kernel gives that trace:
+ * a first touch is a zero-fill minor fault (the new page is dirty: seed
+ * rule 1.5); a read swap-in keeps the page's slot (clean copy), a write
+ * swap-in frees it; a victim without a slot is swapped out to a new one,
+ * a dirty one with a slot is written to it again, a clean one just leaves.
+ * Stream entries: page | 1u << 31 for writes. */
+static void bare_vm(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t frames,
+                    struct bare_counts *c)
+{
+    uint32_t *pt = malloc(pages * sizeof *pt);
+    uint32_t *owner = malloc(frames * sizeof *owner), *prev = malloc(frames * sizeof *prev),
+             *next = malloc(frames * sizeof *next);
+    uint8_t *flags = malloc(frames);
+    memset(pt, 0xff, pages * sizeof *pt);
+    memset(c, 0, sizeof *c);
+    uint32_t used = 0, head = UINT32_MAX, tail = UINT32_MAX;
+    uint64_t swap_used = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const uint32_t p = s[i] & ~(1u << 31), w = s[i] >> 31;
+        (&c->reads)[w]++;
+        uint32_t f = pt[p];
+        if (f < BV_SWAPPED) {
+            flags[f] |= (uint8_t)w; /* BV_DIRTY */
+            if (f == head)
+                continue;
+            next[prev[f]] = next[f];
+            if (next[f] != UINT32_MAX)
+                prev[next[f]] = prev[f];
+            else
+                tail = prev[f];
+        } else {
+            uint8_t fl;
+            const int freed = f != BV_NONE && w; /* a write swap-in frees its slot */
+            if (f == BV_NONE) {
+                c->zero_fill++;
+                c->minor++;
+                fl = BV_DIRTY;
+            } else {
+                c->swap_ins++;
+                c->major++;
+                fl = w ? BV_DIRTY : BV_COPY;
+            }
+            if (used < frames) {
+                f = used++;
+            } else {
+                f = tail;
+                tail = prev[f];
+                next[tail] = UINT32_MAX;
+                c->evictions++;
+                if (!(flags[f] & BV_COPY)) {
+                    c->swap_outs++;
+                    if (++swap_used > c->swap_peak)
+                        c->swap_peak = swap_used;
+                } else if (flags[f] & BV_DIRTY) {
+                    c->swap_outs++;
+                }
+                pt[owner[f]] = BV_SWAPPED;
+            }
+            swap_used -= freed; /* once the page is in: after the victim went out */
+            owner[f] = p;
+            flags[f] = fl;
+            pt[p] = f;
+            if (head == UINT32_MAX) {
+                head = tail = f;
+                prev[f] = next[f] = UINT32_MAX;
+                continue;
+            }
+        }
+        prev[f] = UINT32_MAX;
+        next[f] = head;
+        prev[head] = f;
+        head = f;
+    }
+    free(pt);
+    free(owner);
+    free(prev);
+    free(next);
+    free(flags);
 }
 
 /* --threads 1: decode in the replay thread (no read-ahead), the one-core
@@ -162,7 +258,7 @@ int main(int argc, char **argv)
     uint64_t n, distinct, accesses;
     double decode_s;
     if (decode_pass(trace, &accesses, &decode_s) != 0 ||
-        bench_load_pages(trace, 0, &stream, &n, &distinct) != 0)
+        bench_load_pages(trace, 1u << 31, &stream, &n, &distinct) != 0)
         return 1;
     printf("# %" PRIu64 " accesses, %" PRIu64 " page touches, %" PRIu64
            " distinct pages; decode only: %.3f s = %.1f M accesses/s\n",
@@ -184,6 +280,19 @@ int main(int argc, char **argv)
             double dt = bench_now() - t0;
             printf("%-8s %-6s %10" PRIu64 " %10.3f %10.2f %12" PRIu64 " %8.4f %9s\n", "bare-lru", m,
                    frames, dt, (double)n / dt / 1e6, f, (double)f / (double)n, "-");
+            struct bare_counts bc;
+            t0 = bench_now();
+            bare_vm(stream, n, distinct, (uint32_t)frames, &bc);
+            dt = bench_now() - t0;
+            f = bc.minor + bc.major;
+            printf("%-8s %-6s %10" PRIu64 " %10.3f %10.2f %12" PRIu64 " %8.4f %9s\n", "bare-vm", m,
+                   frames, dt, (double)n / dt / 1e6, f, (double)f / (double)n, "-");
+            if (getenv("BENCH_BARE_VM_COUNTS"))
+                printf("# bare-vm %s: reads %" PRIu64 " writes %" PRIu64 " minor %" PRIu64
+                       " major %" PRIu64 " zero_fill %" PRIu64 " swap_ins %" PRIu64
+                       " swap_outs %" PRIu64 " evictions %" PRIu64 " swap_peak %" PRIu64 "\n",
+                       m, bc.reads, bc.writes, bc.minor, bc.major, bc.zero_fill, bc.swap_ins,
+                       bc.swap_outs, bc.evictions, bc.swap_peak);
             char pol_list[256];
             snprintf(pol_list, sizeof pol_list, "%s", policies);
             for (char *save2 = NULL, *p = strtok_r(pol_list, ",", &save2); p;
