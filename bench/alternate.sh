@@ -25,7 +25,7 @@ while [ "$i" -lt "$rounds" ]; do
     i=$((i + 1))
 done
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-for p in bare-lru $(echo "$policies" | tr , ' '); do
+for p in bare-lru bare-vm $(echo "$policies" | tr , ' '); do
     for m in 1% 10%; do
         line="$p $m"
         for b in "$@"; do
