@@ -6,7 +6,8 @@
  * page size than the pass's (which it must not use). On random traces with
  * fork, exit, areas mapped again, a file mapped privately and shared, and
  * private areas written (copies on write) or only read, several batches
- * long.
+ * long; and on a trace whose pass starts again with more memory (a rewind
+ * of a reader that makes words) and one whose frames grow as it runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,8 @@ static int oracle_by(const char *path, enum way way, uint32_t page_size, struct 
 
 static void check_same(const struct vmr_oracle *a, const struct vmr_oracle *b, const char *what)
 {
-    int same = a->n_touches == b->n_touches && a->n_pages == b->n_pages && a->n_cow == b->n_cow;
+    int same = a->n_touches == b->n_touches && a->n_pages == b->n_pages && a->n_cow == b->n_cow &&
+               a->passes == b->passes && a->frames == b->frames;
     for (uint64_t t = 0; same && t < a->n_touches; t++)
         same = a->next_use[t] == b->next_use[t];
     for (size_t i = 0; same && i < a->n_cow; i++)
@@ -90,8 +92,60 @@ static void check_same(const struct vmr_oracle *a, const struct vmr_oracle *b, c
     }
 }
 
+/* Every way against the records-only pass on text trace `text`, whose
+ * pass must take `passes` passes or more. */
+static void check_text(const char *name, const char *text, unsigned passes)
+{
+    const char *path = to_binary(vmr_test_write_tmp("ow.txt", text));
+    struct vmr_oracle want, got;
+    if (!path || oracle_by(path, RECORDS, 4096, &want) != 0) {
+        vmr_test_failures++;
+        return;
+    }
+    CHECK(want.passes >= passes);
+    static const enum way ways[] = {WORDS_CALLER, WORDS_THREAD};
+    for (size_t w = 0; w < 2; w++) {
+        char what[96];
+        snprintf(what, sizeof what, "%s, way %d", name, (int)ways[w]);
+        if (oracle_by(path, ways[w], 4096, &got) != 0) {
+            vmr_test_failures++;
+            continue;
+        }
+        check_same(&want, &got, what);
+        vmr_oracle_release(&got);
+    }
+    vmr_oracle_release(&want);
+}
+
 int main(void)
 {
+    /* madvise WILLNEED fills the pass's memory: it starts again */
+    check_text("restart",
+               "file 3 /data/300m.bin size=300M\n"
+               "mmap 1 0x10000000 300M r-- shared fd=3\n"
+               "r 1 0x10000000 8\n"
+               "madvise 1 0x10000000 300M willneed\n"
+               "r 1 0x10000000 8\n"
+               "r 1 0x10001000 8\n"
+               "w 1 0x10000000 8\n",
+               2);
+    /* 20000 pages one by one: the frames grow between fast runs */
+    {
+        enum { PAGES = 20000 };
+        size_t cap = 64 + (size_t)(PAGES + 1) * 32, len = 0;
+        char *text = malloc(cap);
+        CHECK(text != NULL);
+        if (text) {
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "mmap 1 0x10000000 400M rw- private,anon\n");
+            for (unsigned i = 0; i < PAGES; i++)
+                len += (size_t)snprintf(text + len, cap - len, "%c 1 0x%x\n", i % 3 ? 'r' : 'w',
+                                        0x10000000u + (i * 7919u % PAGES) * 4096u);
+            snprintf(text + len, cap - len, "r 1 0x10000000\n");
+            check_text("grow", text, 1);
+            free(text);
+        }
+    }
     uint64_t cows = 0;
     for (uint64_t seed = 1; seed <= 24; seed++) {
         const int cow = seed % 2;
