@@ -330,13 +330,14 @@ struct gmap {
     uint32_t base;
 };
 
-/* A map for nodes base .. base + max - 1, in two steps, so that its
- * arrays share the policy's arena: gmap_layout sets the map up and writes
- * the requests for its GMAP_NREQ arrays to req (0, or VMR_ENOMEM if max is
- * too large); after parena_alloc, gmap_clear empties it. */
-#define GMAP_NREQ 3
-int gmap_layout(struct gmap *g, uint32_t max, uint32_t base, struct parena_req *req);
-void gmap_clear(struct gmap *g);
+/* An empty map for nodes base .. base + max - 1 and the policy's other
+ * arrays more[0 .. n_more) (at most GMAP_MORE_MAX), in one arena: the
+ * map's arrays first (read most at random), then the others in order.
+ * Returns 0, or VMR_ENOMEM (max too large, or no memory) with the arena
+ * released. */
+#define GMAP_MORE_MAX 8
+int gmap_arena_alloc(struct parena *a, struct gmap *g, uint32_t max, uint32_t base,
+                     const struct parena_req *more, size_t n_more);
 
 static inline uint32_t gmap_fp(uint64_t key)
 {

@@ -97,22 +97,17 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     s->c = c;
     s->mc = frac_frames(c, cold, 1, c);
     s->ring.hand = s->cold.hand = s->hand_test = FRAME_UNLINKED;
-    struct parena_req req[GMAP_NREQ + 5];
-    if (gmap_layout(&s->map, c, s->c, req) != 0) {
+    const struct parena_req more[] = {
+        {(void **)&s->link, 2 * (size_t)c * sizeof *s->link},
+        {(void **)&s->cl, (size_t)c * sizeof *s->cl},
+        {(void **)&s->hot, c},
+        {(void **)&s->in_test, c},
+        {(void **)&s->free_ghosts, (size_t)c * sizeof *s->free_ghosts},
+    };
+    if (gmap_arena_alloc(&s->arena, &s->map, c, s->c, more, sizeof more / sizeof more[0]) != 0) {
         cp_destroy(s);
         return VMR_ENOMEM;
     }
-    req[GMAP_NREQ + 0] = (struct parena_req){(void **)&s->link, 2 * (size_t)c * sizeof *s->link};
-    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->cl, (size_t)c * sizeof *s->cl};
-    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->hot, c};
-    req[GMAP_NREQ + 3] = (struct parena_req){(void **)&s->in_test, c};
-    req[GMAP_NREQ + 4] =
-        (struct parena_req){(void **)&s->free_ghosts, (size_t)c * sizeof *s->free_ghosts};
-    if (parena_alloc(&s->arena, req, GMAP_NREQ + 5) != 0) {
-        cp_destroy(s);
-        return VMR_ENOMEM;
-    }
-    gmap_clear(&s->map);
     flist_init_nodes(s->link, 2 * c);
     flist_init_nodes(s->cl, c);
     for (uint32_t i = 0; i < c; i++)

@@ -45,18 +45,15 @@ static inline int gl_init(struct ghost_lists *g, uint32_t c)
     g->n_ghost_nodes = c + 2;
     g->base = c + g->n_ghost_nodes;
     size_t nodes = (size_t)c + g->n_ghost_nodes;
-    struct parena_req req[GMAP_NREQ + 4];
-    if (gmap_layout(&g->map, g->n_ghost_nodes, c, req) != 0)
+    const struct parena_req more[] = {
+        {(void **)&g->link, (nodes + GL_NLISTS) * sizeof *g->link},
+        {(void **)&g->fkey, (size_t)c * sizeof *g->fkey},
+        {(void **)&g->where, nodes},
+        {(void **)&g->free_ghosts, g->n_ghost_nodes * sizeof *g->free_ghosts},
+    };
+    if (gmap_arena_alloc(&g->arena, &g->map, g->n_ghost_nodes, c, more,
+                         sizeof more / sizeof more[0]) != 0)
         return VMR_ENOMEM;
-    req[GMAP_NREQ + 0] =
-        (struct parena_req){(void **)&g->link, (nodes + GL_NLISTS) * sizeof *g->link};
-    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&g->fkey, (size_t)c * sizeof *g->fkey};
-    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&g->where, nodes};
-    req[GMAP_NREQ + 3] =
-        (struct parena_req){(void **)&g->free_ghosts, g->n_ghost_nodes * sizeof *g->free_ghosts};
-    if (parena_alloc(&g->arena, req, GMAP_NREQ + 4) != 0)
-        return VMR_ENOMEM;
-    gmap_clear(&g->map);
     flist_init_nodes(g->link, (uint32_t)nodes);
     flist_init_sentinels(g->link, g->base, GL_NLISTS);
     for (uint32_t i = 0; i < g->n_ghost_nodes; i++)

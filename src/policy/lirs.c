@@ -112,24 +112,18 @@ static int lirs_create(const struct vmr_policy_config *cfg, void **state)
     s->s_sent = c + s->G;
     s->q_sent = c;
     s->g_sent = s->G;
-    struct parena_req req[GMAP_NREQ + 6];
-    if (gmap_layout(&s->map, s->G, s->c, req) != 0) {
+    const struct parena_req more[] = {
+        {(void **)&s->sl, ((size_t)c + s->G + 1) * sizeof *s->sl},
+        {(void **)&s->ql, ((size_t)c + 1) * sizeof *s->ql},
+        {(void **)&s->fkey, (size_t)c * sizeof *s->fkey},
+        {(void **)&s->gl, ((size_t)s->G + 1) * sizeof *s->gl},
+        {(void **)&s->lir, c},
+        {(void **)&s->free_ghosts, (size_t)s->G * sizeof *s->free_ghosts},
+    };
+    if (gmap_arena_alloc(&s->arena, &s->map, s->G, s->c, more, sizeof more / sizeof more[0]) != 0) {
         lirs_destroy(s);
         return VMR_ENOMEM;
     }
-    req[GMAP_NREQ + 0] =
-        (struct parena_req){(void **)&s->sl, ((size_t)c + s->G + 1) * sizeof *s->sl};
-    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->ql, ((size_t)c + 1) * sizeof *s->ql};
-    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->fkey, (size_t)c * sizeof *s->fkey};
-    req[GMAP_NREQ + 3] = (struct parena_req){(void **)&s->gl, ((size_t)s->G + 1) * sizeof *s->gl};
-    req[GMAP_NREQ + 4] = (struct parena_req){(void **)&s->lir, c};
-    req[GMAP_NREQ + 5] =
-        (struct parena_req){(void **)&s->free_ghosts, (size_t)s->G * sizeof *s->free_ghosts};
-    if (parena_alloc(&s->arena, req, GMAP_NREQ + 6) != 0) {
-        lirs_destroy(s);
-        return VMR_ENOMEM;
-    }
-    gmap_clear(&s->map);
     flist_init(s->sl, c + s->G);
     flist_init(s->ql, c);
     flist_init(s->gl, s->G);

@@ -180,7 +180,11 @@ void parena_release(struct parena *a)
     *a = (struct parena){0};
 }
 
-int gmap_layout(struct gmap *g, uint32_t max, uint32_t base, struct parena_req *req)
+#define GMAP_NREQ 3
+
+/* Sets the map up for nodes base .. base + max - 1 and writes the requests
+ * for its GMAP_NREQ arrays to req; VMR_ENOMEM if max is too large. */
+static int gmap_layout(struct gmap *g, uint32_t max, uint32_t base, struct parena_req *req)
 {
     uint32_t cap = 16, bits = 4;
     while (cap < 2 * (uint64_t)max + 2) {
@@ -199,10 +203,18 @@ int gmap_layout(struct gmap *g, uint32_t max, uint32_t base, struct parena_req *
     return 0;
 }
 
-void gmap_clear(struct gmap *g)
+int gmap_arena_alloc(struct parena *a, struct gmap *g, uint32_t max, uint32_t base,
+                     const struct parena_req *more, size_t n_more)
 {
-    memset(g->slots, 0xff, g->n_slots * sizeof *g->slots);
-    memset(g->tags, 0, g->n_slots);
+    struct parena_req req[GMAP_NREQ + GMAP_MORE_MAX];
+    *a = (struct parena){0};
+    if (n_more > GMAP_MORE_MAX || gmap_layout(g, max, base, req) != 0)
+        return VMR_ENOMEM;
+    memcpy(req + GMAP_NREQ, more, n_more * sizeof *more);
+    if (parena_alloc(a, req, GMAP_NREQ + n_more) != 0)
+        return VMR_ENOMEM;
+    memset(g->slots, 0xff, g->n_slots * sizeof *g->slots); /* empty */
+    return 0;
 }
 
 void gmap_del(struct gmap *g, uint32_t v)

@@ -88,22 +88,18 @@ static int s3_create(const struct vmr_policy_config *cfg, void **state)
     s->ghost_cap = frac_frames(c, ghost, 1, 8 * c + 1);
     s->threshold = (uint32_t)threshold;
     s->base = c + s->ghost_cap;
-    struct parena_req req[GMAP_NREQ + 5];
-    if (gmap_layout(&s->map, s->ghost_cap, s->c, req) != 0) {
+    const struct parena_req more[] = {
+        {(void **)&s->link, (size_t)s->base * sizeof *s->link},
+        {(void **)&s->fkey, (size_t)c * sizeof *s->fkey},
+        {(void **)&s->freq, c},
+        {(void **)&s->where, c},
+        {(void **)&s->free_ghosts, (size_t)s->ghost_cap * sizeof *s->free_ghosts},
+    };
+    if (gmap_arena_alloc(&s->arena, &s->map, s->ghost_cap, s->c, more,
+                         sizeof more / sizeof more[0]) != 0) {
         s3_destroy(s);
         return VMR_ENOMEM;
     }
-    req[GMAP_NREQ + 0] = (struct parena_req){(void **)&s->link, (size_t)s->base * sizeof *s->link};
-    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->fkey, (size_t)c * sizeof *s->fkey};
-    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->freq, c};
-    req[GMAP_NREQ + 3] = (struct parena_req){(void **)&s->where, c};
-    req[GMAP_NREQ + 4] = (struct parena_req){(void **)&s->free_ghosts,
-                                             (size_t)s->ghost_cap * sizeof *s->free_ghosts};
-    if (parena_alloc(&s->arena, req, GMAP_NREQ + 5) != 0) {
-        s3_destroy(s);
-        return VMR_ENOMEM;
-    }
-    gmap_clear(&s->map);
     flist_init_nodes(s->link, s->base);
     for (int l = 0; l < S3_NLISTS; l++)
         ring_init(&s->q[l]);

@@ -81,22 +81,17 @@ static int twoq_create(const struct vmr_policy_config *cfg, void **state)
     s->s_a1in = n + s->kout;
     s->s_am = s->s_a1in + 1;
     s->s_a1out = s->s_a1in + 2;
-    struct parena_req req[GMAP_NREQ + 4];
-    if (gmap_layout(&s->map, s->kout, s->n, req) != 0) {
+    const struct parena_req more[] = {
+        {(void **)&s->link, ((size_t)n + s->kout + 3) * sizeof *s->link},
+        {(void **)&s->fkey, (size_t)n * sizeof *s->fkey},
+        {(void **)&s->list, n},
+        {(void **)&s->free_ghosts, (size_t)s->kout * sizeof *s->free_ghosts},
+    };
+    if (gmap_arena_alloc(&s->arena, &s->map, s->kout, s->n, more, sizeof more / sizeof more[0]) !=
+        0) {
         twoq_destroy(s);
         return VMR_ENOMEM;
     }
-    req[GMAP_NREQ + 0] =
-        (struct parena_req){(void **)&s->link, ((size_t)n + s->kout + 3) * sizeof *s->link};
-    req[GMAP_NREQ + 1] = (struct parena_req){(void **)&s->fkey, (size_t)n * sizeof *s->fkey};
-    req[GMAP_NREQ + 2] = (struct parena_req){(void **)&s->list, n};
-    req[GMAP_NREQ + 3] =
-        (struct parena_req){(void **)&s->free_ghosts, (size_t)s->kout * sizeof *s->free_ghosts};
-    if (parena_alloc(&s->arena, req, GMAP_NREQ + 4) != 0) {
-        twoq_destroy(s);
-        return VMR_ENOMEM;
-    }
-    gmap_clear(&s->map);
     flist_init_nodes(s->link, n + s->kout);
     flist_init_sentinels(s->link, s->s_a1in, 3);
     for (uint32_t i = 0; i < s->kout; i++)
