@@ -277,7 +277,7 @@ static inline void flist_init_nodes(struct frame_link *l, uint32_t n)
 }
 
 /* Resizes a policy state that ends in the nodes of a frame ring with no
- * sentinel (clock_ring: FIFO/LRU, SIEVE): `link_off` bytes, then old
+ * sentinel (clock_ring: FIFO/LRU, SIEVE, CLOCK, GCLOCK): `link_off` bytes, then old
  * nodes, to n; frames keep their numbers, new ones are unlinked. Returns
  * the state (perhaps moved), or NULL if growing failed (the state is
  * untouched). */
@@ -472,6 +472,18 @@ static inline void ring_init(struct clock_ring *r)
 static inline vmr_pfn_t ring_hand(const struct clock_ring *r)
 {
     return r->hand;
+}
+
+/* on_replace's usual case in a clock's ring: the victim f is the frame
+ * under the hand and not alone, so the new page keeps f's place (where
+ * on_insert would put it: behind the hand once it has moved on) and the
+ * hand moves on; 1. Otherwise 0: the caller evicts and inserts. */
+static inline int ring_replace_at_hand(struct clock_ring *r, const struct frame_link *l, uint32_t f)
+{
+    if (r->hand != f || l[f].next == f)
+        return 0;
+    r->hand = l[f].next;
+    return 1;
 }
 
 static inline void ring_insert(struct clock_ring *r, struct frame_link *l, uint32_t f)

@@ -135,14 +135,9 @@ static void clock_on_remove(void *state, vmr_pfn_t frame)
 static int clock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct clock *s = *state;
-    struct clock *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
-    if (!t) {
-        if (n_frames > s->n_frames)
-            return VMR_ENOMEM;
-        t = s; /* shrinking: the larger block serves */
-    }
-    for (uint32_t i = t->n_frames; i < n_frames; i++)
-        t->link[i].prev = t->link[i].next = FRAME_UNLINKED;
+    struct clock *t = ring_state_resize(s, offsetof(struct clock, link), s->n_frames, n_frames);
+    if (!t)
+        return VMR_ENOMEM;
     t->n_frames = n_frames;
     t->bits = frame_bits;
     victim_name_moved(&t->named);

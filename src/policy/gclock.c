@@ -148,24 +148,20 @@ static vmr_pfn_t gclock_peek_victim(const void *state)
     return ring_hand(&s->ring);
 }
 
-/* on_evict + on_insert in one call. The victim sits under the hand (the
- * kernel replaces what select_victim chose), so the new page takes its
- * place in the ring, where on_insert would put it (behind the hand once
- * the hand has moved on), and the hand moves on. Returns the frame after
- * the hand: the victim after the next if nothing is referenced or counted
- * by then. */
+/* on_evict + on_insert in one call, usually in place (the victim sits
+ * under the hand: ring_replace_at_hand). Returns the frame after the hand:
+ * the victim after the next if nothing is referenced or counted by then. */
 static vmr_pfn_t gclock_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                    const struct vmr_access *a)
 {
     struct gclock *s = state;
     const struct frame_link *l = s->link;
-    if (s->ring.hand != frame || l[frame].next == frame) {
-        gclock_on_evict(state, frame, old_key);
-        gclock_on_insert(state, frame, a);
-    } else {
+    if (ring_replace_at_hand(&s->ring, l, frame)) {
         s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
         s->count[frame] = s->init;
-        s->ring.hand = l[frame].next;
+    } else {
+        gclock_on_evict(state, frame, old_key);
+        gclock_on_insert(state, frame, a);
     }
     uint32_t next = l[s->ring.hand].next;
     __builtin_prefetch(&l[next]);
@@ -179,14 +175,9 @@ static int gclock_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     struct gclock *s = *state;
     if (frame_array_resize(&s->count, 1, s->n_frames, n_frames, 0) != 0)
         return VMR_ENOMEM;
-    struct gclock *t = realloc(s, sizeof *s + (size_t)n_frames * sizeof s->link[0]);
-    if (!t) {
-        if (n_frames > s->n_frames)
-            return VMR_ENOMEM; /* count is longer: harmless */
-        t = s;
-    }
-    if (n_frames > t->n_frames)
-        flist_init_nodes(t->link + t->n_frames, n_frames - t->n_frames);
+    struct gclock *t = ring_state_resize(s, offsetof(struct gclock, link), s->n_frames, n_frames);
+    if (!t)
+        return VMR_ENOMEM; /* count is longer: harmless */
     t->n_frames = n_frames;
     t->bits = frame_bits;
     *state = t;

@@ -185,25 +185,22 @@ static vmr_pfn_t ws_peek_victim(const void *state)
     return ring_hand(&s->ring);
 }
 
-/* on_evict + on_insert in one call. The victim sits under the hand (the
- * kernel replaces what select_victim chose), so the new page takes its
- * place in the ring, where on_insert would put it (behind the hand once
- * the hand has moved on), and the hand moves on. Returns the frame after
- * the hand. */
+/* on_evict + on_insert in one call, usually in place (the victim sits
+ * under the hand: ring_replace_at_hand). Returns the frame after the
+ * hand. */
 static vmr_pfn_t ws_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                const struct vmr_access *a)
 {
     struct wsclock *s = state;
     const struct frame_link *l = s->link;
-    if (s->ring.hand != frame || l[frame].next == frame) {
-        ws_on_evict(state, frame, old_key);
-        ws_on_insert(state, frame, a);
-    } else {
+    if (ring_replace_at_hand(&s->ring, l, frame)) {
         s->now = a->time;
         s->last_use[frame] = a->time;
         s->scheduled[frame] = 0;
         s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
-        s->ring.hand = l[frame].next;
+    } else {
+        ws_on_evict(state, frame, old_key);
+        ws_on_insert(state, frame, a);
     }
     uint32_t next = l[s->ring.hand].next;
     __builtin_prefetch(&l[next]);
