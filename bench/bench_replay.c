@@ -58,52 +58,81 @@ static int decode_pass(const char *path, uint64_t *accesses, double *decode_s)
     return 0;
 }
 
+/* The bare loops' LRU list: frames in uint32 prev/next arrays, head the
+ * most recently used, UINT32_MAX for none. */
+struct bare_list {
+    uint32_t *prev, *next;
+    uint32_t head, tail;
+};
+
+/* Frame f, not in the list, becomes its head. */
+static inline void bare_push(struct bare_list *q, uint32_t f)
+{
+    q->prev[f] = UINT32_MAX;
+    q->next[f] = q->head;
+    if (q->head == UINT32_MAX)
+        q->tail = f;
+    else
+        q->prev[q->head] = f;
+    q->head = f;
+}
+
+/* Frame f, in the list, becomes its head. */
+static inline void bare_to_head(struct bare_list *q, uint32_t f)
+{
+    if (f == q->head)
+        return;
+    q->next[q->prev[f]] = q->next[f];
+    if (q->next[f] != UINT32_MAX)
+        q->prev[q->next[f]] = q->prev[f];
+    else
+        q->tail = q->prev[f];
+    q->prev[f] = UINT32_MAX;
+    q->next[f] = q->head;
+    q->prev[q->head] = f;
+    q->head = f;
+}
+
+/* The tail (the list holds two frames or more) leaves it: the victim. */
+static inline uint32_t bare_pop_tail(struct bare_list *q)
+{
+    const uint32_t f = q->tail;
+    q->tail = q->prev[f];
+    q->next[q->tail] = UINT32_MAX;
+    return f;
+}
+
 /* The bare loop: what LRU replay costs with nothing else around it. */
 static uint64_t bare_lru(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t frames)
 {
     uint32_t *pt = malloc(pages * sizeof *pt); /* page -> frame, or UINT32_MAX */
-    uint32_t *owner = malloc(frames * sizeof *owner), *prev = malloc(frames * sizeof *prev),
-             *next = malloc(frames * sizeof *next);
+    uint32_t *owner = malloc(frames * sizeof *owner);
+    struct bare_list q = {malloc(frames * sizeof *q.prev), malloc(frames * sizeof *q.next),
+                          UINT32_MAX, UINT32_MAX};
     memset(pt, 0xff, pages * sizeof *pt);
-    uint32_t used = 0, head = UINT32_MAX, tail = UINT32_MAX; /* head = MRU */
+    uint32_t used = 0;
     uint64_t faults = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint32_t p = s[i] & ~(1u << 31), f = pt[p]; /* (without the write bit) */
         if (f != UINT32_MAX) {
-            if (f == head)
-                continue;
-            next[prev[f]] = next[f];
-            if (next[f] != UINT32_MAX)
-                prev[next[f]] = prev[f];
-            else
-                tail = prev[f];
-        } else {
-            faults++;
-            if (used < frames) {
-                f = used++;
-            } else {
-                f = tail;
-                tail = prev[f];
-                next[tail] = UINT32_MAX;
-                pt[owner[f]] = UINT32_MAX;
-            }
-            owner[f] = p;
-            pt[p] = f;
-            if (head == UINT32_MAX) {
-                head = tail = f;
-                prev[f] = next[f] = UINT32_MAX;
-                continue;
-            }
+            bare_to_head(&q, f);
+            continue;
         }
-        prev[f] = UINT32_MAX;
-        next[f] = head;
-        prev[head] = f;
-        head = f;
+        faults++;
+        if (used < frames) {
+            f = used++;
+        } else {
+            f = bare_pop_tail(&q);
+            pt[owner[f]] = UINT32_MAX;
+        }
+        owner[f] = p;
+        pt[p] = f;
+        bare_push(&q, f);
     }
     free(pt);
     free(owner);
-    free(prev);
-    free(next);
+    free(q.prev);
+    free(q.next);
     return faults;
 }
 
@@ -128,12 +157,13 @@ static void bare_vm(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t fram
                     struct bare_counts *c)
 {
     uint32_t *pt = malloc(pages * sizeof *pt);
-    uint32_t *owner = malloc(frames * sizeof *owner), *prev = malloc(frames * sizeof *prev),
-             *next = malloc(frames * sizeof *next);
+    uint32_t *owner = malloc(frames * sizeof *owner);
+    struct bare_list q = {malloc(frames * sizeof *q.prev), malloc(frames * sizeof *q.next),
+                          UINT32_MAX, UINT32_MAX};
     uint8_t *flags = malloc(frames);
     memset(pt, 0xff, pages * sizeof *pt);
     memset(c, 0, sizeof *c);
-    uint32_t used = 0, head = UINT32_MAX, tail = UINT32_MAX;
+    uint32_t used = 0;
     uint64_t swap_used = 0;
     for (uint64_t i = 0; i < n; i++) {
         const uint32_t p = s[i] & ~(1u << 31), w = s[i] >> 31;
@@ -141,60 +171,44 @@ static void bare_vm(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t fram
         uint32_t f = pt[p];
         if (f < BV_SWAPPED) {
             flags[f] |= (uint8_t)w; /* BV_DIRTY */
-            if (f == head)
-                continue;
-            next[prev[f]] = next[f];
-            if (next[f] != UINT32_MAX)
-                prev[next[f]] = prev[f];
-            else
-                tail = prev[f];
-        } else {
-            uint8_t fl;
-            const int freed = f != BV_NONE && w; /* a write swap-in frees its slot */
-            if (f == BV_NONE) {
-                c->zero_fill++;
-                c->minor++;
-                fl = BV_DIRTY;
-            } else {
-                c->swap_ins++;
-                c->major++;
-                fl = w ? BV_DIRTY : BV_COPY;
-            }
-            if (used < frames) {
-                f = used++;
-            } else {
-                f = tail;
-                tail = prev[f];
-                next[tail] = UINT32_MAX;
-                c->evictions++;
-                if (!(flags[f] & BV_COPY)) {
-                    c->swap_outs++;
-                    if (++swap_used > c->swap_peak)
-                        c->swap_peak = swap_used;
-                } else if (flags[f] & BV_DIRTY) {
-                    c->swap_outs++;
-                }
-                pt[owner[f]] = BV_SWAPPED;
-            }
-            swap_used -= freed; /* once the page is in: after the victim went out */
-            owner[f] = p;
-            flags[f] = fl;
-            pt[p] = f;
-            if (head == UINT32_MAX) {
-                head = tail = f;
-                prev[f] = next[f] = UINT32_MAX;
-                continue;
-            }
+            bare_to_head(&q, f);
+            continue;
         }
-        prev[f] = UINT32_MAX;
-        next[f] = head;
-        prev[head] = f;
-        head = f;
+        uint8_t fl;
+        const int freed = f != BV_NONE && w; /* a write swap-in frees its slot */
+        if (f == BV_NONE) {
+            c->zero_fill++;
+            c->minor++;
+            fl = BV_DIRTY;
+        } else {
+            c->swap_ins++;
+            c->major++;
+            fl = w ? BV_DIRTY : BV_COPY;
+        }
+        if (used < frames) {
+            f = used++;
+        } else {
+            f = bare_pop_tail(&q);
+            c->evictions++;
+            if (!(flags[f] & BV_COPY)) {
+                c->swap_outs++;
+                if (++swap_used > c->swap_peak)
+                    c->swap_peak = swap_used;
+            } else if (flags[f] & BV_DIRTY) {
+                c->swap_outs++;
+            }
+            pt[owner[f]] = BV_SWAPPED;
+        }
+        swap_used -= freed; /* once the page is in: after the victim went out */
+        owner[f] = p;
+        flags[f] = fl;
+        pt[p] = f;
+        bare_push(&q, f);
     }
     free(pt);
     free(owner);
-    free(prev);
-    free(next);
+    free(q.prev);
+    free(q.next);
     free(flags);
 }
 
