@@ -83,8 +83,8 @@ struct vmr_trace_reader {
     struct readahead *ra;    /* read-ahead thread (readahead.c), or NULL */
     struct vmr_record *view; /* next_view's buffer without read-ahead */
     size_t view_cap;
-    /* page words without read-ahead: their shift (0 = not asked for) and
-     * next_words' buffer */
+    /* page words: their shift (0 = not asked for), and next_words' buffer
+     * without read-ahead */
     unsigned word_shift;
     uint64_t *words;
     size_t words_cap;

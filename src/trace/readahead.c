@@ -49,7 +49,6 @@ struct readahead {
     int running;
     int stop;
     uint64_t produced, consumed;
-    unsigned page_shift; /* of the page words; 0 = not asked for */
     /* caller side */
     struct ra_buf *cur; /* being handed out, NULL before the first */
     size_t pos;         /* next record of cur */
@@ -94,7 +93,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&ra->mu);
         b->n = 0;
         int strings = 1; /* unless the form says the batch has none */
-        b->rc = r->ops->next_words ? r->ops->next_words(r, b->recs, b->words, ra->page_shift,
+        b->rc = r->ops->next_words ? r->ops->next_words(r, b->recs, b->words, r->word_shift,
                                                         ra->batch, &b->n, &strings)
                                    : r->ops->next(r, b->recs, ra->batch, &b->n);
         if (b->rc == 0) {
@@ -159,25 +158,12 @@ int vmr_trace_reader_readahead(struct vmr_trace_reader *r, size_t batch_records)
     return r->word_shift ? vmr_trace_reader_page_words(r, r->word_shift) : 0;
 }
 
-int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)
+/* Words buffers for the read-ahead ring (page words asked for), unless
+ * it has them. */
+static int ra_words_alloc(struct readahead *ra)
 {
-    struct readahead *ra = r->ra;
-    if (!r->ops->next_words)
-        return VMR_EUNSUPPORTED;
-    if (page_shift < 3 || page_shift > 30)
-        return VMR_EINVAL;
-    if (!ra) {
-        /* made by the caller's thread as it reads; the form starts them
-         * afresh (NEWPID) after records read without */
-        if (r->word_shift && r->word_shift != page_shift)
-            return VMR_EINVAL;
-        r->word_shift = page_shift;
+    if (ra->buf[0].words)
         return 0;
-    }
-    if (ra->running || ra->cur)
-        return VMR_EINVAL;
-    if (ra->page_shift)
-        return ra->page_shift == page_shift ? 0 : VMR_EINVAL;
     for (size_t i = 0; i < RA_BUFS; i++) {
         if (!(ra->buf[i].words = malloc(ra->batch * sizeof *ra->buf[i].words))) {
             for (size_t j = 0; j < i; j++) {
@@ -187,13 +173,25 @@ int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)
             return VMR_ENOMEM;
         }
     }
-    ra->page_shift = page_shift;
     return 0;
 }
 
-unsigned vmr_trace_reader_word_shift(const struct vmr_trace_reader *r)
+int vmr_trace_reader_page_words(struct vmr_trace_reader *r, unsigned page_shift)
 {
-    return r->ra ? r->ra->page_shift : r->word_shift;
+    struct readahead *ra = r->ra;
+    if (!r->ops->next_words)
+        return VMR_EUNSUPPORTED;
+    if (page_shift < 3 || page_shift > 30)
+        return VMR_EINVAL;
+    /* without read-ahead, made by the caller's thread as it reads (the
+     * form starts them afresh, NEWPID, after records read without); with
+     * it, by the thread, which must not have started */
+    if ((ra && (ra->running || ra->cur)) || (r->word_shift && r->word_shift != page_shift))
+        return VMR_EINVAL;
+    if (ra && ra_words_alloc(ra) != 0)
+        return VMR_ENOMEM;
+    r->word_shift = page_shift;
+    return 0;
 }
 
 int readahead_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
@@ -235,7 +233,7 @@ int readahead_words(struct vmr_trace_reader *r, const struct vmr_record **recs,
     if (m > max)
         m = max;
     *recs = ra->cur->recs + ra->pos;
-    if (ra->page_shift)
+    if (ra->cur->words)
         *words = ra->cur->words + ra->pos;
     ra->call_first = ra->pos;
     ra->pos += m;

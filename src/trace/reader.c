@@ -147,6 +147,11 @@ int vmr_trace_reader_next_words(struct vmr_trace_reader *r, const struct vmr_rec
     return r->ops->next_words(r, r->view, r->words, r->word_shift, max, n, &strings);
 }
 
+unsigned vmr_trace_reader_word_shift(const struct vmr_trace_reader *r)
+{
+    return r->word_shift;
+}
+
 int vmr_trace_reader_rewind(struct vmr_trace_reader *r)
 {
     return r->ra ? readahead_rewind(r) : r->ops->rewind(r);
