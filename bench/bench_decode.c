@@ -20,6 +20,8 @@
 #include "benchutil.h"
 #include "vmreplay/trace.h"
 
+int vmr_varint_pext_fast(void); /* src/trace/binary.h */
+
 static uint32_t le32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -102,7 +104,9 @@ int main(int argc, char **argv)
     printf("# command:");
     for (int i = 0; i < argc; i++)
         printf(" %s", argv[i]);
-    printf("\n# median of %d runs\n", repeat);
+    printf("\n# median of %d runs; varints gathered with %s\n", repeat,
+           vmr_varint_pext_fast() ? "pext (VMREPLAY_NO_PEXT=1 for the portable decoder)"
+                                  : "the portable decoder");
     printf("records      %" PRIu64 "\naccesses     %" PRIu64 "\nseconds      %.3f\n", records,
            accesses, t);
     printf("records/s    %.1f M\naccesses/s   %.1f M\n", records / t / 1e6, accesses / t / 1e6);

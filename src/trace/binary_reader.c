@@ -16,9 +16,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+#ifdef __x86_64__
+#include <cpuid.h>
+#endif
 
 #include "binary.h"
 #include "hashmap.h"
@@ -54,6 +58,7 @@ struct br {
     const uint8_t *p, *end;
     uint32_t done_records, done_access_records;
     uint64_t done_accesses;
+    int pext; /* decode with pext (vmr_varint_pext_fast) */
     /* decoder state, reset per frame */
     unsigned minor;   /* the header's; picks the access encoding */
     uint32_t cur_pid; /* both encodings */
@@ -539,11 +544,47 @@ static inline uint64_t access_word(uint64_t *wpid, uint32_t pid, uint64_t addr, 
     return (addr >> shift) << 2 | kind;
 }
 
+int vmr_varint_pext_fast(void)
+{
+    static atomic_int cached = -1;
+    int fast = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (fast >= 0)
+        return fast;
+    fast = 0;
+#ifdef VMR_VARINT_PEXT
+    unsigned a, b, c, d;
+    __builtin_cpu_init();
+    if (!getenv("VMREPLAY_NO_PEXT") && __builtin_cpu_supports("bmi2") &&
+        __get_cpuid(0, &a, &b, &c, &d)) {
+        /* AMD's and Hygon's pext is microcoded before family 19h (Zen 3) */
+        const int amd =
+            b == 0x68747541u /* "Auth"enticAMD */ || b == 0x6f677948u /* "Hygo"nGenuine */;
+        unsigned family = 0;
+        if (__get_cpuid(1, &a, &b, &c, &d)) {
+            family = a >> 8 & 0xf;
+            if (family == 0xf)
+                family += a >> 20 & 0xff;
+        }
+        fast = !amd || family >= 0x19;
+    }
+#endif
+    atomic_store_explicit(&cached, fast, memory_order_relaxed);
+    return fast;
+}
+
+/* A decode loop's varint of an access field, 16 bytes readable: with pext
+ * in the copies compiled for bmi2 (`pext`, a constant). */
+#ifdef VMR_VARINT_PEXT
+#define VARINT16(p, v) (pext ? get_varint16_pext(p, v) : get_varint16(p, v))
+#else
+#define VARINT16(p, v) ((void)pext, get_varint16(p, v))
+#endif
+
 /* Decodes up to max records of the current frame, 1.0 accesses; and their
  * page words into words[] if `with_words` (a constant: two copies). */
 static inline __attribute__((always_inline)) int
 decode10_body(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, uint64_t *words,
-              unsigned shift, size_t max, size_t *n, const int with_words)
+              unsigned shift, size_t max, size_t *n, const int with_words, const int pext)
 {
     uint64_t wpid = b->word_pid;
     const uint64_t page_hi = ~((UINT64_C(1) << shift) - 1);
@@ -561,7 +602,7 @@ decode10_body(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, 
             uint32_t count = 1;
             /* away from the end of the frame, fields need no bounds checks */
             const int roomy = end - p >= (ptrdiff_t)(BIN_MAX_ACCESS + 16);
-#define FIELD(v) (roomy ? get_varint16(p, &(v)) : get_varint(p, end, &(v)))
+#define FIELD(v) (roomy ? VARINT16(p, &(v)) : get_varint(p, end, &(v)))
             if (tag & TAG_P) {
                 if (!(p = FIELD(v)) || v > UINT32_MAX)
                     goto bad_access;
@@ -625,38 +666,85 @@ out:
     return rc;
 }
 
+/* Writes an access record at *o and, if with_words, its page word at *w;
+ * moves both on. */
+static inline __attribute__((always_inline)) void
+put_access(struct vmr_record **o, uint64_t **w, uint64_t *wpid, const int with_words, uint32_t pid,
+           uint64_t addr, uint32_t size, uint32_t count, unsigned kind, unsigned shift,
+           uint64_t page_hi)
+{
+    if (with_words)
+        *(*w)++ = access_word(wpid, pid, addr, size, count, kind, shift, page_hi);
+    *(*o)++ = (struct vmr_record){
+        .addr = addr, .pid = pid, .size = size, .count = count, .kind = (uint8_t)kind};
+}
+
 /* Decodes up to max records of the current frame, 1.1 accesses (FORMAT.md
  * 2.3.1), with page words as decode10_body. The current pid's bases live in
  * a local; other pids' in the pidtab, touched only when the pid changes. */
 static inline __attribute__((always_inline)) int
 decode11_body(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, uint64_t *words,
-              unsigned shift, size_t max, size_t *n, const int with_words)
+              unsigned shift, size_t max, size_t *n, const int with_words, const int pext)
 {
     uint64_t wpid = b->word_pid;
     const uint64_t page_hi = ~((UINT64_C(1) << shift) - 1);
     const uint8_t *p = b->p, *const end = b->end;
     uint32_t pid = b->cur_pid;
     struct acc_bases B = b->cur;
-    size_t i = 0;
+    unsigned head = B.head; /* B.head is stale meanwhile */
+    /* the next record and word to write; o - out records made */
+    struct vmr_record *o = out, *const o_end = out + max;
+    uint64_t *w = words;
+    /* an access whose tag is at p - 1 has its fields away from the end of
+     * the frame (no bounds checks) if p <= roomy_to */
+    const uint8_t *const roomy_to =
+        end - p >= (ptrdiff_t)(BIN_MAX_ACCESS + 16) + 1 ? end - (BIN_MAX_ACCESS + 16) : p;
     /* access records are the records delivered but events; accesses are
      * those plus the counts' excess, so the common access counts nothing */
     uint32_t n_events = 0;
     uint64_t n_extra = 0;
     int rc = 0;
     const char *what = NULL;
-    while (i < max && p < end) {
+    while (o < o_end && p < end) {
+        /* the commonest records first, in a loop of their own with little
+         * live state: plain accesses (no P, S or C field) whose fields are
+         * away from the end of the frame (tag at p < roomy_to). Any other
+         * record, or a field the general path must judge, leaves the loop
+         * at its tag. */
+        while (o < o_end && p < roomy_to) {
+            const unsigned tag = *p;
+            if ((tag & 3) == 3 || (tag & (TAG11_P | TAG11_S | TAG11_C)))
+                break;
+            const unsigned j = tag >> TAG11_J_SHIFT & 3;
+            const uint32_t size = base_at_head(&B, head, j)->size;
+            uint64_t addr = base_at_head(&B, head, j)->addr;
+            const uint8_t *q = p + 1;
+            if (!(tag & TAG11_Z)) {
+                uint64_t v;
+                if (!(q = VARINT16(q, &v)))
+                    break;
+                addr += unzigzag(v);
+            }
+            if (addr + (size - 1) < addr)
+                break;
+            p = q;
+            bases_update_head(&B, &head, j, addr, size);
+            put_access(&o, &w, &wpid, with_words, pid, addr, size, 1, tag & 3, shift, page_hi);
+        }
+        if (o >= o_end || p >= end)
+            break;
         const unsigned tag = *p++;
         if ((tag & 3) != 3) {
             uint64_t v;
             uint32_t count = 1;
-            /* away from the end of the frame, fields need no bounds checks */
-            const int roomy = end - p >= (ptrdiff_t)(BIN_MAX_ACCESS + 16);
-#define FIELD(v) (roomy ? get_varint16(p, &(v)) : get_varint(p, end, &(v)))
-            if (tag & TAG11_P) {
+            const int roomy = p <= roomy_to;
+#define FIELD(v) (roomy ? VARINT16(p, &(v)) : get_varint(p, end, &(v)))
+            if (__builtin_expect(tag & TAG11_P, 0)) {
                 if (!(p = FIELD(v)) || v > UINT32_MAX)
                     goto bad_access;
                 struct pid_slot *slot = pidtab_get(&b->pids, pid);
                 if (slot) {
+                    B.head = head;
                     slot->bases = B;
                     slot = pidtab_get(&b->pids, (uint32_t)v);
                 }
@@ -665,21 +753,24 @@ decode11_body(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, 
                     goto bad;
                 }
                 B = slot->bases;
+                head = B.head;
                 pid = (uint32_t)v;
             }
             const unsigned j = tag >> TAG11_J_SHIFT & 3;
-            uint32_t size = base_at(&B, j)->size;
-            uint64_t addr = base_at(&B, j)->addr;
-            if (tag & TAG11_S) {
-                if (!(p = FIELD(v)) || v == 0 || v > UINT32_MAX)
-                    goto bad_access;
-                size = (uint32_t)v;
-            }
-            if (tag & TAG11_C) {
-                if (!(p = FIELD(v)) || v < 2 || v > UINT32_MAX)
-                    goto bad_access;
-                count = (uint32_t)v;
-                n_extra += count - 1;
+            uint32_t size = base_at_head(&B, head, j)->size;
+            uint64_t addr = base_at_head(&B, head, j)->addr;
+            if (__builtin_expect(tag & (TAG11_S | TAG11_C), 0)) { /* one test for both */
+                if (tag & TAG11_S) {
+                    if (!(p = FIELD(v)) || v == 0 || v > UINT32_MAX)
+                        goto bad_access;
+                    size = (uint32_t)v;
+                }
+                if (tag & TAG11_C) {
+                    if (!(p = FIELD(v)) || v < 2 || v > UINT32_MAX)
+                        goto bad_access;
+                    count = (uint32_t)v;
+                    n_extra += count - 1;
+                }
             }
             if (!(tag & TAG11_Z)) {
                 if (!(p = FIELD(v)))
@@ -691,30 +782,31 @@ decode11_body(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, 
                 what = "access runs past the end of the address space";
                 goto bad;
             }
-            bases_update(&B, j, addr, size);
-            if (with_words)
-                words[i] = access_word(&wpid, pid, addr, size, count, tag & 3, shift, page_hi);
-            out[i++] = (struct vmr_record){
-                .addr = addr, .pid = pid, .size = size, .count = count, .kind = (uint8_t)(tag & 3)};
+            bases_update_head(&B, &head, j, addr, size);
+            put_access(&o, &w, &wpid, with_words, pid, addr, size, count, tag & 3, shift, page_hi);
             continue;
         bad_access:
             what = "malformed access (bad or truncated field)";
         bad:
-            rc = bad_record_at(r, b, i, what);
+            rc = bad_record_at(r, b, (size_t)(o - out), what);
             goto out;
         }
         int delivered;
-        if ((rc = decode_loop_event(r, b, &p, tag >> 2, i, &out[i], &delivered)) != 0)
+        if ((rc = decode_loop_event(r, b, &p, tag >> 2, (size_t)(o - out), o, &delivered)) != 0)
             goto out;
-        if (with_words)
-            words[i] = VMR_PAGE_WORD_EVENT;
-        i += delivered;
+        if (with_words) {
+            *w = VMR_PAGE_WORD_EVENT;
+            w += delivered;
+        }
+        o += delivered;
         n_events += delivered;
     }
-out:
+out:;
+    const size_t i = (size_t)(o - out);
     b->word_pid = with_words ? wpid : UINT64_MAX; /* unknown after records without */
     b->p = p;
     b->cur_pid = pid;
+    B.head = head;
     b->cur = B;
     b->done_records += (uint32_t)i;
     b->done_access_records += (uint32_t)i - n_events;
@@ -726,15 +818,47 @@ out:
 static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out,
                     uint64_t *words, unsigned shift, size_t max, size_t *n)
 {
-    return words ? decode10_body(r, b, out, words, shift, max, n, 1)
-                 : decode10_body(r, b, out, NULL, 0, max, n, 0);
+    return words ? decode10_body(r, b, out, words, shift, max, n, 1, 0)
+                 : decode10_body(r, b, out, NULL, 0, max, n, 0, 0);
 }
 
 static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out,
                     uint64_t *words, unsigned shift, size_t max, size_t *n)
 {
-    return words ? decode11_body(r, b, out, words, shift, max, n, 1)
-                 : decode11_body(r, b, out, NULL, 0, max, n, 0);
+    return words ? decode11_body(r, b, out, words, shift, max, n, 1, 0)
+                 : decode11_body(r, b, out, NULL, 0, max, n, 0, 0);
+}
+
+#ifdef VMR_VARINT_PEXT
+/* The same, compiled for bmi2, with pext gathering varints (binary.h). */
+__attribute__((target("bmi2"))) static int decode10_pext(struct vmr_trace_reader *r, struct br *b,
+                                                         struct vmr_record *out, uint64_t *words,
+                                                         unsigned shift, size_t max, size_t *n)
+{
+    return words ? decode10_body(r, b, out, words, shift, max, n, 1, 1)
+                 : decode10_body(r, b, out, NULL, 0, max, n, 0, 1);
+}
+
+__attribute__((target("bmi2"))) static int decode11_pext(struct vmr_trace_reader *r, struct br *b,
+                                                         struct vmr_record *out, uint64_t *words,
+                                                         unsigned shift, size_t max, size_t *n)
+{
+    return words ? decode11_body(r, b, out, words, shift, max, n, 1, 1)
+                 : decode11_body(r, b, out, NULL, 0, max, n, 0, 1);
+}
+#endif
+
+/* The fastest decoder of the current frame's encoding that this CPU runs. */
+static int decode(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, uint64_t *words,
+                  unsigned shift, size_t max, size_t *n)
+{
+#ifdef VMR_VARINT_PEXT
+    if (b->pext)
+        return b->minor ? decode11_pext(r, b, out, words, shift, max, n)
+                        : decode10_pext(r, b, out, words, shift, max, n);
+#endif
+    return b->minor ? decode11(r, b, out, words, shift, max, n)
+                    : decode10(r, b, out, words, shift, max, n);
 }
 
 static int br_next_words(struct vmr_trace_reader *r, struct vmr_record *recs, uint64_t *words,
@@ -752,8 +876,7 @@ static int br_next_words(struct vmr_trace_reader *r, struct vmr_record *recs, ui
     b->batch_first = b->records_before + b->done_records;
     b->batch_frame = b->frame_no;
     b->batch_frame_off = b->fr.offset;
-    int rc = b->minor ? decode11(r, b, recs, words, shift, max, n)
-                      : decode10(r, b, recs, words, shift, max, n);
+    int rc = decode(r, b, recs, words, shift, max, n);
     *strings = b->arena_len != arena_before;
     if (rc != 0)
         return rc;
@@ -868,5 +991,6 @@ int binary_reader_init(struct vmr_trace_reader *r)
     r->info.form = VMR_FORM_BINARY;
     b->next_off = b->data_start;
     b->word_pid = UINT64_MAX;
+    b->pext = vmr_varint_pext_fast();
     return 0;
 }
