@@ -59,7 +59,8 @@ int main(void)
     __builtin_cpu_init();
     have_pext = __builtin_cpu_supports("bmi2");
 #endif
-    printf("# pext decoder: %s; the reader uses it: %s\n", have_pext ? "tested" : "not on this CPU",
+    printf("# pext decoder: %s; the reader uses it: %s\n",
+           have_pext ? "tested" : "not tested (no BMI2, or not an x86-64 build)",
            vmr_varint_pext_fast() ? "yes" : "no");
 
     /* every length, at its edges, with tails that do and do not end a
