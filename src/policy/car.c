@@ -21,6 +21,11 @@
  * Pinned pages are rotated to the tail of their own clock without touching
  * their bit; if a whole clock is pinned the other one is swept.
  *
+ * Names the head replace() looks at first as its next victim
+ * (VMR_POLICY_NEXT_VICTIM with VMR_POLICY_NEXT_UNREF): when that page is
+ * neither referenced nor pinned the kernel takes it without calling
+ * select_victim, which would take it at its first step.
+ *
  * Owns T1/T2 (frames, head = the clock hand), B1/B2 (ghost nodes n..n+c+1,
  * head = LRU), a key -> ghost map.
  * Invariants: |B1|+|B2| <= c+1 at all times, and the paper's bounds
@@ -48,7 +53,17 @@ struct car {
     struct ghost_lists gl;
     double p;
     uint64_t b1_hits, b2_hits;
+    struct victim_name named; /* the head replace() looks at first (VMR_POLICY_NEXT_VICTIM) */
 };
+
+static vmr_pfn_t car_peek_victim(const void *state);
+
+/* Names the head replace() looks at first: the victim unless it is
+ * referenced (the kernel checks, VMR_POLICY_NEXT_UNREF) or pinned. */
+static inline void car_name(struct car *s)
+{
+    victim_name_set(&s->named, car_peek_victim(s));
+}
 
 static void car_destroy(void *state)
 {
@@ -68,17 +83,18 @@ static int car_create(const struct vmr_policy_config *cfg, void **state)
     if (!s)
         return VMR_ENOMEM;
     s->bits = cfg->frame_bits;
+    victim_name_init(&s->named, cfg);
     if (gl_init(&s->gl, cfg->n_frames) != 0) {
         car_destroy(s);
         return VMR_ENOMEM;
     }
+    car_name(s);
     *state = s;
     return 0;
 }
 
-POLICY_INLINE void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void car_insert(struct car *s, vmr_pfn_t frame, const struct vmr_access *a)
 {
-    struct car *s = state;
     s->gl.fkey[frame] = a->key;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     uint32_t g = gmap_find(&s->gl.map, a->key);
@@ -137,9 +153,8 @@ static int car_step(struct car *s, int l, vmr_pfn_t *frame)
     return 0;
 }
 
-static int car_select_victim(void *state, vmr_pfn_t *frame)
+static int car_choose(struct car *s, vmr_pfn_t *frame)
 {
-    struct car *s = state;
     uint32_t resident = s->gl.size[GL_T1] + s->gl.size[GL_T2];
     /* every step clears a bit, moves T1 -> T2, or rotates a pinned page;
      * pinned_run counts the rotations since the last other step */
@@ -177,9 +192,8 @@ static int car_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-POLICY_INLINE void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+POLICY_INLINE void car_evict(struct car *s, vmr_pfn_t frame, uint64_t key)
 {
-    struct car *s = state;
     int ghost = s->gl.where[frame] == GL_T1 ? GL_B1 : GL_B2;
     gl_pull(&s->gl, frame);
     /* a resident page's key is never a ghost (on_insert took it out) */
@@ -189,9 +203,29 @@ POLICY_INLINE void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
     gl_add_ghost(&s->gl, key, ghost);
 }
 
+static void car_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+{
+    car_insert(state, frame, a);
+    car_name(state);
+}
+
+static int car_select_victim(void *state, vmr_pfn_t *frame)
+{
+    int rc = car_choose(state, frame);
+    car_name(state);
+    return rc;
+}
+
+static void car_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    car_evict(state, frame, key);
+    car_name(state);
+}
+
 static void car_on_remove(void *state, vmr_pfn_t frame)
 {
     gl_pull(&((struct car *)state)->gl, frame);
+    car_name(state);
 }
 
 /* The head of the clock the next choice starts on, bits ignored: the
@@ -212,9 +246,10 @@ static vmr_pfn_t car_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                 const struct vmr_access *a)
 {
     struct car *s = state;
-    car_on_evict(state, frame, old_key);
-    car_on_insert(state, frame, a);
+    car_evict(s, frame, old_key);
+    car_insert(s, frame, a);
     uint32_t f = car_peek_victim(s);
+    victim_name_set(&s->named, f);
     if (f == VMR_PFN_NONE)
         return VMR_PFN_NONE;
     const uint32_t nx = flist_guess_after(s->gl.link, f, s->gl.c);
@@ -246,12 +281,14 @@ static int car_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
         return VMR_ENOMEM;
     s->bits = frame_bits;
     s->p = s->p * n_frames / old;
+    car_name(s);
     return 0;
 }
 
 const struct vmr_policy_ops vmr_policy_car = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE |
+             VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF,
     .name = "car",
     .summary = "CLOCK with adaptive replacement: ARC's adaptation over two clocks of "
                "referenced bits (Bansal & Modha, FAST 2004)",
