@@ -486,8 +486,8 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 #define LEAN_ORDER (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
 #define LEAN_BITS                                                                                  \
     (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
-/* 2Q, S3-FIFO; CLOCK-Pro, WSClock; SLRU, LFU; Aging, Linux, RANDOM,
- * GCLOCK; NRU (and plug-ins without fast-path flags) */
+/* 2Q, S3-FIFO; WSClock; SLRU, LFU; Aging, Linux, RANDOM, GCLOCK; NRU
+ * (and plug-ins without fast-path flags) */
 #define LEAN_GHOST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
 #define LEAN_MISS    (VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
@@ -498,7 +498,8 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 #define LEAN_WATCH (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY)
 /* ARC, LIRS (name their next victim) */
 #define LEAN_GHOST_NAMED (LEAN_GHOST | VMR_POLICY_NEXT_VICTIM)
-/* CAR (names the head its clocks look at first, unless referenced) */
+/* CAR, CLOCK-Pro (name the page their clock looks at first, unless it is
+ * referenced) */
 #define LEAN_MISS_UNREF (LEAN_MISS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
 /* OPT, told the next uses its oracle gives */
 #define LEAN_FUTURE (LEAN_HITS | VMR_POLICY_NEXT_VICTIM | FLAGS_ORACLE)

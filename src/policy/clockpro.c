@@ -36,6 +36,10 @@
  * Pinned pages are passed by every hand untouched. If HAND_cold finds no
  * resident cold unpinned page within a few turns, HAND_hot is forced to
  * demote one; as a last resort any unpinned resident page is taken.
+ * The page under HAND_cold is named as the next victim
+ * (VMR_POLICY_NEXT_VICTIM with VMR_POLICY_NEXT_UNREF): the kernel takes it
+ * when it is neither referenced nor pinned, without calling select_victim,
+ * whose first step would take it.
  *
  * Nodes: frames 0..n-1, non-resident entries n..2n-1, in one ring without a
  * sentinel. Invariants: every resident frame and every non-resident entry
@@ -62,8 +66,9 @@ struct clockpro {
     uint32_t *free_ghosts;
     struct gmap map;
     uint64_t promotions, demotions, test_hits;
-    struct frame_link *link; /* the ring */
-    struct parena arena;     /* every array above and the map's */
+    struct victim_name named; /* the page under HAND_cold (VMR_POLICY_NEXT_VICTIM) */
+    struct frame_link *link;  /* the ring */
+    struct parena arena;      /* every array above and the map's */
 };
 
 static const struct vmr_policy_param clockpro_params[] = {
@@ -94,6 +99,7 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     uint32_t c = cfg->n_frames;
     s->cfg = cfg;
     s->bits = cfg->frame_bits;
+    victim_name_init(&s->named, cfg);
     s->c = c;
     s->mc = frac_frames(c, cold, 1, c);
     s->ring.hand = s->cold.hand = s->hand_test = FRAME_UNLINKED;
@@ -113,8 +119,24 @@ static int cp_create(const struct vmr_policy_config *cfg, void **state)
     for (uint32_t i = 0; i < c; i++)
         s->free_ghosts[i] = 2 * c - 1 - i;
     s->n_free_ghosts = c;
+    victim_name_set(&s->named, VMR_PFN_NONE);
     *state = s;
     return 0;
+}
+
+/* The cold page under HAND_cold: the victim unless it is referenced or
+ * pinned. */
+static vmr_pfn_t cp_peek_victim(const void *state)
+{
+    const struct clockpro *s = state;
+    return s->cold.hand < s->c ? s->cold.hand : VMR_PFN_NONE;
+}
+
+/* Names it as the next victim: select_victim's first step takes it when
+ * it is neither referenced (VMR_POLICY_NEXT_UNREF) nor pinned. */
+static inline void cp_name(struct clockpro *s)
+{
+    victim_name_set(&s->named, cp_peek_victim(s));
 }
 
 /* Links x into the ring at the head, just behind HAND_hot. */
@@ -249,9 +271,8 @@ static void cp_on_miss(void *state, const struct vmr_access *a)
     gmap_prefetch_find(&s->map, a->key);
 }
 
-POLICY_INLINE void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
+POLICY_INLINE void cp_insert(struct clockpro *s, vmr_pfn_t frame, const struct vmr_access *a)
 {
-    struct clockpro *s = state;
     s->bits[frame] &= (uint8_t)~VMR_FRAME_REFERENCED;
     uint32_t g = gmap_find(&s->map, a->key);
     if (g != GMAP_NONE) {
@@ -275,9 +296,8 @@ POLICY_INLINE void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_a
     cold_link(s, frame);
 }
 
-static int cp_select_victim(void *state, vmr_pfn_t *frame)
+static int cp_choose(struct clockpro *s, vmr_pfn_t *frame)
 {
-    struct clockpro *s = state;
     for (int attempt = 0; attempt < 4; attempt++) {
         /* each step clears a bit or finds the victim; pinned pages are
          * passed, at most one turn of them */
@@ -322,9 +342,8 @@ static int cp_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
-POLICY_INLINE void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+POLICY_INLINE void cp_evict(struct clockpro *s, vmr_pfn_t frame, uint64_t key)
 {
-    struct clockpro *s = state;
     int keep = !s->hot[frame] && s->in_test[frame];
     if (s->hot[frame]) {
         s->n_hot--;
@@ -376,14 +395,26 @@ static void cp_on_remove(void *state, vmr_pfn_t frame)
     }
     s->hot[frame] = s->in_test[frame] = 0;
     cp_unlink(s, frame);
+    cp_name(s);
 }
 
-/* The cold page under HAND_cold: the victim unless it is referenced or
- * pinned. */
-static vmr_pfn_t cp_peek_victim(const void *state)
+static void cp_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
-    const struct clockpro *s = state;
-    return s->cold.hand < s->c ? s->cold.hand : VMR_PFN_NONE;
+    cp_insert(state, frame, a);
+    cp_name(state);
+}
+
+static int cp_select_victim(void *state, vmr_pfn_t *frame)
+{
+    int rc = cp_choose(state, frame);
+    cp_name(state);
+    return rc;
+}
+
+static void cp_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
+{
+    cp_evict(state, frame, key);
+    cp_name(state);
 }
 
 /* on_evict + on_insert in one call. Returns the cold page after HAND_cold
@@ -392,8 +423,9 @@ static vmr_pfn_t cp_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                const struct vmr_access *a)
 {
     struct clockpro *s = state;
-    cp_on_evict(state, frame, old_key);
-    cp_on_insert(state, frame, a);
+    cp_evict(s, frame, old_key);
+    cp_insert(s, frame, a);
+    cp_name(s);
     uint32_t f = s->cold.hand;
     if (f >= s->c)
         return VMR_PFN_NONE;
@@ -478,13 +510,15 @@ static int cp_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     free(renum);
     cp_destroy(s);
     cp_run_hot(t, 0);
+    cp_name(t);
     *state = t;
     return 0;
 }
 
 const struct vmr_policy_ops vmr_policy_clockpro = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_WANTS_MISS | VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE |
+             VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF,
     .name = "clockpro",
     .summary = "CLOCK-Pro: hot/cold pages and non-resident test entries on one clock with three "
                "hands (Jiang, Chen & Zhang, USENIX ATC 2005)",
