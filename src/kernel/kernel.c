@@ -479,15 +479,15 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 #define FLAGS_FAST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE |  \
      VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
-/* LRU; FIFO; CLOCK, SIEVE */
+/* LRU; FIFO; CLOCK, SIEVE, Linux */
 #define LEAN_RECENCY                                                                               \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS |   \
      VMR_POLICY_NEXT_VICTIM)
 #define LEAN_ORDER (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM)
 #define LEAN_BITS                                                                                  \
     (VMR_POLICY_REPLACE | VMR_POLICY_NO_ACCESS | VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF)
-/* 2Q, S3-FIFO; WSClock; SLRU, LFU; Aging, Linux, RANDOM, GCLOCK; NRU
- * (and plug-ins without fast-path flags) */
+/* 2Q, S3-FIFO; WSClock; SLRU, LFU; Aging, RANDOM, GCLOCK; NRU (and
+ * plug-ins without fast-path flags) */
 #define LEAN_GHOST                                                                                 \
     (VMR_POLICY_NEEDS_HITS | VMR_POLICY_HIT_NO_KEY | VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
 #define LEAN_MISS    (VMR_POLICY_WANTS_MISS | VMR_POLICY_REPLACE)
@@ -515,6 +515,12 @@ run_records(struct vmr_kernel *k, const struct vmr_record *recs, const uint64_t 
 void kernel_policy_set(struct vmr_kernel *k)
 {
     k->policy_flags = k->policy.ops->flags;
+    /* VMREPLAY_NO_NAMED_VICTIM (any value): select_victim at every
+     * replacement, as if no policy named its next victim, so that tests can
+     * check a named victim is taken only where select_victim would take it
+     * with no other effect (tests/cli/lean_loop.sh) */
+    if (getenv("VMREPLAY_NO_NAMED_VICTIM"))
+        k->policy_flags &= ~(uint32_t)(VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF);
     k->ahead_mask = (k->policy_flags & VMR_POLICY_FAR_GUESS) ? 3 : 0;
     k->lean = 0;
     /* VMREPLAY_GENERIC_LOOP (any value): the general copy always, so that

@@ -25,6 +25,11 @@
  * Pinned pages are rotated untouched. If the inactive list is all pinned
  * (or the scan runs for more than a few turns), the oldest unpinned page of
  * either list is taken.
+ * When no refill is due, the oldest inactive page is named as the next
+ * victim (VMR_POLICY_NEXT_VICTIM with VMR_POLICY_NEXT_UNREF): the kernel
+ * takes it when it is neither referenced nor pinned, without calling
+ * select_victim, whose first step would take it; with a refill due it
+ * names none, so the refill is never skipped.
  *
  * Owns the two lists (head = oldest) and per-frame list and flag.
  */
@@ -42,6 +47,7 @@ struct linux_lists {
     uint32_t n_inactive, n_active;
     uint32_t ratio, batch;
     uint64_t activations, deactivations;
+    struct victim_name named; /* select_victim's first page, if no refill is due (NEXT_VICTIM) */
     struct frame_link link[];
 };
 
@@ -83,6 +89,8 @@ static int lx_create(const struct vmr_policy_config *cfg, void **state)
         return VMR_ENOMEM;
     }
     s->bits = cfg->frame_bits;
+    victim_name_init(&s->named, cfg);
+    victim_name_set(&s->named, VMR_PFN_NONE);
     s->n = n;
     s->s_inactive = n;
     s->s_active = n + 1;
@@ -113,12 +121,27 @@ static void lx_pull(struct linux_lists *s, uint32_t f)
         s->n_inactive--;
 }
 
+/* Names the oldest inactive page when select_victim would look at it
+ * first (no refill due): it takes it unless it is referenced
+ * (VMR_POLICY_NEXT_UNREF) or pinned. */
+static void lx_name(struct linux_lists *s)
+{
+    const uint32_t f = s->link[s->s_inactive].next;
+    const int first = f < s->n && (uint64_t)s->n_inactive * s->ratio >= s->n_active;
+    victim_name_set(&s->named, first ? f : VMR_PFN_NONE);
+}
+
+static void lx_insert(struct linux_lists *s, vmr_pfn_t frame)
+{
+    s->flag[frame] = 0;
+    lx_push(s, frame, LX_INACTIVE);
+}
+
 static void lx_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     (void)a;
-    struct linux_lists *s = state;
-    s->flag[frame] = 0;
-    lx_push(s, frame, LX_INACTIVE);
+    lx_insert(state, frame);
+    lx_name(state);
 }
 
 static void lx_refill(struct linux_lists *s)
@@ -150,9 +173,8 @@ static int lx_oldest_unpinned(const struct linux_lists *s, uint32_t sent, vmr_pf
     return 0;
 }
 
-static int lx_select_victim(void *state, vmr_pfn_t *frame)
+static int lx_choose(struct linux_lists *s, vmr_pfn_t *frame)
 {
-    struct linux_lists *s = state;
     uint64_t guard = 4 * ((uint64_t)s->n_active + s->n_inactive) + 64;
     uint32_t pinned_run = 0;
     while (guard-- > 0) {
@@ -193,15 +215,24 @@ static int lx_select_victim(void *state, vmr_pfn_t *frame)
     return VMR_ENOVICTIM;
 }
 
+static int lx_select_victim(void *state, vmr_pfn_t *frame)
+{
+    int rc = lx_choose(state, frame);
+    lx_name(state);
+    return rc;
+}
+
 static void lx_on_remove(void *state, vmr_pfn_t frame)
 {
     lx_pull(state, frame);
+    lx_name(state);
 }
 
 static void lx_on_evict(void *state, vmr_pfn_t frame, uint64_t key)
 {
     (void)key;
     lx_pull(state, frame);
+    lx_name(state);
 }
 
 /* The oldest inactive page: the victim unless it is referenced or pinned
@@ -220,9 +251,12 @@ static vmr_pfn_t lx_peek_victim(const void *state)
 static vmr_pfn_t lx_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
                                const struct vmr_access *a)
 {
+    (void)old_key;
+    (void)a;
     struct linux_lists *s = state;
-    lx_on_evict(state, frame, old_key);
-    lx_on_insert(state, frame, a);
+    lx_pull(s, frame);
+    lx_insert(s, frame);
+    lx_name(s);
     uint32_t f = s->link[s->s_inactive].next;
     if (f >= s->n)
         return VMR_PFN_NONE;
@@ -271,13 +305,16 @@ static int lx_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
     s->s_inactive = n_frames;
     s->s_active = n_frames + 1;
     s->bits = frame_bits;
+    victim_name_moved(&s->named);
+    lx_name(s);
     *state = s;
     return 0;
 }
 
 const struct vmr_policy_ops vmr_policy_linux = {
     .abi_version = VMR_POLICY_ABI_VERSION,
-    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE,
+    .flags = VMR_POLICY_PEEK | VMR_POLICY_REPLACE | VMR_POLICY_RESIZE | VMR_POLICY_NO_ACCESS |
+             VMR_POLICY_NEXT_VICTIM | VMR_POLICY_NEXT_UNREF,
     .name = "linux",
     .summary = "Linux 2.6-like active/inactive lists over referenced bits, two-touch activation "
                "(Gorman 2004, mm/vmscan.c)",

@@ -3,7 +3,11 @@
 # built-in (src/kernel/kernel.c, kernel_policy_set; OPT's copy reads its
 # oracle, and OPT's pre-pass runs a copy of its own); each must give exactly
 # what the general copy gives (VMREPLAY_GENERIC_LOOP forces it), on traces
-# with fork, file-backed and shared memory, limited swap included.
+# with fork, file-backed and shared memory, limited swap included. A policy
+# that names its next victim (VMR_POLICY_NEXT_VICTIM) must give exactly
+# what it gives when the kernel asks select_victim every time
+# (VMREPLAY_NO_NAMED_VICTIM): a name that skips work select_victim would
+# have done shows here.
 set -u
 : "${VMREPLAY:?}" "${SRCDIR:?}" "${TESTTMP:?}"
 . "${SRCDIR:?}/tests/lib/cli.sh"
@@ -17,8 +21,8 @@ V=$VMREPLAY
     bad "synth shared failed"
 for t in anon file shared; do
     for p in lru fifo clock sieve arc lirs 2q s3fifo car clockpro wsclock slru lfu aging linux \
-        random gclock nru opt; do
-        for opt in "-m 400K" "-m 400K --swap 1M"; do
+        random gclock nru opt linux:inactive_ratio=3; do
+        for opt in "-m 400K" "-m 400K --swap 1M" "-m 1M"; do
             # shellcheck disable=SC2086
             "$V" replay $t.vmt -p $p $opt -q -f csv -o lean.csv || bad "replay $t $p $opt failed"
             # shellcheck disable=SC2086
@@ -26,6 +30,11 @@ for t in anon file shared; do
                 bad "generic replay $t $p $opt failed"
             cmp -s lean.csv gen.csv ||
                 bad "$t -p $p $opt: the specialised loop differs: $(diff lean.csv gen.csv | head -4)"
+            # shellcheck disable=SC2086
+            VMREPLAY_NO_NAMED_VICTIM=1 "$V" replay $t.vmt -p $p $opt -q -f csv -o unnamed.csv ||
+                bad "unnamed replay $t $p $opt failed"
+            cmp -s lean.csv unnamed.csv ||
+                bad "$t -p $p $opt: naming the victim changes the run: $(diff lean.csv unnamed.csv | head -4)"
             # the run must have replaced pages, or it proves little
             [ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "evictions") c = i
                                                                if ($i == "scope") s = i } }
