@@ -225,17 +225,24 @@ static inline const uint8_t *get_varint10(const uint8_t *p, uint64_t *v)
     return NULL;
 }
 
+/* The 8 bytes at p as a little-endian word in *x, and the high bits of
+ * its bytes that end a varint (0: the varint there is longer than 8). */
+static inline uint64_t varint8_stops(const uint8_t *p, uint64_t *x)
+{
+    memcpy(x, p, sizeof *x);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    *x = __builtin_bswap64(*x);
+#endif
+    return ~*x & 0x8080808080808080ULL;
+}
+
 /* The same where the caller knows that 16 bytes are readable at p: varints
  * of up to 8 bytes (every field of an ordinary access) decode without a
  * loop or a data-dependent branch, from one unaligned 8-byte load. */
 static inline const uint8_t *get_varint16(const uint8_t *p, uint64_t *v)
 {
     uint64_t x;
-    memcpy(&x, p, sizeof x);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    x = __builtin_bswap64(x);
-#endif
-    const uint64_t stop = ~x & 0x8080808080808080ULL; /* bytes that end a varint */
+    const uint64_t stop = varint8_stops(p, &x);
     if (!stop)
         return get_varint10(p, v);
     const unsigned bits = (unsigned)__builtin_ctzll(stop) + 1; /* 8 x length */
@@ -264,11 +271,10 @@ __attribute__((target("bmi2"))) static inline const uint8_t *get_varint16_pext(c
                                                                                uint64_t *v)
 {
     uint64_t x;
-    memcpy(&x, p, sizeof x);
-    const uint64_t stop = ~x & 0x8080808080808080ULL;
+    const uint64_t stop = varint8_stops(p, &x);
     if (!stop)
         return get_varint10(p, v);
-    const unsigned bits = (unsigned)__builtin_ctzll(stop) + 1;
+    const unsigned bits = (unsigned)__builtin_ctzll(stop) + 1; /* 8 x length */
     *v = _pext_u64(x, 0x7f7f7f7f7f7f7f7fULL >> (64 - bits));
     return p + bits / 8;
 }

@@ -815,38 +815,24 @@ out:;
     return rc;
 }
 
-static int decode10(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out,
-                    uint64_t *words, unsigned shift, size_t max, size_t *n)
-{
-    return words ? decode10_body(r, b, out, words, shift, max, n, 1, 0)
-                 : decode10_body(r, b, out, NULL, 0, max, n, 0, 0);
-}
-
-static int decode11(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out,
-                    uint64_t *words, unsigned shift, size_t max, size_t *n)
-{
-    return words ? decode11_body(r, b, out, words, shift, max, n, 1, 0)
-                 : decode11_body(r, b, out, NULL, 0, max, n, 0, 0);
-}
-
+/* A copy of decode body `body` (10 or 11) with or without pext, and the
+ * function attributes `attr` (may be empty): two copies inside, with and
+ * without page words. */
+#define DECODE_COPY(name, body, pext, attr)                                                        \
+    attr static int name(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out,         \
+                         uint64_t *words, unsigned shift, size_t max, size_t *n)                   \
+    {                                                                                              \
+        return words ? body(r, b, out, words, shift, max, n, 1, pext)                              \
+                     : body(r, b, out, NULL, 0, max, n, 0, pext);                                  \
+    }
+DECODE_COPY(decode10, decode10_body, 0, )
+DECODE_COPY(decode11, decode11_body, 0, )
 #ifdef VMR_VARINT_PEXT
 /* The same, compiled for bmi2, with pext gathering varints (binary.h). */
-__attribute__((target("bmi2"))) static int decode10_pext(struct vmr_trace_reader *r, struct br *b,
-                                                         struct vmr_record *out, uint64_t *words,
-                                                         unsigned shift, size_t max, size_t *n)
-{
-    return words ? decode10_body(r, b, out, words, shift, max, n, 1, 1)
-                 : decode10_body(r, b, out, NULL, 0, max, n, 0, 1);
-}
-
-__attribute__((target("bmi2"))) static int decode11_pext(struct vmr_trace_reader *r, struct br *b,
-                                                         struct vmr_record *out, uint64_t *words,
-                                                         unsigned shift, size_t max, size_t *n)
-{
-    return words ? decode11_body(r, b, out, words, shift, max, n, 1, 1)
-                 : decode11_body(r, b, out, NULL, 0, max, n, 0, 1);
-}
+DECODE_COPY(decode10_pext, decode10_body, 1, __attribute__((target("bmi2"))))
+DECODE_COPY(decode11_pext, decode11_body, 1, __attribute__((target("bmi2"))))
 #endif
+#undef DECODE_COPY
 
 /* The fastest decoder of the current frame's encoding that this CPU runs. */
 static int decode(struct vmr_trace_reader *r, struct br *b, struct vmr_record *out, uint64_t *words,
