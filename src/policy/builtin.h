@@ -169,6 +169,22 @@ static inline void flist_relink(struct frame_link *l, uint32_t f, uint32_t p, ui
     l[b].prev = f;
 }
 
+/* Linked node f's place, in one go, goes to the unlinked node x (f alone
+ * in a ring: x alone); f is left unlinked. */
+static inline void flist_replace(struct frame_link *l, uint32_t f, uint32_t x)
+{
+    const uint32_t p = l[f].prev, nx = l[f].next;
+    if (nx == f) {
+        l[x].prev = l[x].next = x;
+    } else {
+        l[x].prev = p;
+        l[x].next = nx;
+        l[p].next = x;
+        l[nx].prev = x;
+    }
+    l[f].prev = l[f].next = FRAME_UNLINKED;
+}
+
 /* Where a VMR_POLICY_NEXT_VICTIM built-in names its next victim: `at`,
  * the kernel's cfg->next_victim, or, for a caller that passed none, `own`.
  * A state holding one that moves (realloc in resize) calls

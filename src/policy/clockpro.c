@@ -365,17 +365,7 @@ POLICY_INLINE void cp_evict(struct clockpro *s, vmr_pfn_t frame, uint64_t key)
     /* the non-resident entry takes the frame's place in the clock */
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
     gmap_put(&s->map, key, g);
-    struct frame_link *l = s->link;
-    uint32_t nx = l[frame].next, p = l[frame].prev;
-    if (nx == frame) {
-        l[g].prev = l[g].next = g;
-    } else {
-        l[g].prev = p;
-        l[g].next = nx;
-        l[p].next = g;
-        l[nx].prev = g;
-    }
-    l[frame].prev = l[frame].next = FRAME_UNLINKED;
+    flist_replace(s->link, frame, g);
     if (s->ring.hand == frame)
         s->ring.hand = g;
     if (s->hand_test == frame)

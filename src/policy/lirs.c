@@ -319,14 +319,7 @@ POLICY_INLINE void lirs_leave(struct lirs *s, uint32_t frame, int keep_ghost, ui
         lirs_free_ghost(s, s->c + s->gl[s->g_sent].next);
     uint32_t g = s->free_ghosts[--s->n_free_ghosts];
     gmap_put(&s->map, key, g);
-    /* the ghost takes the frame's place in S */
-    struct frame_link *sl = s->sl;
-    const uint32_t p = sl[frame].prev, nx = sl[frame].next;
-    sl[g].prev = p;
-    sl[g].next = nx;
-    sl[p].next = g;
-    sl[nx].prev = g;
-    sl[frame].prev = sl[frame].next = FRAME_UNLINKED;
+    flist_replace(s->sl, frame, g); /* the ghost takes the frame's place in S */
     flist_link_before(s->gl, s->g_sent, g - s->c);
     s->n_ghosts++;
 }

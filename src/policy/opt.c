@@ -70,16 +70,15 @@ struct opt {
     uint8_t *bits;
     uint32_t n; /* entries in the heap */
     uint32_t n_frames;
-    int wide;        /* the wide heap serves (else the narrow one) */
-    uint64_t held;   /* narrow: a hit's new entry not placed yet, or 0 */
-    vmr_pfn_t *next; /* cfg->next_victim, or next_own */
-    vmr_pfn_t next_own;
-    uint64_t *block8;        /* narrow: SKEW8 + n_frames words, 64-byte aligned */
-    uint64_t *heap8;         /* block8 + SKEW8 */
-    struct opt_entry *block; /* wide: SKEW + n_frames entries, 64-byte aligned */
-    struct opt_entry *heap;  /* block + SKEW */
-    uint32_t *pos;           /* n_frames: heap index of each frame */
-    uint32_t *stack;         /* n_frames: scratch for the pinned search */
+    int wide;                 /* the wide heap serves (else the narrow one) */
+    uint64_t held;            /* narrow: a hit's new entry not placed yet, or 0 */
+    struct victim_name named; /* the root, or the held hit that will be (NEXT_VICTIM) */
+    uint64_t *block8;         /* narrow: SKEW8 + n_frames words, 64-byte aligned */
+    uint64_t *heap8;          /* block8 + SKEW8 */
+    struct opt_entry *block;  /* wide: SKEW + n_frames entries, 64-byte aligned */
+    struct opt_entry *heap;   /* block + SKEW */
+    uint32_t *pos;            /* n_frames: heap index of each frame */
+    uint32_t *stack;          /* n_frames: scratch for the pinned search */
 };
 
 /* ---- the narrow heap ------------------------------------------------------ */
@@ -276,7 +275,7 @@ static inline uint32_t opt_frame_at(const struct opt *s, uint32_t i)
  * placed by then, or named by on_hit). */
 static inline void name_next(struct opt *s)
 {
-    *s->next = s->n ? opt_frame_at(s, 0) : VMR_PFN_NONE;
+    victim_name_set(&s->named, s->n ? opt_frame_at(s, 0) : VMR_PFN_NONE);
 }
 
 static inline int opt_better(const struct opt *s, uint32_t i, uint32_t j)
@@ -320,8 +319,8 @@ static int opt_create(const struct vmr_policy_config *cfg, void **state)
     }
     for (uint32_t i = 0; i < cfg->n_frames; i++)
         s->pos[i] = FRAME_UNLINKED;
-    s->next = cfg->next_victim ? cfg->next_victim : &s->next_own;
-    *s->next = VMR_PFN_NONE;
+    victim_name_init(&s->named, cfg);
+    victim_name_set(&s->named, VMR_PFN_NONE);
     *state = s;
     return 0;
 }
@@ -359,7 +358,7 @@ static void opt_on_hit(void *state, vmr_pfn_t frame, const struct vmr_access *a)
         s->held = e;
         /* the root after placing e: e if it beats the root; the root if it
          * is another frame's; unknown without sifting if e sinks from it */
-        *s->next = e > root ? frame : i != 0 ? frame8(root) : VMR_PFN_NONE;
+        victim_name_set(&s->named, e > root ? frame : i != 0 ? frame8(root) : VMR_PFN_NONE);
         return;
     }
     opt_fit(s, a->next_use);
@@ -448,7 +447,9 @@ static vmr_pfn_t opt_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     assert(i != FRAME_UNLINKED);
     if (!s->wide && a->next_use < NEVER8) {
         fix8(s, i, pack8(a->next_use, frame));
-        return *s->next = frame8(s->heap8[0]);
+        const vmr_pfn_t root = frame8(s->heap8[0]);
+        victim_name_set(&s->named, root);
+        return root;
     }
     opt_fit(s, a->next_use);
     if (!s->wide)
@@ -456,7 +457,7 @@ static vmr_pfn_t opt_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
     else
         opt_fix(s, i, (struct opt_entry){a->next_use, frame});
     name_next(s);
-    return *s->next; /* the next victim unless hits change it */
+    return *s->named.at; /* the next victim unless hits change it */
 }
 
 /* The size does not enter the choice: only the arrays' lengths change. */
