@@ -129,19 +129,24 @@ static void s3_drop_ghost(struct s3fifo *s, uint32_t g)
     s->free_ghosts[s->n_free_ghosts++] = g;
 }
 
+/* A new page with `key` in frame: its counter starts at 0, and its key
+ * leaves G if there (returns 1: the page goes to M, else to S). */
+POLICY_INLINE int s3_new_page(struct s3fifo *s, vmr_pfn_t frame, uint64_t key)
+{
+    s->fkey[frame] = key;
+    s->freq[frame] = 0;
+    const uint32_t g = gmap_find(&s->map, key);
+    if (g == GMAP_NONE)
+        return 0;
+    s3_drop_ghost(s, g);
+    s->ghost_hits++;
+    return 1;
+}
+
 POLICY_INLINE void s3_on_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct s3fifo *s = state;
-    s->fkey[frame] = a->key;
-    s->freq[frame] = 0;
-    uint32_t g = gmap_find(&s->map, a->key);
-    if (g != GMAP_NONE) {
-        s3_drop_ghost(s, g);
-        s->ghost_hits++;
-        s3_push(s, frame, S3_M);
-    } else {
-        s3_push(s, frame, S3_S);
-    }
+    s3_push(s, frame, s3_new_page(s, frame, a->key) ? S3_M : S3_S);
     /* for the eviction that drops the oldest ghost */
     gmap_prefetch_queue(&s->map, s->link, 0, s->q[S3_G].hand, s->c, s->base);
 }
@@ -259,16 +264,11 @@ static vmr_pfn_t s3_on_replace(void *state, vmr_pfn_t frame, uint64_t old_key,
          * that is no ghost becomes S's newest, which is the place the
          * frame has once S's hand moves on (as on_evict, on_insert) */
         s3_ghost_in(s, old_key);
-        s->fkey[frame] = a->key;
-        s->freq[frame] = 0;
-        uint32_t g = gmap_find(&s->map, a->key);
-        if (g == GMAP_NONE) {
-            s->q[S3_S].hand = s->link[frame].next;
-        } else {
-            s3_drop_ghost(s, g);
-            s->ghost_hits++;
+        if (s3_new_page(s, frame, a->key)) {
             s3_pull(s, frame, S3_S);
             s3_push(s, frame, S3_M);
+        } else {
+            s->q[S3_S].hand = s->link[frame].next;
         }
         gmap_prefetch_queue(&s->map, s->link, 0, s->q[S3_G].hand, s->c, s->base);
     } else {
