@@ -102,14 +102,41 @@ static inline uint32_t bare_pop_tail(struct bare_list *q)
     return f;
 }
 
+/* What both bare loops keep: a flat page table (page -> frame, or
+ * UINT32_MAX), each frame's page, and the LRU list. */
+struct bare_tables {
+    uint32_t *pt, *owner;
+    struct bare_list q;
+};
+
+static void bare_tables_init(struct bare_tables *t, uint64_t pages, uint32_t frames)
+{
+    t->pt = malloc(pages * sizeof *t->pt);
+    t->owner = malloc(frames * sizeof *t->owner);
+    t->q = (struct bare_list){malloc(frames * sizeof *t->q.prev),
+                              malloc(frames * sizeof *t->q.next), UINT32_MAX, UINT32_MAX};
+    if (!t->pt || !t->owner || !t->q.prev || !t->q.next) {
+        fprintf(stderr, "bench_replay: out of memory\n");
+        exit(1);
+    }
+    memset(t->pt, 0xff, pages * sizeof *t->pt);
+}
+
+static void bare_tables_free(struct bare_tables *t)
+{
+    free(t->pt);
+    free(t->owner);
+    free(t->q.prev);
+    free(t->q.next);
+}
+
 /* The bare loop: what LRU replay costs with nothing else around it. */
 static uint64_t bare_lru(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t frames)
 {
-    uint32_t *pt = malloc(pages * sizeof *pt); /* page -> frame, or UINT32_MAX */
-    uint32_t *owner = malloc(frames * sizeof *owner);
-    struct bare_list q = {malloc(frames * sizeof *q.prev), malloc(frames * sizeof *q.next),
-                          UINT32_MAX, UINT32_MAX};
-    memset(pt, 0xff, pages * sizeof *pt);
+    struct bare_tables t;
+    bare_tables_init(&t, pages, frames);
+    uint32_t *const pt = t.pt, *const owner = t.owner;
+    struct bare_list q = t.q;
     uint32_t used = 0;
     uint64_t faults = 0;
     for (uint64_t i = 0; i < n; i++) {
@@ -129,10 +156,7 @@ static uint64_t bare_lru(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t
         pt[p] = f;
         bare_push(&q, f);
     }
-    free(pt);
-    free(owner);
-    free(q.prev);
-    free(q.next);
+    bare_tables_free(&t);
     return faults;
 }
 
@@ -156,12 +180,11 @@ struct bare_counts {
 static void bare_vm(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t frames,
                     struct bare_counts *c)
 {
-    uint32_t *pt = malloc(pages * sizeof *pt);
-    uint32_t *owner = malloc(frames * sizeof *owner);
-    struct bare_list q = {malloc(frames * sizeof *q.prev), malloc(frames * sizeof *q.next),
-                          UINT32_MAX, UINT32_MAX};
+    struct bare_tables t;
+    bare_tables_init(&t, pages, frames);
+    uint32_t *const pt = t.pt, *const owner = t.owner;
+    struct bare_list q = t.q;
     uint8_t *flags = malloc(frames);
-    memset(pt, 0xff, pages * sizeof *pt);
     memset(c, 0, sizeof *c);
     uint32_t used = 0;
     uint64_t swap_used = 0;
@@ -205,10 +228,7 @@ static void bare_vm(const uint32_t *s, uint64_t n, uint64_t pages, uint32_t fram
         pt[p] = f;
         bare_push(&q, f);
     }
-    free(pt);
-    free(owner);
-    free(q.prev);
-    free(q.next);
+    bare_tables_free(&t);
     free(flags);
 }
 
