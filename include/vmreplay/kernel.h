@@ -106,9 +106,13 @@ void vmr_kernel_destroy(struct vmr_kernel *k);
 const struct vmr_policy *vmr_kernel_policy(const struct vmr_kernel *k);
 
 /* For VMR_POLICY_NEEDS_FUTURE: next_use[t] is the time of the next touch of
- * the page touched at time t (UINT64_MAX: none), for every page touch of the
- * trace in order (see vmr_oracle in sim.h). Borrowed; must outlive the run. */
-void vmr_kernel_set_oracle(struct vmr_kernel *k, const uint64_t *next_use, uint64_t n);
+ * the page touched at time t (VMR_NEXT_USE_NONE: none), for every page touch
+ * of the trace in order (see vmr_oracle in sim.h); so a trace with an oracle
+ * has fewer than VMR_NEXT_USE_NONE touches. Policies are told the time as
+ * vmr_access.next_use, with UINT64_MAX for none. Borrowed; must outlive the
+ * run. */
+#define VMR_NEXT_USE_NONE UINT32_MAX
+void vmr_kernel_set_oracle(struct vmr_kernel *k, const uint32_t *next_use, uint64_t n);
 
 /* A touch that copied a page (copy-on-write): the page it copied from,
  * `key`, is not the page the touch used, so its next use is not

@@ -113,7 +113,8 @@ void vmr_replay_result_destroy(struct vmr_replay_result *res);
 /*
  * The oracle pass, for OPT: next_use[t], for every page touch t (the pages
  * each access covers, in trace order: the kernel's virtual clock), is the
- * time of the next touch of the same page, or UINT64_MAX. "The same page"
+ * time of the next touch of the same page, or VMR_NEXT_USE_NONE (kernel.h).
+ * "The same page"
  * is the kernel's page identity, not an address: the pass replays the trace
  * through a second kernel with the run's configuration but memory enough
  * that nothing is evicted, and asks it which page each touch used. So a
@@ -121,18 +122,21 @@ void vmr_replay_result_destroy(struct vmr_replay_result *res);
  * mapped by several processes is one page however many processes touch it;
  * a copy-on-write copy, or anonymous memory mapped again after munmap, is a
  * new one. Touches that use no page (a segfault, the zero page, a dead
- * process) get UINT64_MAX and end no chain.
+ * process) get VMR_NEXT_USE_NONE and end no chain.
  *
  * cow lists, sorted by time, the touches that copied a page, with the next
  * use of the page copied from (vmr_kernel_set_oracle_cow).
  *
- * Memory: 8 bytes per touch, 24 per copy, one map entry per distinct page,
- * plus the second kernel (frames and page tables for the pages resident at
- * once). If its memory fills, the pass starts again with four times as many
- * frames (passes says how many were made).
+ * Memory: 4 bytes per touch, 24 per copy, 4 per distinct page (and a map
+ * entry per file page), plus the second kernel (frames and page tables for
+ * the pages resident at once). If its memory fills, the pass starts again
+ * with four times as many frames (passes says how many were made). Times
+ * and pages are 32-bit: a trace of more than VMR_ORACLE_MAX_TOUCHES page
+ * touches, or of as many distinct pages, fails with VMR_ERANGE.
  */
+#define VMR_ORACLE_MAX_TOUCHES ((uint64_t)UINT32_MAX - 1)
 struct vmr_oracle {
-    uint64_t *next_use;
+    uint32_t *next_use;
     uint64_t n_touches;
     struct vmr_oracle_cow *cow;
     size_t n_cow;
@@ -146,7 +150,8 @@ struct vmr_oracle {
  * kc is the configuration of the run the oracle is for (its policy, seed
  * and, when they cannot change a commit charge, memory and swap size are
  * ignored). Errors: those of the
- * reader and of the kernel (an input error names the record), VMR_ENOMEM. */
+ * reader and of the kernel (an input error names the record), VMR_ENOMEM,
+ * VMR_ERANGE (past VMR_ORACLE_MAX_TOUCHES). */
 int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_config *kc,
                        struct vmr_oracle *o, char *errbuf, size_t errbuf_len);
 /* Hands the oracle to a kernel (borrowed: o must outlive the run). */

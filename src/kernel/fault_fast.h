@@ -40,7 +40,7 @@ static inline uint64_t oracle_next(const struct vmr_kernel *k, unsigned op, uint
         return UINT64_MAX;
     if (op == VMR_OP_WRITE && k->n_oracle_cow)
         return oracle_cow_next(k, key);
-    return k->next_use[k->time];
+    return oracle_at(k, k->time);
 }
 
 static inline __attribute__((always_inline)) struct vmr_access access_for(const struct fault *f,

@@ -287,7 +287,7 @@ struct vmr_kernel {
 
     uint64_t anon_serial;
     uint64_t time;
-    const uint64_t *next_use;
+    const uint32_t *next_use; /* VMR_NEXT_USE_NONE: none (oracle_at) */
     uint64_t n_next_use;
     const struct vmr_oracle_cow *oracle_cow; /* sorted by time */
     size_t n_oracle_cow;
@@ -348,6 +348,14 @@ int scope_check(const struct vmr_kernel *k, char *errbuf, size_t errbuf_len);
 /* Whether the copy with flags pf may have an oracle to read next uses
  * from (a constant in the specialised copies). */
 #define FLAGS_MAY_ORACLE(pf) (!((pf)&FLAGS_LEAN) || ((pf)&FLAGS_ORACLE))
+
+/* The oracle's next use for touch t (< n_next_use) as policies are told
+ * it: UINT64_MAX for none. */
+static inline uint64_t oracle_at(const struct vmr_kernel *k, uint64_t t)
+{
+    const uint32_t u = k->next_use[t];
+    return u == VMR_NEXT_USE_NONE ? UINT64_MAX : u;
+}
 /* What follows from the policy's flags (k->policy.ops): policy_flags,
  * ahead_mask and lean (FLAGS_LEAN | the flags if the replay loop has a
  * copy for them and this run, else 0). At create, and when the policy is

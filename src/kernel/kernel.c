@@ -136,7 +136,7 @@ const struct vmr_policy *vmr_kernel_policy(const struct vmr_kernel *k)
     return &k->policy;
 }
 
-void vmr_kernel_set_oracle(struct vmr_kernel *k, const uint64_t *next_use, uint64_t n)
+void vmr_kernel_set_oracle(struct vmr_kernel *k, const uint32_t *next_use, uint64_t n)
 {
     k->next_use = next_use;
     k->n_next_use = n;
@@ -287,7 +287,7 @@ static inline __attribute__((always_inline)) void hit(struct vmr_kernel *k, vmr_
         const uint64_t t = k->time;
         struct vmr_access a = {
             .time = t,
-            .next_use = FLAGS_MAY_ORACLE(pf) && k->next_use && t < k->n_next_use ? k->next_use[t]
+            .next_use = FLAGS_MAY_ORACLE(pf) && k->next_use && t < k->n_next_use ? oracle_at(k, t)
                                                                                  : UINT64_MAX,
             .key = (pf & VMR_POLICY_HIT_NO_KEY) ? VMR_KEY_UNKNOWN : k->frames[pfn].key,
             .pid = pid,

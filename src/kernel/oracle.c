@@ -31,7 +31,7 @@ uint64_t oracle_cow_next(const struct vmr_kernel *k, uint64_t key)
     for (; lo < k->n_oracle_cow && k->oracle_cow[lo].time == t; lo++)
         if (k->oracle_cow[lo].key == key)
             return k->oracle_cow[lo].next_use;
-    return k->next_use[t];
+    return oracle_at(k, t);
 }
 
 int vmr_kernel_grow_frames(struct vmr_kernel *k, uint32_t n)

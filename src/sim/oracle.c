@@ -4,19 +4,23 @@
  *
  * Forward: the trace is replayed through a second kernel with the run's
  * semantics and frames that grow so that nothing is ever evicted
- * (vmr_kernel_grow_frames), and each page touch t is given the key of the
- * page it used, in use[t]: that key is the page's identity, so next use
- * follows a page through fork, sharing, the page cache and copy-on-write,
- * and a page freed by munmap or exit is never confused with the page
- * mapped there next (anonymous serials are not reused; a file page keeps
- * its object and index, as in the page cache). A write that copies a page
- * also used the page it copied: a copy-on-write exception (time, source
- * key), whose next use the kernel looks up apart (vmr_kernel_set_oracle_cow).
+ * (vmr_kernel_grow_frames), and each page touch t is given the id of the
+ * page it used, in use[t]. The id stands for the page's key, its identity,
+ * so next use follows a page through fork, sharing, the page cache and
+ * copy-on-write, and a page freed by munmap or exit is never confused with
+ * the page mapped there next (anonymous serials are not reused; a file
+ * page keeps its object and index, as in the page cache). Ids are 32-bit,
+ * as times are, so that use[] costs 4 bytes a touch: an anonymous page's
+ * id is its serial, a file page's is given at first sight from the top of
+ * the range down (file_ids); the two must not meet (limit). A write that
+ * copies a page also used the page it copied: a copy-on-write exception
+ * (time, source key), whose next use the kernel looks up apart
+ * (vmr_kernel_set_oracle_cow).
  *
- * Backward: one pass from the last touch to the first turns use[t] from a
- * key into the time of that key's next touch (UINT64_MAX: none), keeping
- * per key the time of the touch after; an exception's next use is the
- * source's next touch after it. Exceptions are no touches: the touch
+ * Backward: one pass from the last touch to the first turns use[t] from an
+ * id into the time of that page's next touch (VMR_NEXT_USE_NONE: none),
+ * keeping per id the time of the touch after; an exception's next use is
+ * the source's next touch after it. Exceptions are no touches: the touch
  * before one still gets the next touch as its next use.
  *
  * Which page each touch used comes from the kernel two ways. The fast
@@ -42,23 +46,33 @@
 #define PTE_AHEAD   8
 #define FRAME_AHEAD 4
 #define POP_CHUNK   ((uint64_t)1 << 20) /* touches of use[] mapped at a time */
-#define KEY_AHEAD   128 /* touches whose frames' keys, or keys' slots, are fetched ahead */
+#define KEY_AHEAD   128 /* touches whose frames' ids, or ids' slots, are fetched ahead */
+#define NO_PAGE     VMR_NEXT_USE_NONE /* use[t]: the touch used no page; after backward, never */
 
 struct pass {
     struct vmr_kernel *k;
-    uint64_t *use; /* per touch: its page's key, then its next use */
+    uint32_t *use; /* per touch: its page's id (NO_PAGE: none), then its next use */
     size_t cap_use;
     uint64_t t; /* touches so far */
+    /* at most `limit` touches, and anon_max + n_file at most `limit`, so
+     * that the two ranges of ids do not meet and a slot of backward holds
+     * a time + 2 (VMR_ORACLE_MAX_TOUCHES; less for the tests, see
+     * oracle_limit); id_rc: VMR_ERANGE or VMR_ENOMEM once a touch or an
+     * id could not be given */
+    uint64_t limit;
+    int id_rc;
     struct vmr_oracle_cow *cow;
     size_t n_cow, cap_cow;
     uint64_t *pre; /* scratch: copy sources of the pages of one write */
     size_t cap_pre;
-    uint64_t anon_max; /* the largest anonymous key seen */
-    /* the watcher (the pass kernel's policy): the key of each frame's
+    uint64_t anon_max;           /* the largest anonymous key seen: ids 1 .. anon_max */
+    struct vmr_hashmap file_ids; /* file and shared keys -> j, of id NO_PAGE - j */
+    uint32_t n_file;             /* j given so far: 1 .. n_file */
+    /* the watcher (the pass kernel's policy): the id of each frame's
      * page; during a fast run, use[t] holds the frame touch t used, for
-     * use[conv .. hi) still to be turned into keys (convert) */
-    uint64_t *key_of;
-    uint32_t n_key_of;
+     * use[conv .. hi) still to be turned into ids (convert) */
+    uint32_t *id_of;
+    uint32_t n_id_of;
     int watching; /* a fast run is on */
     int full;     /* the kernel asked for a victim: memory ran out */
     uint64_t run_end, conv, hi;
@@ -77,15 +91,43 @@ struct pass {
  * records of several pages (one that kills its process half-way leaves
  * its first pages unknown to page_key). */
 
-/* use[conv .. upto) hold frames (or VMR_KEY_UNKNOWN): their pages' keys. */
+/* The id of the page with `key` (NO_PAGE for VMR_KEY_UNKNOWN), given now
+ * if the page is new. NO_PAGE with id_rc set if there is none to give. */
+static uint32_t id_for(struct pass *ps, uint64_t key)
+{
+    uint64_t id;
+    if (key == VMR_KEY_UNKNOWN)
+        return NO_PAGE;
+    if (key <= VMR_KEY_ANON_MAX) {
+        if (key > ps->anon_max)
+            ps->anon_max = key;
+        id = key;
+    } else {
+        int inserted;
+        uint64_t *j = vmr_hashmap_upsert(&ps->file_ids, key, (uint64_t)ps->n_file + 1, &inserted);
+        if (!j) {
+            ps->id_rc = VMR_ENOMEM;
+            return NO_PAGE;
+        }
+        ps->n_file += inserted;
+        id = NO_PAGE - *j;
+    }
+    if (ps->anon_max + ps->n_file > ps->limit) {
+        ps->id_rc = VMR_ERANGE;
+        return NO_PAGE;
+    }
+    return (uint32_t)id;
+}
+
+/* use[conv .. upto) hold frames (or NO_PAGE): their pages' ids. */
 static void convert(struct pass *ps, uint64_t upto)
 {
-    uint64_t *u = ps->use;
+    uint32_t *u = ps->use;
     for (uint64_t t = ps->conv; t < upto; t++) {
-        if (t + KEY_AHEAD < upto && u[t + KEY_AHEAD] != VMR_KEY_UNKNOWN)
-            __builtin_prefetch(&ps->key_of[u[t + KEY_AHEAD]]);
-        if (u[t] != VMR_KEY_UNKNOWN)
-            u[t] = ps->key_of[u[t]];
+        if (t + KEY_AHEAD < upto && u[t + KEY_AHEAD] != NO_PAGE)
+            __builtin_prefetch(&ps->id_of[u[t + KEY_AHEAD]]);
+        if (u[t] != NO_PAGE)
+            u[t] = ps->id_of[u[t]];
     }
     ps->conv = upto;
 }
@@ -101,9 +143,7 @@ static void watch_touch(struct pass *ps, vmr_pfn_t frame, uint64_t t)
 static void watch_insert(void *state, vmr_pfn_t frame, const struct vmr_access *a)
 {
     struct pass *ps = state;
-    ps->key_of[frame] = a->key;
-    if (a->key <= VMR_KEY_ANON_MAX && a->key > ps->anon_max)
-        ps->anon_max = a->key;
+    ps->id_of[frame] = id_for(ps, a->key);
     if (ps->watching)
         watch_touch(ps, frame, a->time);
 }
@@ -143,12 +183,12 @@ static int watch_resize(void **state, uint32_t n_frames, uint8_t *frame_bits)
 {
     struct pass *ps = *state;
     (void)frame_bits;
-    if (n_frames > ps->n_key_of) {
-        uint64_t *p = realloc(ps->key_of, (size_t)n_frames * sizeof *p);
+    if (n_frames > ps->n_id_of) {
+        uint32_t *p = realloc(ps->id_of, (size_t)n_frames * sizeof *p);
         if (!p)
             return VMR_ENOMEM;
-        ps->key_of = p;
-        ps->n_key_of = n_frames;
+        ps->id_of = p;
+        ps->n_id_of = n_frames;
     }
     return 0;
 }
@@ -259,10 +299,12 @@ static void use_ahead(struct pass *ps, uint64_t n)
 static int fast_run(struct pass *ps, const struct vmr_record *recs, const uint64_t *words, size_t n,
                     size_t *failed)
 {
+    if (ps->t + n > ps->limit)
+        return ps->id_rc = VMR_ERANGE;
     if (vmr_grow((void **)&ps->use, &ps->cap_use, ps->t + n, sizeof *ps->use) != 0)
         return VMR_ENOMEM;
     use_ahead(ps, n);
-    memset(ps->use + ps->t, 0xff, n * sizeof *ps->use); /* VMR_KEY_UNKNOWN: no call */
+    memset(ps->use + ps->t, 0xff, n * sizeof *ps->use); /* NO_PAGE: no call */
     ps->conv = ps->hi = ps->t;
     ps->run_end = ps->t + n;
     ps->watching = 1;
@@ -270,7 +312,7 @@ static int fast_run(struct pass *ps, const struct vmr_record *recs, const uint64
     ps->watching = 0;
     convert(ps, ps->hi);
     ps->t += n;
-    return rc;
+    return rc != 0 ? rc : ps->id_rc;
 }
 
 /* ---- forward: the slow lane -------------------------------------------- */
@@ -282,6 +324,8 @@ static int access_rec(struct pass *ps, const struct vmr_record *rec, unsigned sh
     const uint64_t first = rec->addr >> shift, last = (rec->addr + rec->size - 1) >> shift;
     const uint64_t n = last - first + 1;
     const int write = rec->kind == VMR_OP_WRITE;
+    if (ps->t + n > ps->limit)
+        return ps->id_rc = VMR_ERANGE;
     if (vmr_grow((void **)&ps->use, &ps->cap_use, ps->t + n, sizeof *ps->use) != 0 ||
         (write && vmr_grow((void **)&ps->pre, &ps->cap_pre, n, sizeof *ps->pre) != 0))
         return VMR_ENOMEM;
@@ -294,17 +338,19 @@ static int access_rec(struct pass *ps, const struct vmr_record *rec, unsigned sh
     for (uint64_t i = 0; i < n; i++) {
         const uint64_t t = ps->t + i;
         const uint64_t key = vmr_kernel_page_key(k, rec->pid, (first + i) << shift, rec->kind);
-        ps->use[t] = key;
+        ps->use[t] = id_for(ps, key);
         if (!write || ps->pre[i] == VMR_KEY_UNKNOWN || ps->pre[i] == key)
             continue;
-        /* touch t copied page pre[i] (it used another): an exception */
+        /* touch t copied page pre[i] (it used another): an exception, its
+         * page given an id for backward */
+        (void)id_for(ps, ps->pre[i]);
         if (vmr_grow((void **)&ps->cow, &ps->cap_cow, ps->n_cow + 1, sizeof *ps->cow) != 0)
             return VMR_ENOMEM;
         ps->cow[ps->n_cow++] =
             (struct vmr_oracle_cow){.time = t, .key = ps->pre[i], .next_use = UINT64_MAX};
     }
     ps->t += n;
-    return 0;
+    return ps->id_rc;
 }
 
 enum { PASS_DONE, PASS_FULL };
@@ -399,6 +445,13 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t *frame
                 }
                 i++;
             }
+            if (ps->id_rc == VMR_ERANGE) {
+                vmr_errf(errbuf, errbuf_len,
+                         "the oracle pass for OPT holds at most %llu page touches and as many "
+                         "pages; this trace has more",
+                         (unsigned long long)ps->limit);
+                return VMR_ERANGE;
+            }
             if (rc == VMR_ENOMEM && !vmr_kernel_error(ps->k)[0]) {
                 vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass (%llu page touches)",
                          (unsigned long long)ps->t);
@@ -428,63 +481,58 @@ static int run_pass(struct pass *ps, struct vmr_trace_reader *r, uint32_t *frame
 
 /* ---- backward ------------------------------------------------------------ */
 
-/* The slot of key: 0 if not seen yet, 1 if seen with no touch after, else
- * the time of the next touch + 2. NULL if out of memory. */
-static inline uint64_t *slot(uint64_t **anon, size_t *cap, struct vmr_hashmap *objs, uint64_t key)
+/* Where backward keeps the page with id `id`: anonymous ids are their own
+ * index, file ids follow them (NO_PAGE - j at anon_max + j). */
+static inline uint64_t slot_of(uint64_t anon_max, uint32_t id)
 {
-    if (key <= VMR_KEY_ANON_MAX) {
-        if (key >= *cap && vmr_grow_zero((void **)anon, cap, key + 1, sizeof **anon) != 0)
-            return NULL;
-        return &(*anon)[key];
-    }
-    int inserted;
-    return vmr_hashmap_upsert(objs, key, 0, &inserted);
+    return id <= anon_max ? id : anon_max + (NO_PAGE - id);
 }
 
-/* use[t]: from the key of touch t to its next use; the exceptions' next
- * uses; *n_pages: the keys seen. */
+/* The id id_for gave key (NO_PAGE if none). */
+static uint32_t id_given(const struct pass *ps, uint64_t key)
+{
+    if (key <= VMR_KEY_ANON_MAX)
+        return (uint32_t)key;
+    const uint64_t *j = vmr_hashmap_find(&ps->file_ids, key);
+    return j ? NO_PAGE - (uint32_t)*j : NO_PAGE;
+}
+
+/* use[t]: from the id of touch t to its next use; the exceptions' next
+ * uses; *n_pages: the pages seen. Per page, a slot: 0 if not seen yet, 1
+ * if seen with no touch after, else the time of the next touch + 2 (times
+ * are below limit, so this fits). */
 static int backward(struct pass *ps, uint64_t *n_pages)
 {
-    size_t cap = ps->anon_max + 1;
-    uint64_t *anon = calloc(cap, sizeof *anon);
-    struct vmr_hashmap objs;
-    if (!anon || vmr_hashmap_init(&objs, 1024) != 0) {
-        free(anon);
+    const uint64_t anon_max = ps->anon_max;
+    uint32_t *next = calloc(anon_max + ps->n_file + 1, sizeof *next);
+    if (!next)
         return VMR_ENOMEM;
-    }
     uint64_t pages = 0;
-    uint64_t *u = ps->use;
+    uint32_t *u = ps->use;
     size_t c = ps->n_cow;
-    int rc = 0;
-    for (uint64_t t = ps->t; t-- > 0 && rc == 0;) {
-        if (t >= KEY_AHEAD && u[t - KEY_AHEAD] < cap)
-            __builtin_prefetch(&anon[u[t - KEY_AHEAD]], 1);
+    for (uint64_t t = ps->t; t-- > 0;) {
+        if (t >= KEY_AHEAD && u[t - KEY_AHEAD] != NO_PAGE)
+            __builtin_prefetch(&next[slot_of(anon_max, u[t - KEY_AHEAD])], 1);
         for (; c > 0 && ps->cow[c - 1].time == t; c--) {
-            uint64_t *s = slot(&anon, &cap, &objs, ps->cow[c - 1].key);
-            if (!s) {
-                rc = VMR_ENOMEM;
-                break;
-            }
+            const uint32_t id = id_given(ps, ps->cow[c - 1].key);
+            if (id == NO_PAGE)
+                continue; /* cannot happen: access_rec gave it one */
+            uint32_t *s = &next[slot_of(anon_max, id)];
             pages += *s == 0;
             ps->cow[c - 1].next_use = *s >= 2 ? *s - 2 : UINT64_MAX;
             *s += *s == 0;
         }
-        const uint64_t key = u[t];
-        if (key == VMR_KEY_UNKNOWN)
+        const uint32_t id = u[t];
+        if (id == NO_PAGE)
             continue; /* no page: no next use */
-        uint64_t *s = slot(&anon, &cap, &objs, key);
-        if (!s) {
-            rc = VMR_ENOMEM;
-            break;
-        }
+        uint32_t *s = &next[slot_of(anon_max, id)];
         pages += *s == 0;
-        u[t] = *s >= 2 ? *s - 2 : UINT64_MAX;
-        *s = t + 2;
+        u[t] = *s >= 2 ? *s - 2 : NO_PAGE;
+        *s = (uint32_t)t + 2;
     }
-    free(anon);
-    vmr_hashmap_release(&objs);
+    free(next);
     *n_pages = pages;
-    return rc;
+    return 0;
 }
 
 static void pass_reset(struct pass *ps)
@@ -494,6 +542,9 @@ static void pass_reset(struct pass *ps)
     ps->t = 0;
     ps->n_cow = 0;
     ps->anon_max = 0;
+    vmr_hashmap_clear(&ps->file_ids);
+    ps->n_file = 0;
+    ps->id_rc = 0;
     ps->full = ps->watching = 0;
 }
 
@@ -504,6 +555,20 @@ static uint32_t first_frames(const struct vmr_trace_info *info)
     uint64_t n = info->indexed ? info->n_access_records / 4 : 1u << 14;
     n = n < (1u << 12) ? 1u << 12 : n;
     return n > (1u << 20) ? 1u << 20 : (uint32_t)n;
+}
+
+/* VMR_ORACLE_MAX_TOUCHES, or less if VMREPLAY_ORACLE_MAX_TOUCHES says so
+ * (for the tests of what happens past it). */
+static uint64_t oracle_limit(void)
+{
+    const char *s = getenv("VMREPLAY_ORACLE_MAX_TOUCHES");
+    char *end;
+    if (s && *s) {
+        unsigned long long v = strtoull(s, &end, 10);
+        if (*end == '\0' && v < VMR_ORACLE_MAX_TOUCHES)
+            return v;
+    }
+    return VMR_ORACLE_MAX_TOUCHES;
 }
 
 int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_config *kc,
@@ -521,10 +586,21 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_confi
     pc.seed = 0;
     pc.commit_frames = kc->commit_frames ? kc->commit_frames : kc->n_frames;
     pc.n_frames = first_frames(vmr_trace_reader_info(r));
-    struct pass ps = {0};
+    struct pass ps = {.limit = oracle_limit()};
     /* a touch per access record at least */
     const struct vmr_trace_info *info = vmr_trace_reader_info(r);
     int rc = 0;
+    if (info->indexed && info->n_access_records > ps.limit) {
+        vmr_errf(errbuf, errbuf_len,
+                 "the oracle pass for OPT holds at most %llu page touches; this trace has %llu "
+                 "access records",
+                 (unsigned long long)ps.limit, (unsigned long long)info->n_access_records);
+        return VMR_ERANGE;
+    }
+    if (vmr_hashmap_init(&ps.file_ids, 1024) != 0) {
+        vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass");
+        return VMR_ENOMEM;
+    }
     if (info->indexed && info->n_access_records > 0 &&
         vmr_grow((void **)&ps.use, &ps.cap_use, info->n_access_records, sizeof *ps.use) != 0) {
         vmr_errf(errbuf, errbuf_len, "out of memory in the oracle pass");
@@ -575,7 +651,8 @@ int vmr_oracle_compute(struct vmr_trace_reader *r, const struct vmr_kernel_confi
     free(ps.use);
     free(ps.cow);
     free(ps.pre);
-    free(ps.key_of);
+    free(ps.id_of);
+    vmr_hashmap_release(&ps.file_ids);
     return rc;
 }
 

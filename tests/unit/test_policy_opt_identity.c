@@ -100,6 +100,24 @@ static size_t page_string(const char *path, uint8_t *page, size_t max)
     return n_pages <= 64 ? n : 0;
 }
 
+/* The oracle of the trace `text`: its rc, the message in err. */
+static int oracle_rc(const char *text, struct vmr_oracle *o, char *err, size_t err_len)
+{
+    const char *path = vmr_test_write_tmp("oracle.txt", text);
+    struct vmr_trace_reader *r;
+    const struct vmr_kernel_config kc = {.page_size = 4096,
+                                         .n_frames = 4,
+                                         .swap_pages = VMR_SWAP_UNLIMITED,
+                                         .policy = "opt",
+                                         .seed = 1};
+    int rc = vmr_trace_reader_open(&r, path, VMR_FORM_AUTO, err, err_len);
+    if (rc == 0) {
+        rc = vmr_oracle_compute(r, &kc, o, err, err_len);
+        vmr_trace_reader_destroy(r);
+    }
+    return rc;
+}
+
 static int oracle_of(const char *text, struct vmr_oracle *o)
 {
     const char *path = vmr_test_write_tmp("oracle.txt", text);
@@ -148,7 +166,7 @@ static void test_chains(void)
                   "r 1 0x10ff8 16\n", /* 4, 5 */
                   &o) != 0)
         return;
-    const uint64_t never = UINT64_MAX;
+    const uint64_t never = VMR_NEXT_USE_NONE;
     const uint64_t want[] = {2, never, 4, never, never, never};
     check_next(&o, want, 6);
     CHECK_EQ_U64(o.n_cow, 0);
@@ -169,7 +187,7 @@ static void test_cow_exception(void)
                   "r 1 0x30000\n", /* 3: Q */
                   &o) != 0)
         return;
-    const uint64_t never = UINT64_MAX;
+    const uint64_t never = VMR_NEXT_USE_NONE;
     const uint64_t want[] = {2, 3, never, never};
     check_next(&o, want, 4);
     CHECK_EQ_U64(o.n_cow, 1);
@@ -179,6 +197,67 @@ static void test_cow_exception(void)
         CHECK_EQ_U64(o.cow[0].next_use, 2);
     }
     vmr_oracle_release(&o);
+}
+
+/* Anonymous and file pages in turn: their ids come from the two ends of
+ * one range (oracle.c), and each chain stays its own page's. */
+static void test_mixed_ids(void)
+{
+    struct vmr_oracle o;
+    if (oracle_of("file 1 /data/f size=16K\n"
+                  "mmap 1 0x10000 16K r-- private fd=1\n"
+                  "mmap 1 0x40000 8K rw- private,anon\n"
+                  "r 1 0x10000\n"  /* 0: F0 */
+                  "w 1 0x40000\n"  /* 1: A1 */
+                  "r 1 0x11000\n"  /* 2: F1 */
+                  "w 1 0x41000\n"  /* 3: A2 */
+                  "r 1 0x10000\n"  /* 4: F0 */
+                  "r 1 0x40000\n"  /* 5: A1 */
+                  "r 1 0x11000\n"  /* 6: F1 */
+                  "r 1 0x41000\n"  /* 7: A2 */
+                  "r 1 0x12000\n"  /* 8: F2 */
+                  "r 1 0x10000\n", /* 9: F0 */
+                  &o) != 0)
+        return;
+    const uint64_t never = VMR_NEXT_USE_NONE;
+    const uint64_t want[] = {4, 5, 6, 7, 9, never, never, never, never, never};
+    check_next(&o, want, 10);
+    CHECK_EQ_U64(o.n_pages, 5);
+    vmr_oracle_release(&o);
+}
+
+/* Past the pass's limits (lowered for the test: the real ones are 2^32 - 2
+ * touches and pages): a clear error, VMR_ERANGE, for too many touches and
+ * for too many pages (a madvise reads 16 file pages that no touch uses). */
+static void test_limits(void)
+{
+    struct vmr_oracle o;
+    char err[512];
+    setenv("VMREPLAY_ORACLE_MAX_TOUCHES", "5", 1);
+    int rc = oracle_rc("mmap 1 0x40000 64K rw- private,anon\n"
+                       "w 1 0x40000\nw 1 0x41000\nw 1 0x42000\n"
+                       "r 1 0x40000\nr 1 0x41000\nr 1 0x42000\n",
+                       &o, err, sizeof err);
+    CHECK_EQ_U64((uint64_t)(int64_t)rc, (uint64_t)(int64_t)VMR_ERANGE);
+    CHECK(strstr(err, "at most 5 page touches") != NULL);
+    rc = oracle_rc("mmap 1 0x40000 64K rw- private,anon\n"
+                   "w 1 0x40000 20K\n",
+                   &o, err, sizeof err);
+    CHECK_EQ_U64((uint64_t)(int64_t)rc, 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(o.n_touches, 5);
+        vmr_oracle_release(&o);
+    }
+    setenv("VMREPLAY_ORACLE_MAX_TOUCHES", "10", 1);
+    rc = oracle_rc("file 3 /data/64k.bin size=64K\n"
+                   "mmap 1 0x10000000 64K r-- shared fd=3\n"
+                   "madvise 1 0x10000000 64K willneed\n"
+                   "r 1 0x10000000 8\n"
+                   "r 1 0x10001000 8\n",
+                   &o, err, sizeof err);
+    CHECK_EQ_U64((uint64_t)(int64_t)rc, (uint64_t)(int64_t)VMR_ERANGE);
+    CHECK(strstr(err, "at most 10 page touches and as many pages") != NULL);
+    unsetenv("VMREPLAY_ORACLE_MAX_TOUCHES");
 }
 
 /* What the three pass tests expect of an oracle: the passes it took, its
@@ -194,8 +273,8 @@ static void check_pass(const struct vmr_oracle *o, uint64_t passes, uint64_t fra
     CHECK_EQ_U64(o->n_pages, pages);
     if (o->n_touches == touches) {
         CHECK_EQ_U64(o->next_use[0], first_next);
-        CHECK_EQ_U64(o->next_use[1], UINT64_MAX);
-        CHECK_EQ_U64(o->next_use[touches - 1], UINT64_MAX);
+        CHECK_EQ_U64(o->next_use[1], VMR_NEXT_USE_NONE);
+        CHECK_EQ_U64(o->next_use[touches - 1], VMR_NEXT_USE_NONE);
     }
 }
 
@@ -264,6 +343,8 @@ int main(void)
     test_grow();
     test_grow_fast();
     test_restart();
+    test_mixed_ids();
+    test_limits();
     size_t n_builtins;
     const struct vmr_policy_ops *const *ops = vmr_policy_builtins(&n_builtins);
     static const uint32_t frames[] = {1, 2, 3, 4};
