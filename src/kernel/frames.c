@@ -15,15 +15,12 @@
 #include "internal.h"
 #include "vec.h"
 
-struct frame *frames_alloc(uint32_t n)
+int frames_table_size(struct vmr_table *t, uint32_t n)
 {
-    /* on huge pages from 2 MiB up: victims' frames are read at random,
-     * and on 4 KiB pages most of those reads missed the TLB */
-    size_t bytes;
-    struct frame *f = vmr_alloc_table((size_t)n * sizeof(struct frame), 64, &bytes);
-    if (f)
-        memset(f, 0, bytes);
-    return f;
+    /* on whole huge pages from 2 MiB up: victims' frames are read at
+     * random, and on 4 KiB pages most of those reads missed the TLB */
+    const size_t bytes = (size_t)n * sizeof(struct frame);
+    return t->base ? vmr_table_grow(t, bytes, 1) : vmr_table_alloc(t, bytes, 1);
 }
 
 void frames_chain_free(struct frame *frames, uint32_t from, uint32_t n, uint32_t rest)
@@ -39,7 +36,7 @@ int frames_init(struct vmr_kernel *k)
 {
     uint32_t n = k->n_frames;
     k->frame_bits = calloc(n, 1);
-    k->frames = frames_alloc(n);
+    k->frames = frames_table_size(&k->frames_table, n) == 0 ? k->frames_table.base : NULL;
     k->skipped = malloc((size_t)n * sizeof *k->skipped);
     k->stuck = malloc((size_t)n * sizeof *k->stuck);
     if (!k->frame_bits || !k->frames || !k->skipped || !k->stuck)
@@ -63,7 +60,8 @@ int frames_init(struct vmr_kernel *k)
 void frames_release(struct vmr_kernel *k)
 {
     free(k->frame_bits);
-    free(k->frames);
+    vmr_table_free(&k->frames_table);
+    k->frames = NULL;
     free(k->skipped);
     free(k->stuck);
     free(k->rmap);

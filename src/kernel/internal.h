@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "hashmap.h"
+#include "vec.h"
 #include "vmreplay/kernel.h"
 
 #define NIL UINT32_MAX
@@ -222,7 +223,8 @@ struct vmr_kernel {
     /* frames */
     uint32_t n_frames;
     uint8_t *frame_bits;
-    struct frame *frames;
+    struct frame *frames; /* frames_table.base */
+    struct vmr_table frames_table;
     uint32_t free_head;
     uint32_t n_free;
 
@@ -230,7 +232,7 @@ struct vmr_kernel {
     size_t n_rmap, cap_rmap;
     uint32_t rmap_free;
 
-    struct leaf **leaf_chunks; /* leaves are allocated in chunks and reused */
+    struct vmr_table *leaf_chunks; /* leaves are allocated in chunks and reused */
     size_t n_leaf_chunks, cap_leaf_chunks;
     struct leaf *leaf_free;
     uint64_t leaf_gen; /* bumped whenever a leaf is freed: PTE pointers
@@ -367,8 +369,10 @@ void kernel_policy_set(struct vmr_kernel *k);
 
 /* frames.c */
 
-/* A zeroed frame table for n frames (huge pages from 2 MiB up), or NULL. */
-struct frame *frames_alloc(uint32_t n);
+/* Makes *t a zeroed frame table for n frames, or grows it to n frames
+ * keeping the frames it has (a vmr_table: on whole huge pages from 2 MiB
+ * up, read at random). 0 or VMR_ENOMEM (t unchanged). */
+int frames_table_size(struct vmr_table *t, uint32_t n);
 /* Frames from .. n - 1 become free, chained in ascending order ahead of
  * the free list `rest` (NIL: none). */
 void frames_chain_free(struct frame *frames, uint32_t from, uint32_t n, uint32_t rest);

@@ -49,27 +49,26 @@ int vmr_kernel_grow_frames(struct vmr_kernel *k, uint32_t n)
     if (stuck)
         k->stuck = stuck;
     uint8_t *bits = calloc(n, 1);
-    struct frame *frames = frames_alloc(n);
-    int rc = !skipped || !stuck || !bits || !frames ? VMR_ENOMEM : 0;
+    /* the frame table grows in place of the old one (its pages move): a
+     * longer table that the policy then refuses is harmless */
+    int rc =
+        !skipped || !stuck || !bits || frames_table_size(&k->frames_table, n) != 0 ? VMR_ENOMEM : 0;
+    k->frames = k->frames_table.base;
     if (rc == 0) {
         memcpy(bits, k->frame_bits, old);
         rc = k->policy.ops->resize(&k->policy.state, n, bits);
     }
     if (rc != 0) {
         free(bits);
-        free(frames);
         return rc;
     }
     free(k->frame_bits);
     k->frame_bits = bits;
     k->policy.cfg.frame_bits = bits;
     k->policy.cfg.n_frames = n;
-    memcpy(frames, k->frames, (size_t)old * sizeof *frames);
     /* the new frames, ascending, ahead of those already free */
-    frames_chain_free(frames, old, n, k->free_head);
+    frames_chain_free(k->frames, old, n, k->free_head);
     k->free_head = old;
-    free(k->frames);
-    k->frames = frames;
     k->n_frames = k->cfg.n_frames = n;
     return 0;
 }

@@ -97,10 +97,11 @@ static struct leaf *leaf_alloc(struct vmr_kernel *k)
          * still takes 256 KiB. */
         const size_t n =
             k->n_leaf_chunks < 3 ? (size_t)LEAVES_PER_CHUNK << k->n_leaf_chunks : LEAVES_HUGE;
-        struct leaf *chunk = vmr_alloc_table(n * sizeof *chunk, sizeof *chunk, NULL);
-        if (!chunk)
+        struct vmr_table *t = &k->leaf_chunks[k->n_leaf_chunks];
+        if (vmr_table_alloc(t, n * sizeof(struct leaf), 1) != 0)
             return NULL;
-        k->leaf_chunks[k->n_leaf_chunks++] = chunk;
+        k->n_leaf_chunks++;
+        struct leaf *chunk = t->base;
         for (size_t i = n; i-- > 0;)
             leaf_free(k, &chunk[i]);
     }
@@ -158,7 +159,7 @@ void pt_free_all(struct vmr_kernel *k, struct mm *mm)
 void pt_release_pool(struct vmr_kernel *k)
 {
     for (size_t i = 0; i < k->n_leaf_chunks; i++)
-        free(k->leaf_chunks[i]);
+        vmr_table_free(&k->leaf_chunks[i]);
     free(k->leaf_chunks);
     k->leaf_chunks = NULL;
     k->n_leaf_chunks = k->cap_leaf_chunks = 0;

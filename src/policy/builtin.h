@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
 #include "vmreplay/policy.h"
 
 extern const struct vmr_policy_ops vmr_policy_fifo;
@@ -84,13 +85,13 @@ static inline int frame_array_resize(void *p, size_t size, uint32_t n, uint32_t 
 }
 
 /*
- * A policy's arrays in one block (an arena), each 64-byte aligned and
- * zeroed, freed together. A block of 2 MiB or more is mapped 2 MiB-aligned
- * and its whole 2 MiB pages are advised for transparent huge pages
- * (MADV_HUGEPAGE): a ghost policy reads ~7 MiB of lists and map at random
- * at 10% of the benchmark's footprint, and on 4 KiB pages most of those
- * reads also miss the TLB. The partial last 2 MiB stays on small pages,
- * so nothing is allocated beyond the arrays.
+ * A policy's arrays in one block (an arena, a vmr_table), each 64-byte
+ * aligned and zeroed, freed together. A block of 2 MiB or more is mapped
+ * 2 MiB-aligned and its whole 2 MiB pages are advised for transparent huge
+ * pages (MADV_HUGEPAGE): a ghost policy reads ~7 MiB of lists and map at
+ * random at 10% of the benchmark's footprint, and on 4 KiB pages most of
+ * those reads also miss the TLB. The partial last 2 MiB stays on small
+ * pages, so nothing is allocated beyond the arrays.
  */
 struct parena_req {
     void **ptr;   /* where the array's address goes */
@@ -98,9 +99,7 @@ struct parena_req {
 };
 
 struct parena {
-    void *base;
-    size_t len;
-    int mapped; /* base came from mmap (else malloc) */
+    struct vmr_table t;
 };
 
 /* Allocates req[0..n-1] (in that order: put the arrays read most at

@@ -11,7 +11,6 @@
  * and says in errbuf which part of the spec is wrong.
  */
 #include <dlfcn.h>
-#include <sys/mman.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -129,41 +128,14 @@ int vmr_policy_param_double(const struct vmr_policy_ops *ops, const struct vmr_p
     return 0;
 }
 
-#define PARENA_HUGE ((size_t)2 << 20)
-
 int parena_alloc(struct parena *a, const struct parena_req *req, size_t n)
 {
     size_t len = 0;
     for (size_t i = 0; i < n; i++)
         len += (req[i].bytes + 63) & ~(size_t)63;
-    len = len ? len : 64;
-    *a = (struct parena){0};
-    char *base = NULL;
-#ifdef MADV_HUGEPAGE
-    if (len >= PARENA_HUGE) {
-        /* map an extra 2 MiB to find an aligned start, give back the rest */
-        const size_t page = 4096, mlen = (len + page - 1) & ~(page - 1);
-        char *m = mmap(NULL, mlen + PARENA_HUGE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m != MAP_FAILED) {
-            base = (char *)(((uintptr_t)m + PARENA_HUGE - 1) & ~(uintptr_t)(PARENA_HUGE - 1));
-            if (base > m)
-                munmap(m, (size_t)(base - m));
-            munmap(base + mlen, (size_t)(m + mlen + PARENA_HUGE - (base + mlen)));
-            (void)madvise(base, len & ~(PARENA_HUGE - 1), MADV_HUGEPAGE);
-            a->mapped = 1;
-            len = mlen;
-        }
-    }
-#endif
-    if (!base) {
-        void *p = NULL;
-        if (posix_memalign(&p, 64, len) != 0)
-            return VMR_ENOMEM;
-        base = memset(p, 0, len);
-    }
-    a->base = base;
-    a->len = len;
+    if (vmr_table_alloc(&a->t, len, 0) != 0)
+        return VMR_ENOMEM;
+    char *base = a->t.base;
     for (size_t i = 0; i < n; i++) {
         *req[i].ptr = base;
         base += (req[i].bytes + 63) & ~(size_t)63;
@@ -173,11 +145,7 @@ int parena_alloc(struct parena *a, const struct parena_req *req, size_t n)
 
 void parena_release(struct parena *a)
 {
-    if (a->mapped)
-        munmap(a->base, a->len);
-    else
-        free(a->base);
-    *a = (struct parena){0};
+    vmr_table_free(&a->t);
 }
 
 #define GMAP_NREQ 3

@@ -60,22 +60,66 @@ char *vmr_strdup(const char *s)
     return p;
 }
 
-void *vmr_alloc_table(size_t bytes, size_t align, size_t *rounded)
+#define TABLE_HUGE ((size_t)2 << 20)
+#define TABLE_PAGE ((size_t)4096)
+
+int vmr_table_alloc(struct vmr_table *t, size_t bytes, int whole)
 {
-    const size_t huge = (size_t)2 << 20;
-    const int is_huge = bytes >= huge;
-    if (is_huge) {
-        bytes = (bytes + huge - 1) & ~(huge - 1);
-        align = huge;
-    } else {
-        bytes = (bytes + align - 1) & ~(align - 1); /* aligned_alloc wants a multiple */
+    *t = (struct vmr_table){0};
+    bytes = bytes ? bytes : 64;
+    if (bytes < TABLE_HUGE) {
+        /* from a page up, page-aligned (a page-table leaf is one page) */
+        void *p = NULL;
+        const size_t len = (bytes + 63) & ~(size_t)63;
+        if (posix_memalign(&p, len >= TABLE_PAGE ? TABLE_PAGE : 64, len) != 0)
+            return VMR_ENOMEM;
+        *t = (struct vmr_table){memset(p, 0, len), len, 0};
+        return 0;
     }
-    void *p = aligned_alloc(align, bytes);
+    const size_t len = whole ? (bytes + TABLE_HUGE - 1) & ~(TABLE_HUGE - 1)
+                             : (bytes + TABLE_PAGE - 1) & ~(TABLE_PAGE - 1);
+    if (len < bytes)
+        return VMR_ENOMEM;
+    /* map an extra 2 MiB to find an aligned start, give back the rest */
+    char *m =
+        mmap(NULL, len + TABLE_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return VMR_ENOMEM;
+    char *base = (char *)(((uintptr_t)m + TABLE_HUGE - 1) & ~(uintptr_t)(TABLE_HUGE - 1));
+    if (base > m)
+        munmap(m, (size_t)(base - m));
+    if (m + len + TABLE_HUGE > base + len)
+        munmap(base + len, (size_t)(m + len + TABLE_HUGE - (base + len)));
 #ifdef MADV_HUGEPAGE
-    if (p && is_huge)
-        (void)madvise(p, bytes, MADV_HUGEPAGE);
+    (void)madvise(base, len & ~(TABLE_HUGE - 1), MADV_HUGEPAGE);
 #endif
-    if (rounded)
-        *rounded = bytes;
-    return p;
+    *t = (struct vmr_table){base, len, 1};
+    return 0;
+}
+
+int vmr_table_grow(struct vmr_table *t, size_t bytes, int whole)
+{
+    if (bytes <= t->len)
+        return 0;
+    struct vmr_table n;
+    if (vmr_table_alloc(&n, bytes, whole) != 0)
+        return VMR_ENOMEM;
+    /* a mapping's pages move into the new one's start (its page tables
+     * move; nothing is copied or faulted), else the contents are copied */
+    if (!t->mapped || !n.mapped ||
+        mremap(t->base, t->len, t->len, MREMAP_MAYMOVE | MREMAP_FIXED, n.base) == MAP_FAILED) {
+        memcpy(n.base, t->base, t->len);
+        vmr_table_free(t);
+    }
+    *t = n;
+    return 0;
+}
+
+void vmr_table_free(struct vmr_table *t)
+{
+    if (t->mapped)
+        munmap(t->base, t->len);
+    else
+        free(t->base);
+    *t = (struct vmr_table){0};
 }
